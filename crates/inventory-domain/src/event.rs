@@ -1,0 +1,178 @@
+//! The domain events: what changed, as the rule methods report it.
+//!
+//! Every state change returns its event, and the use case stores the event in the same
+//! transaction as the change (the outbox), so no change goes unannounced and no event
+//! announces a change that was rolled back.
+
+use crate::{Product, ProductId, Reservation, Stock, StockChange, Store, StoreId};
+
+/// Something that happened to the inventory.
+///
+/// Reservation events carry the stock after the change, so a consumer learns the new
+/// availability from any event without asking the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainEvent {
+    /// `product.created`
+    ProductCreated(Product),
+    /// `product.updated`
+    ProductUpdated(Product),
+    /// `product.deleted`: the product as it was.
+    ProductDeleted(Product),
+    /// `store.created`
+    StoreCreated(Store),
+    /// `store.updated`
+    StoreUpdated(Store),
+    /// `stock.created`: a product got stock in a store for the first time.
+    StockCreated {
+        /// The stock after the change.
+        stock: Stock,
+        /// What moved it.
+        change: StockChange,
+    },
+    /// `stock.updated`: a delta or a count.
+    StockUpdated {
+        /// The stock after the change.
+        stock: Stock,
+        /// What moved it.
+        change: StockChange,
+    },
+    /// `reservation.created`
+    ReservationCreated {
+        /// The new reservation.
+        reservation: Reservation,
+        /// The stock after holding the units.
+        stock: Stock,
+    },
+    /// `reservation.confirmed`
+    ReservationConfirmed {
+        /// The confirmed reservation.
+        reservation: Reservation,
+        /// The stock after the units left.
+        stock: Stock,
+    },
+    /// `reservation.cancelled`
+    ReservationCancelled {
+        /// The cancelled reservation.
+        reservation: Reservation,
+        /// The stock after the units came back.
+        stock: Stock,
+    },
+    /// `reservation.expired`
+    ReservationExpired {
+        /// The expired reservation.
+        reservation: Reservation,
+        /// The stock after the units came back.
+        stock: Stock,
+    },
+}
+
+impl DomainEvent {
+    /// Every event type, as written on the wire.
+    pub const TYPES: [&'static str; 11] = [
+        "product.created",
+        "product.updated",
+        "product.deleted",
+        "store.created",
+        "store.updated",
+        "stock.created",
+        "stock.updated",
+        "reservation.created",
+        "reservation.confirmed",
+        "reservation.cancelled",
+        "reservation.expired",
+    ];
+
+    /// The event's type (`stock.updated`).
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::ProductCreated(_) => "product.created",
+            Self::ProductUpdated(_) => "product.updated",
+            Self::ProductDeleted(_) => "product.deleted",
+            Self::StoreCreated(_) => "store.created",
+            Self::StoreUpdated(_) => "store.updated",
+            Self::StockCreated { .. } => "stock.created",
+            Self::StockUpdated { .. } => "stock.updated",
+            Self::ReservationCreated { .. } => "reservation.created",
+            Self::ReservationConfirmed { .. } => "reservation.confirmed",
+            Self::ReservationCancelled { .. } => "reservation.cancelled",
+            Self::ReservationExpired { .. } => "reservation.expired",
+        }
+    }
+
+    /// The kind of thing that changed: `product`, `store`, `stock` or `reservation`.
+    pub fn aggregate_type(&self) -> &'static str {
+        match self {
+            Self::ProductCreated(_) | Self::ProductUpdated(_) | Self::ProductDeleted(_) => {
+                "product"
+            }
+            Self::StoreCreated(_) | Self::StoreUpdated(_) => "store",
+            Self::StockCreated { .. } | Self::StockUpdated { .. } => "stock",
+            Self::ReservationCreated { .. }
+            | Self::ReservationConfirmed { .. }
+            | Self::ReservationCancelled { .. }
+            | Self::ReservationExpired { .. } => "reservation",
+        }
+    }
+
+    /// Which one changed: a product id, a store code, `<product_id>:<store_id>` for stock, or
+    /// a reservation id.
+    pub fn aggregate_id(&self) -> String {
+        match self {
+            Self::ProductCreated(product)
+            | Self::ProductUpdated(product)
+            | Self::ProductDeleted(product) => product.id.to_string(),
+            Self::StoreCreated(store) | Self::StoreUpdated(store) => store.id.to_string(),
+            Self::StockCreated { stock, .. } | Self::StockUpdated { stock, .. } => {
+                format!("{}:{}", stock.product_id(), stock.store_id())
+            }
+            Self::ReservationCreated { reservation, .. }
+            | Self::ReservationConfirmed { reservation, .. }
+            | Self::ReservationCancelled { reservation, .. }
+            | Self::ReservationExpired { reservation, .. } => reservation.id().to_string(),
+        }
+    }
+
+    /// The store concerned, when there is one (product events concern every store).
+    pub fn store_id(&self) -> Option<&StoreId> {
+        match self {
+            Self::ProductCreated(_) | Self::ProductUpdated(_) | Self::ProductDeleted(_) => None,
+            Self::StoreCreated(store) | Self::StoreUpdated(store) => Some(&store.id),
+            _ => self.stock().map(Stock::store_id),
+        }
+    }
+
+    /// The product concerned, when there is one.
+    pub fn product_id(&self) -> Option<ProductId> {
+        match self {
+            Self::ProductCreated(product)
+            | Self::ProductUpdated(product)
+            | Self::ProductDeleted(product) => Some(product.id),
+            Self::StoreCreated(_) | Self::StoreUpdated(_) => None,
+            _ => self.stock().map(Stock::product_id),
+        }
+    }
+
+    /// The stock after the change, for events that moved stock (availability changes).
+    pub fn stock(&self) -> Option<&Stock> {
+        match self {
+            Self::StockCreated { stock, .. }
+            | Self::StockUpdated { stock, .. }
+            | Self::ReservationCreated { stock, .. }
+            | Self::ReservationConfirmed { stock, .. }
+            | Self::ReservationCancelled { stock, .. }
+            | Self::ReservationExpired { stock, .. } => Some(stock),
+            _ => None,
+        }
+    }
+
+    /// The reservation concerned, for reservation events.
+    pub fn reservation(&self) -> Option<&Reservation> {
+        match self {
+            Self::ReservationCreated { reservation, .. }
+            | Self::ReservationConfirmed { reservation, .. }
+            | Self::ReservationCancelled { reservation, .. }
+            | Self::ReservationExpired { reservation, .. } => Some(reservation),
+            _ => None,
+        }
+    }
+}

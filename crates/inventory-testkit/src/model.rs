@@ -1,0 +1,498 @@
+//! A reference model of stock and reservations for one product in two stores, written as
+//! plainly as possible (integers and a vector), and the random operations that drive it.
+//!
+//! The domain's state-machine test and the SQLite use-case test both run the same operations
+//! against the model and against the real thing, and compare after every step: the outcome,
+//! the events emitted (type and stock snapshot), and the full state. The model is the
+//! specification; keep it dumber than the code it checks.
+
+use proptest::prelude::*;
+use proptest_state_machine::ReferenceStateMachine;
+
+/// The stores the model knows, by index.
+pub const MODEL_STORES: [&str; 2] = ["MAD-001", "BCN-001"];
+
+/// One random operation on the inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// `POST /stock`: move stock by a delta (RESTOCK when positive, SALE when negative).
+    Adjust {
+        /// Index into [`MODEL_STORES`].
+        store: usize,
+        /// Non-zero change.
+        delta: i64,
+    },
+    /// `PUT /stock`: a physical count made against `expected_version`. Generated from the
+    /// current version, sometimes one off; shrinking may make it stale, which is fine.
+    Count {
+        /// Index into [`MODEL_STORES`].
+        store: usize,
+        /// Units counted.
+        quantity: u32,
+        /// The version the count was made against (0: no stock yet).
+        expected_version: u64,
+    },
+    /// `POST /reservations`.
+    Reserve {
+        /// Index into [`MODEL_STORES`].
+        store: usize,
+        /// Units to reserve.
+        quantity: u32,
+        /// Time to live in seconds.
+        ttl_seconds: u32,
+    },
+    /// Confirm the reservation at this index (creation order).
+    Confirm {
+        /// Index into the reservations created so far.
+        reservation: usize,
+    },
+    /// Cancel the reservation at this index.
+    Cancel {
+        /// Index into the reservations created so far.
+        reservation: usize,
+    },
+    /// Run the expiry: release every PENDING reservation whose time has come.
+    ExpireDue,
+    /// Let time pass.
+    Advance {
+        /// Seconds that pass.
+        seconds: u32,
+    },
+}
+
+/// The stock of one pair in the model. Absent until the first adjustment or count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PairModel {
+    /// Units in the store.
+    pub quantity: u32,
+    /// Units held by pending reservations.
+    pub reserved: u32,
+    /// One more with every change.
+    pub version: u64,
+    /// The quantity the last count set (0 before any count).
+    pub counted_base: i64,
+    /// Sum of the deltas since the last count.
+    pub deltas_since_count: i64,
+    /// Units confirmed since the last count.
+    pub confirmed_since_count: i64,
+}
+
+/// The status of a reservation in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelStatus {
+    /// Holding units.
+    Pending,
+    /// Sold.
+    Confirmed,
+    /// Given back.
+    Cancelled,
+    /// Timed out.
+    Expired,
+}
+
+/// A reservation in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReservationModel {
+    /// Index into [`MODEL_STORES`].
+    pub store: usize,
+    /// Units held.
+    pub quantity: u32,
+    /// Where it is.
+    pub status: ModelStatus,
+    /// Seconds since the start of the run.
+    pub expires_at: i64,
+}
+
+/// What an operation should answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The stock after a successful adjustment or count.
+    StockChanged {
+        /// Units after.
+        quantity: u32,
+        /// Reserved after.
+        reserved: u32,
+        /// Version after.
+        version: u64,
+    },
+    /// An adjustment or count would leave fewer units than reserved (or than none).
+    BelowReserved,
+    /// A count against a version that is not the current one.
+    VersionConflict {
+        /// The current version (0 when there is no stock yet).
+        current: u64,
+    },
+    /// A reservation was created; its index in creation order.
+    Reserved {
+        /// Index of the new reservation.
+        index: usize,
+    },
+    /// Not enough units.
+    InsufficientStock {
+        /// Units available.
+        available: u32,
+        /// Units asked.
+        requested: u32,
+    },
+    /// Confirmed.
+    Confirmed,
+    /// Cancelled.
+    Cancelled,
+    /// The reservation was resolved before; its status then.
+    AlreadyResolved(ModelStatus),
+    /// The reservation's time had run out.
+    ReservationExpired,
+    /// Reservations released by an expiry run.
+    ExpiredCount(usize),
+    /// Time passed.
+    TimeAdvanced,
+}
+
+/// One event the operation should emit: its type and the stock it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelEvent {
+    /// `stock.created`, `reservation.expired`...
+    pub event_type: &'static str,
+    /// Index into [`MODEL_STORES`].
+    pub store: usize,
+    /// The reservation concerned, by index, for reservation events.
+    pub reservation: Option<usize>,
+    /// Units after.
+    pub quantity: u32,
+    /// Reserved after.
+    pub reserved: u32,
+    /// Version after.
+    pub version: u64,
+}
+
+/// What the last operation should have produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// The answer.
+    pub outcome: Outcome,
+    /// The events, in order.
+    pub events: Vec<ModelEvent>,
+}
+
+/// The whole model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Model {
+    /// Seconds since the start of the run.
+    pub now: i64,
+    /// Stock per store index.
+    pub stock: [Option<PairModel>; 2],
+    /// Reservations in creation order.
+    pub reservations: Vec<ReservationModel>,
+    /// What the last operation should have produced.
+    pub last: Expected,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self {
+            now: 0,
+            stock: [None, None],
+            reservations: Vec::new(),
+            last: Expected {
+                outcome: Outcome::TimeAdvanced,
+                events: Vec::new(),
+            },
+        }
+    }
+}
+
+impl Model {
+    /// Applies `op` and records what it should have produced in [`Model::last`].
+    pub fn apply(&mut self, op: &Op) {
+        let mut events = Vec::new();
+        let outcome = match *op {
+            Op::Adjust { store, delta } => self.adjust(store, delta, &mut events),
+            Op::Count {
+                store,
+                quantity,
+                expected_version,
+            } => self.count(store, quantity, expected_version, &mut events),
+            Op::Reserve {
+                store,
+                quantity,
+                ttl_seconds,
+            } => self.reserve(store, quantity, ttl_seconds, &mut events),
+            Op::Confirm { reservation } => self.resolve(reservation, true, &mut events),
+            Op::Cancel { reservation } => self.resolve(reservation, false, &mut events),
+            Op::ExpireDue => self.expire_due(&mut events),
+            Op::Advance { seconds } => {
+                self.now += i64::from(seconds);
+                Outcome::TimeAdvanced
+            }
+        };
+        self.last = Expected { outcome, events };
+    }
+
+    /// Units held by PENDING reservations of a store, summed from the reservations.
+    pub fn pending_units(&self, store: usize) -> u32 {
+        self.reservations
+            .iter()
+            .filter(|r| r.store == store && r.status == ModelStatus::Pending)
+            .map(|r| r.quantity)
+            .sum()
+    }
+
+    /// Checks the model against itself: the invariants the real system must also keep.
+    ///
+    /// # Panics
+    /// When an invariant is broken (the model or the test is wrong).
+    pub fn assert_invariants(&self) {
+        for (store, pair) in self.stock.iter().enumerate() {
+            let pending = self.pending_units(store);
+            match pair {
+                None => assert_eq!(pending, 0, "reservations on absent stock"),
+                Some(pair) => {
+                    assert!(pair.reserved <= pair.quantity, "{pair:?}");
+                    assert_eq!(pair.reserved, pending, "reserved is the sum of PENDING");
+                    assert_eq!(
+                        i64::from(pair.quantity),
+                        pair.counted_base + pair.deltas_since_count - pair.confirmed_since_count,
+                        "quantity == last count + deltas - confirmed"
+                    );
+                }
+            }
+        }
+    }
+
+    fn adjust(&mut self, store: usize, delta: i64, events: &mut Vec<ModelEvent>) -> Outcome {
+        let existed = self.stock[store].is_some();
+        let mut pair = self.stock[store].unwrap_or_default();
+        let resulting = i64::from(pair.quantity) + delta;
+        if resulting < i64::from(pair.reserved) {
+            return Outcome::BelowReserved;
+        }
+        pair.quantity = u32::try_from(resulting).expect("small numbers in the model");
+        pair.deltas_since_count += delta;
+        pair.version += 1;
+        self.stock[store] = Some(pair);
+        let event_type = if existed {
+            "stock.updated"
+        } else {
+            "stock.created"
+        };
+        events.push(self.stock_event(event_type, store, None));
+        self.stock_changed(store)
+    }
+
+    fn count(
+        &mut self,
+        store: usize,
+        quantity: u32,
+        expected_version: u64,
+        events: &mut Vec<ModelEvent>,
+    ) -> Outcome {
+        let current = self.stock[store].map_or(0, |pair| pair.version);
+        if expected_version != current {
+            return Outcome::VersionConflict { current };
+        }
+        let existed = self.stock[store].is_some();
+        let mut pair = self.stock[store].unwrap_or_default();
+        if quantity < pair.reserved {
+            return Outcome::BelowReserved;
+        }
+        pair.quantity = quantity;
+        pair.counted_base = i64::from(quantity);
+        pair.deltas_since_count = 0;
+        pair.confirmed_since_count = 0;
+        pair.version += 1;
+        self.stock[store] = Some(pair);
+        let event_type = if existed {
+            "stock.updated"
+        } else {
+            "stock.created"
+        };
+        events.push(self.stock_event(event_type, store, None));
+        self.stock_changed(store)
+    }
+
+    fn reserve(
+        &mut self,
+        store: usize,
+        quantity: u32,
+        ttl: u32,
+        events: &mut Vec<ModelEvent>,
+    ) -> Outcome {
+        let available = self.stock[store].map_or(0, |pair| pair.quantity - pair.reserved);
+        if quantity > available {
+            return Outcome::InsufficientStock {
+                available,
+                requested: quantity,
+            };
+        }
+        let pair = self.stock[store]
+            .as_mut()
+            .expect("available > 0 means the stock exists");
+        pair.reserved += quantity;
+        pair.version += 1;
+        self.reservations.push(ReservationModel {
+            store,
+            quantity,
+            status: ModelStatus::Pending,
+            expires_at: self.now + i64::from(ttl),
+        });
+        let index = self.reservations.len() - 1;
+        events.push(self.stock_event("reservation.created", store, Some(index)));
+        Outcome::Reserved { index }
+    }
+
+    fn resolve(&mut self, index: usize, confirm: bool, events: &mut Vec<ModelEvent>) -> Outcome {
+        let reservation = self.reservations[index];
+        if reservation.status != ModelStatus::Pending {
+            return Outcome::AlreadyResolved(reservation.status);
+        }
+        if self.now >= reservation.expires_at {
+            return Outcome::ReservationExpired;
+        }
+        let pair = self.stock[reservation.store]
+            .as_mut()
+            .expect("a reservation's stock exists");
+        pair.reserved -= reservation.quantity;
+        pair.version += 1;
+        if confirm {
+            pair.quantity -= reservation.quantity;
+            pair.confirmed_since_count += i64::from(reservation.quantity);
+        }
+        let (status, event_type, outcome) = if confirm {
+            (
+                ModelStatus::Confirmed,
+                "reservation.confirmed",
+                Outcome::Confirmed,
+            )
+        } else {
+            (
+                ModelStatus::Cancelled,
+                "reservation.cancelled",
+                Outcome::Cancelled,
+            )
+        };
+        self.reservations[index].status = status;
+        events.push(self.stock_event(event_type, reservation.store, Some(index)));
+        outcome
+    }
+
+    fn expire_due(&mut self, events: &mut Vec<ModelEvent>) -> Outcome {
+        let mut due: Vec<usize> = (0..self.reservations.len())
+            .filter(|&i| {
+                let r = self.reservations[i];
+                r.status == ModelStatus::Pending && self.now >= r.expires_at
+            })
+            .collect();
+        // The real expiry goes oldest deadline first; ties in creation order.
+        due.sort_by_key(|&i| (self.reservations[i].expires_at, i));
+        for &index in &due {
+            let reservation = self.reservations[index];
+            let pair = self.stock[reservation.store]
+                .as_mut()
+                .expect("a reservation's stock exists");
+            pair.reserved -= reservation.quantity;
+            pair.version += 1;
+            self.reservations[index].status = ModelStatus::Expired;
+            events.push(self.stock_event("reservation.expired", reservation.store, Some(index)));
+        }
+        Outcome::ExpiredCount(due.len())
+    }
+
+    fn stock_changed(&self, store: usize) -> Outcome {
+        let pair = self.stock[store].expect("just changed");
+        Outcome::StockChanged {
+            quantity: pair.quantity,
+            reserved: pair.reserved,
+            version: pair.version,
+        }
+    }
+
+    fn stock_event(
+        &self,
+        event_type: &'static str,
+        store: usize,
+        reservation: Option<usize>,
+    ) -> ModelEvent {
+        let pair = self.stock[store].expect("an event follows a stock change");
+        ModelEvent {
+            event_type,
+            store,
+            reservation,
+            quantity: pair.quantity,
+            reserved: pair.reserved,
+            version: pair.version,
+        }
+    }
+}
+
+/// The proptest-state-machine reference: generates operations valid for the model's state.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelMachine;
+
+impl ReferenceStateMachine for ModelMachine {
+    type State = Model;
+    type Transition = Op;
+
+    fn init_state() -> BoxedStrategy<Model> {
+        Just(Model::default()).boxed()
+    }
+
+    fn transitions(state: &Model) -> BoxedStrategy<Op> {
+        let store = 0..MODEL_STORES.len();
+        let adjust = (store.clone(), -12i64..=20)
+            .prop_filter("a delta is never zero", |(_, delta)| *delta != 0)
+            .prop_map(|(store, delta)| Op::Adjust { store, delta });
+        let versions = [0, 1].map(|store| state.stock[store].map_or(0, |pair| pair.version));
+        let skew = prop_oneof![4 => Just(0i64), 1 => Just(-1i64), 1 => Just(1i64)];
+        let count =
+            (store.clone(), 0u32..=25, skew).prop_map(move |(store, quantity, skew)| Op::Count {
+                store,
+                quantity,
+                expected_version: versions[store].saturating_add_signed(skew),
+            });
+        let reserve =
+            (store, 1u32..=6, 1u32..=90).prop_map(|(store, quantity, ttl_seconds)| Op::Reserve {
+                store,
+                quantity,
+                ttl_seconds,
+            });
+        let advance = prop_oneof![3 => 0u32..=20, 1 => 20u32..=120]
+            .prop_map(|seconds| Op::Advance { seconds });
+        if state.reservations.is_empty() {
+            return prop_oneof![
+                4 => adjust,
+                1 => count,
+                4 => reserve,
+                2 => advance,
+                1 => Just(Op::ExpireDue),
+            ]
+            .boxed();
+        }
+        let reservation = 0..state.reservations.len();
+        prop_oneof![
+            3 => adjust,
+            1 => count,
+            4 => reserve,
+            3 => reservation.clone().prop_map(|reservation| Op::Confirm { reservation }),
+            2 => reservation.prop_map(|reservation| Op::Cancel { reservation }),
+            2 => advance,
+            2 => Just(Op::ExpireDue),
+        ]
+        .boxed()
+    }
+
+    fn preconditions(state: &Model, op: &Op) -> bool {
+        // Shrinking may drop the Reserve an index pointed at.
+        match op {
+            Op::Confirm { reservation } | Op::Cancel { reservation } => {
+                *reservation < state.reservations.len()
+            }
+            _ => true,
+        }
+    }
+
+    fn apply(mut state: Model, op: &Op) -> Model {
+        state.apply(op);
+        state.assert_invariants();
+        state
+    }
+}
