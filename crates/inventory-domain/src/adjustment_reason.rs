@@ -87,7 +87,7 @@ impl AdjustmentReason {
 
 impl fmt::Display for AdjustmentReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

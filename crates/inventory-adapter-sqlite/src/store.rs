@@ -1,0 +1,153 @@
+//! [`SqliteStore`]: the store port on SQLite.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use inventory_ports::{CommitListener, InventoryError, InventoryStore, ReadWork, WriteWork};
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+
+use crate::connection::{apply_common_pragmas, open_writer, reader_flags};
+use crate::migrations::migrate;
+use crate::writer::{Job, Listeners, Writer, run_read};
+use crate::{Location, SqliteConfig};
+
+/// Why a database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The database was written by a newer version of the service; this one will not touch it.
+    #[error(
+        "the database schema is version {found} but this build supports up to {supported}: \
+         upgrade the service or open another file"
+    )]
+    SchemaTooNew {
+        /// The database's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// SQLite refused to open or migrate the database.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The read pool could not be built.
+    #[error("connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A folder or thread could not be created.
+    #[error("{path}: {source}")]
+    Io {
+        /// What was being created.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database cannot be used the way the service needs.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// The inventory kept in SQLite: a writer thread with group commit for changes, a pool of
+/// read connections for queries (WAL lets them run while the writer commits).
+///
+/// Several `SqliteStore`s, in one process or many, may open the same file: SQLite's file lock
+/// serialises their writers, and every write runs in `BEGIN IMMEDIATE`, so the
+/// check-then-change of a reservation is never interleaved with another writer's.
+pub struct SqliteStore {
+    writer: Writer,
+    readers: Option<Pool<SqliteConnectionManager>>,
+    listeners: Arc<Listeners>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database `config` describes.
+    ///
+    /// # Errors
+    /// [`OpenError::SchemaTooNew`] for a database from a newer build; other variants when
+    /// the file cannot be opened, migrated or pooled.
+    pub fn open(config: &SqliteConfig) -> Result<Self, OpenError> {
+        let mut writer_conn = open_writer(config)?;
+        migrate(&mut writer_conn)?;
+        let readers = match &config.location {
+            Location::Memory => None,
+            Location::File(path) => Some(reader_pool(path, config)?),
+        };
+        let listeners = Arc::new(Listeners::default());
+        let writer = Writer::spawn(
+            writer_conn,
+            config.max_batch,
+            config.queue_capacity,
+            Arc::clone(&listeners),
+        )
+        .map_err(|source| OpenError::Io {
+            path: PathBuf::from("sqlite-writer thread"),
+            source,
+        })?;
+        Ok(Self {
+            writer,
+            readers,
+            listeners,
+        })
+    }
+
+    /// Opens a private in-memory database with default settings.
+    ///
+    /// # Errors
+    /// As [`SqliteStore::open`].
+    pub fn in_memory() -> Result<Self, OpenError> {
+        Self::open(&SqliteConfig::memory())
+    }
+}
+
+fn reader_pool(
+    path: &std::path::Path,
+    config: &SqliteConfig,
+) -> Result<Pool<SqliteConnectionManager>, OpenError> {
+    let init_config = config.clone();
+    let manager = SqliteConnectionManager::file(path)
+        .with_flags(reader_flags())
+        .with_init(move |conn| {
+            apply_common_pragmas(conn, &init_config)?;
+            conn.pragma_update(None, "query_only", true)
+        });
+    Ok(Pool::builder()
+        .max_size(config.read_connections.max(1))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(manager)?)
+}
+
+impl InventoryStore for SqliteStore {
+    fn write(&self, work: WriteWork) -> Result<(), InventoryError> {
+        self.writer.submit(|done| Job::Write { work, done })
+    }
+
+    fn read(&self, work: ReadWork) -> Result<(), InventoryError> {
+        match &self.readers {
+            None => self.writer.submit(|done| Job::Read { work, done }),
+            Some(pool) => {
+                let conn = pool.get().map_err(|error| {
+                    InventoryError::Unavailable(format!("no read connection: {error}"))
+                })?;
+                run_read(&conn, work)
+            }
+        }
+    }
+
+    fn on_commit(&self, listener: CommitListener) {
+        self.listeners.add(listener);
+    }
+
+    fn check_health(&self) -> Result<(), InventoryError> {
+        self.read(Box::new(|_| Ok(())))?;
+        // A read can succeed on a database whose writer is stuck; ask the writer too.
+        self.write(Box::new(|_| Ok(())))
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Readers first, so the writer's close is the last one and checkpoints the WAL.
+        drop(self.readers.take());
+    }
+}

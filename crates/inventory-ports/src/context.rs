@@ -1,0 +1,18 @@
+//! Who asked for a change: carried into every event the change emits.
+
+/// Facts about the request behind a change, written into its outbox events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The `X-Request-Id` of the HTTP request, or whatever correlation id an embedding program
+    /// uses; lets an operator follow one request from the access log to the event stream.
+    pub request_id: Option<String>,
+}
+
+impl RequestContext {
+    /// A context with a request id.
+    pub fn with_request_id(request_id: impl Into<String>) -> Self {
+        Self {
+            request_id: Some(request_id.into()),
+        }
+    }
+}
