@@ -223,15 +223,6 @@ fn reservation_index(id: ReservationId) -> usize {
     (id.as_uuid().as_u128() - 1) as usize
 }
 
-fn model_status(status: ReservationStatus) -> ModelStatus {
-    match status {
-        ReservationStatus::Pending => ModelStatus::Pending,
-        ReservationStatus::Confirmed => ModelStatus::Confirmed,
-        ReservationStatus::Cancelled => ModelStatus::Cancelled,
-        ReservationStatus::Expired => ModelStatus::Expired,
-    }
-}
-
 fn reservation_error(error: ReservationError) -> Outcome {
     match error {
         ReservationError::Stock(StockError::InsufficientStock {
@@ -242,7 +233,7 @@ fn reservation_error(error: ReservationError) -> Outcome {
             requested,
         },
         ReservationError::AlreadyResolved { status } => {
-            Outcome::AlreadyResolved(model_status(status))
+            Outcome::AlreadyResolved(ModelStatus::from(status))
         }
         ReservationError::Expired { .. } => Outcome::ReservationExpired,
         other => panic!("unexpected reservation error {other:?}"),
@@ -324,7 +315,7 @@ impl StateMachineTest for DomainAgainstModel {
             .enumerate()
         {
             assert_eq!(
-                model_status(actual.status()),
+                ModelStatus::from(actual.status()),
                 expected.status,
                 "status of reservation {index}"
             );

@@ -4,7 +4,12 @@
 //!
 //! - [`model`]: the reference model of stock and reservations and the random operations of the
 //!   state-machine tests (run against the domain, and against the use cases on SQLite).
+//! - [`contract`]: the [`inventory_ports::InventoryStore`] contract as tests, instantiated for
+//!   an adapter with [`store_contract_tests!`].
+//! - [`fixtures`]: small builders of test data.
 //!
 //! This crate is a dev-dependency only; nothing in it ships.
 
+pub mod contract;
+pub mod fixtures;
 pub mod model;

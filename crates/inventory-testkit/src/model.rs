@@ -90,6 +90,18 @@ pub enum ModelStatus {
     Expired,
 }
 
+impl From<inventory_domain::ReservationStatus> for ModelStatus {
+    fn from(status: inventory_domain::ReservationStatus) -> Self {
+        use inventory_domain::ReservationStatus;
+        match status {
+            ReservationStatus::Pending => Self::Pending,
+            ReservationStatus::Confirmed => Self::Confirmed,
+            ReservationStatus::Cancelled => Self::Cancelled,
+            ReservationStatus::Expired => Self::Expired,
+        }
+    }
+}
+
 /// A reservation in the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReservationModel {

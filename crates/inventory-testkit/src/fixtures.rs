@@ -1,0 +1,158 @@
+//! Small builders for test data, so tests say what matters and nothing else.
+
+use inventory_domain::{
+    AdjustmentReason, CustomerId, Price, Product, ProductDetails, ProductId, ProductName, Quantity,
+    Reservation, ReservationId, ReservationRequest, ReservationTtl, Sku, Stock, StockDelta, Store,
+    StoreDetails, StoreId, StoreName,
+};
+use inventory_ports::{NewEvent, RequestContext};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// A fixed instant tests start from.
+pub const T0: OffsetDateTime = datetime!(2025-10-26 17:00 UTC);
+
+/// A product id from a small number.
+pub fn product_id(n: u128) -> ProductId {
+    ProductId::from_uuid(uuid::Uuid::from_u128(n))
+}
+
+/// A reservation id from a small number.
+pub fn reservation_id(n: u128) -> ReservationId {
+    ReservationId::from_uuid(uuid::Uuid::from_u128(n))
+}
+
+/// A store code.
+///
+/// # Panics
+/// When `code` is not a valid store code.
+pub fn store_id(code: &str) -> StoreId {
+    StoreId::parse(code).expect("a valid store code")
+}
+
+/// Product details with this SKU and otherwise plain values.
+///
+/// # Panics
+/// When `sku` is not a valid SKU.
+pub fn details(sku: &str) -> ProductDetails {
+    ProductDetails {
+        sku: Sku::parse(sku).expect("a valid SKU"),
+        name: ProductName::parse(&format!("Product {sku}")).expect("a valid name"),
+        description: None,
+        category: None,
+        price: Price::from_cents(1999).expect("a valid price"),
+    }
+}
+
+/// A product with id `n` and this SKU, created at [`T0`].
+pub fn product(n: u128, sku: &str) -> Product {
+    Product::create(product_id(n), details(sku), T0).0
+}
+
+/// An active store with this code, created at [`T0`].
+pub fn store(code: &str) -> Store {
+    Store::create(
+        store_id(code),
+        StoreDetails {
+            name: StoreName::parse(&format!("Store {code}")).expect("a valid name"),
+            address: None,
+            city: None,
+            country: None,
+            phone: None,
+            email: None,
+            active: true,
+        },
+        T0,
+    )
+    .0
+}
+
+/// A stock record holding `quantity` units, opened at [`T0`] (version 1).
+///
+/// # Panics
+/// When `quantity` is not a valid first delta.
+pub fn stock(product: ProductId, store: &str, quantity: i64) -> Stock {
+    Stock::open(
+        product,
+        store_id(store),
+        StockDelta::new(quantity).expect("a positive quantity"),
+        AdjustmentReason::Restock,
+        None,
+        T0,
+    )
+    .expect("opening stock")
+    .0
+}
+
+/// Places a reservation of `units` on `stock` at `now` with a `ttl_seconds` time to live.
+///
+/// # Panics
+/// When the stock cannot hold the units.
+pub fn reservation(
+    id: u128,
+    stock: &mut Stock,
+    units: i64,
+    ttl_seconds: i64,
+    now: OffsetDateTime,
+) -> Reservation {
+    Reservation::place(
+        stock,
+        ReservationRequest {
+            id: reservation_id(id),
+            customer_id: CustomerId::parse(&format!("cust-{id}")).expect("a valid customer"),
+            quantity: Quantity::new(units).expect("a valid quantity"),
+            ttl: ReservationTtl::from_seconds(ttl_seconds).expect("a valid ttl"),
+        },
+        now,
+    )
+    .expect("placing a reservation")
+    .0
+}
+
+/// The outbox record of a product's creation, with event id `n`.
+pub fn product_event(n: u128, product: &Product) -> NewEvent {
+    NewEvent::from_domain(
+        &inventory_domain::DomainEvent::ProductCreated(product.clone()),
+        inventory_domain::EventId::from_uuid(uuid::Uuid::from_u128(n)),
+        T0,
+        &RequestContext::with_request_id(format!("req-{n}")),
+    )
+}
+
+/// A delta command: RESTOCK when `units` is positive, SALE when negative.
+///
+/// # Panics
+/// When `units` is zero or out of range, or `store` is not a store code.
+pub fn adjust_command(product: ProductId, store: &str, units: i64) -> inventory_ports::AdjustStock {
+    inventory_ports::AdjustStock {
+        product_id: product,
+        store_id: store_id(store),
+        delta: StockDelta::new(units).expect("a valid delta"),
+        reason: if units > 0 {
+            AdjustmentReason::Restock
+        } else {
+            AdjustmentReason::Sale
+        },
+        user_id: None,
+    }
+}
+
+/// A reservation command for `customer`.
+///
+/// # Panics
+/// When a value is out of range.
+pub fn reserve_command(
+    product: ProductId,
+    store: &str,
+    customer: &str,
+    units: i64,
+    ttl_seconds: i64,
+) -> inventory_ports::ReserveStock {
+    inventory_ports::ReserveStock {
+        product_id: product,
+        store_id: store_id(store),
+        customer_id: CustomerId::parse(customer).expect("a valid customer"),
+        quantity: Quantity::new(units).expect("a valid quantity"),
+        ttl: ReservationTtl::from_seconds(ttl_seconds).expect("a valid ttl"),
+    }
+}
