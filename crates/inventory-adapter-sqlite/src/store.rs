@@ -1,7 +1,7 @@
 //! [`SqliteStore`]: the store port on SQLite.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use inventory_ports::{CommitListener, InventoryError, InventoryStore, ReadWork, WriteWork};
@@ -55,7 +55,9 @@ pub enum OpenError {
 /// check-then-change of a reservation is never interleaved with another writer's.
 pub struct SqliteStore {
     writer: Writer,
-    readers: Option<Pool<SqliteConnectionManager>>,
+    /// `None` for in-memory databases (their reads go through the writer) and once closed.
+    readers: RwLock<Option<Pool<SqliteConnectionManager>>>,
+    memory: bool,
     listeners: Arc<Listeners>,
 }
 
@@ -68,6 +70,7 @@ impl SqliteStore {
     pub fn open(config: &SqliteConfig) -> Result<Self, OpenError> {
         let mut writer_conn = open_writer(config)?;
         migrate(&mut writer_conn)?;
+        let memory = config.location == Location::Memory;
         let readers = match &config.location {
             Location::Memory => None,
             Location::File(path) => Some(reader_pool(path, config)?),
@@ -85,9 +88,23 @@ impl SqliteStore {
         })?;
         Ok(Self {
             writer,
-            readers,
+            readers: RwLock::new(readers),
+            memory,
             listeners,
         })
+    }
+
+    /// Closes the database now, whoever still holds the store: queued writes finish, read
+    /// connections close, then the writer's (the last one, so SQLite checkpoints the WAL and
+    /// removes it). Later calls fail as unavailable. Dropping the store does the same.
+    pub fn close(&self) {
+        drop(
+            self.readers
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
+        self.writer.close();
     }
 
     /// Opens a private in-memory database with default settings.
@@ -123,15 +140,20 @@ impl InventoryStore for SqliteStore {
     }
 
     fn read(&self, work: ReadWork) -> Result<(), InventoryError> {
-        match &self.readers {
-            None => self.writer.submit(|done| Job::Read { work, done }),
-            Some(pool) => {
-                let conn = pool.get().map_err(|error| {
-                    InventoryError::Unavailable(format!("no read connection: {error}"))
-                })?;
-                run_read(&conn, work)
-            }
+        if self.memory {
+            return self.writer.submit(|done| Job::Read { work, done });
         }
+        // Clone the pool handle (an Arc) so the lock is not held while reading.
+        let pool = self
+            .readers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| InventoryError::Unavailable("the store is closed".into()))?;
+        let conn = pool
+            .get()
+            .map_err(|error| InventoryError::Unavailable(format!("no read connection: {error}")))?;
+        run_read(&conn, work)
     }
 
     fn on_commit(&self, listener: CommitListener) {
@@ -147,7 +169,6 @@ impl InventoryStore for SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        // Readers first, so the writer's close is the last one and checkpoints the WAL.
-        drop(self.readers.take());
+        self.close();
     }
 }

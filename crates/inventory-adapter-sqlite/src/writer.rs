@@ -14,7 +14,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -67,8 +67,8 @@ impl Listeners {
 /// The handle to the writer thread. Dropping it lets the thread finish the queued requests,
 /// close the connection (checkpointing the WAL) and exit.
 pub(crate) struct Writer {
-    jobs: Option<SyncSender<Job>>,
-    thread: Option<JoinHandle<()>>,
+    jobs: Mutex<Option<SyncSender<Job>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// How long the writer keeps retrying to take the write lock from another process, on top of
@@ -87,8 +87,8 @@ impl Writer {
             .name("sqlite-writer".into())
             .spawn(move || run(conn, &queue, max_batch.max(1), &listeners))?;
         Ok(Self {
-            jobs: Some(jobs),
-            thread: Some(thread),
+            jobs: Mutex::new(Some(jobs)),
+            thread: Mutex::new(Some(thread)),
         })
     }
 
@@ -98,25 +98,35 @@ impl Writer {
         job: impl FnOnce(SyncSender<Result<(), InventoryError>>) -> Job,
     ) -> Result<(), InventoryError> {
         let closed = || InventoryError::Unavailable("the store is closed".into());
+        let jobs = lock(&self.jobs).clone().ok_or_else(closed)?;
         let (done, result) = sync_channel(1);
-        self.jobs
-            .as_ref()
-            .ok_or_else(closed)?
-            .send(job(done))
-            .map_err(|_| closed())?;
+        jobs.send(job(done)).map_err(|_| closed())?;
         result.recv().map_err(|_| closed())?
     }
-}
 
-impl Drop for Writer {
-    fn drop(&mut self) {
-        drop(self.jobs.take());
-        if let Some(thread) = self.thread.take()
+    /// Lets the thread finish the queued requests, close its connection and exit; waits for
+    /// it. Later requests fail as unavailable.
+    pub(crate) fn close(&self) {
+        drop(lock(&self.jobs).take());
+        let thread = lock(&self.thread).take();
+        if let Some(thread) = thread
             && thread.join().is_err()
         {
             tracing::error!("the SQLite writer thread panicked");
         }
     }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn run(mut conn: Connection, queue: &Receiver<Job>, max_batch: usize, listeners: &Listeners) {

@@ -73,7 +73,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-pub use inventory_adapter_sqlite::{Location, OpenError, SqliteConfig, SqliteStore, Synchronous};
+pub use inventory_adapter_sqlite::{
+    Location, OpenError, SCHEMA_VERSION, SqliteConfig, SqliteStore, Synchronous,
+};
 pub use inventory_domain::*;
 pub use inventory_ports::*;
 
@@ -151,6 +153,13 @@ impl Inventory {
     /// The store underneath, as the port (for health checks and commit listeners).
     pub fn store(&self) -> Arc<dyn InventoryStore> {
         self.store.clone()
+    }
+
+    /// Closes the database now: queued writes finish, connections close, the WAL is
+    /// checkpointed. Use cases handed out earlier fail as unavailable afterwards. Dropping the
+    /// last handle does the same; this is for when handles may still be held elsewhere.
+    pub fn close(&self) {
+        self.store.close();
     }
 
     /// Calls `listener` after every commit that wrote events, with the highest sequence

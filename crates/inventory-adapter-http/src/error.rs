@@ -1,0 +1,283 @@
+//! The one error type of the HTTP API and its JSON shape:
+//!
+//! ```json
+//! {"error": {"code": "INSUFFICIENT_STOCK", "message": "...", "details": {...}, "request_id": "..."}}
+//! ```
+//!
+//! Every error a client can see goes through here, so the status codes live in one place.
+//! A 500 says "internal error" to the client and logs the cause; a client mistake is never a
+//! 500.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use inventory_domain::{ReservationError, StockError};
+use inventory_ports::{ErrorKind, InventoryError};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// An error answered to a client.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// A use case refused or failed.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    /// The request could not be read: malformed JSON, a bad path or query parameter.
+    #[error("{message}")]
+    BadRequest {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong, naming the field or position when known.
+        message: String,
+        /// Extra facts (`field`, `line`, `column`).
+        details: Option<Value>,
+    },
+    /// No usable credentials.
+    #[error("{message}")]
+    Unauthorized {
+        /// `UNAUTHORIZED`, `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// Valid credentials that do not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No route for this path.
+    #[error("no route for {0}")]
+    RouteNotFound(String),
+    /// The route exists, not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body is larger than allowed.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body is not JSON.
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// A precondition header is required (a count without a version).
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// Something the server cannot do right now.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug; the detail is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The JSON body of every error (for the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, upper-case code to match on (`INSUFFICIENT_STOCK`).
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+    /// Facts about the error: `available` and `requested` for `INSUFFICIENT_STOCK`,
+    /// `current_version` for `VERSION_CONFLICT`, `field` for `VALIDATION_FAILED`...
+    #[schema(value_type = Object)]
+    pub details: Option<Value>,
+    /// The request's `X-Request-Id`, to quote when reporting a problem.
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    /// A 400 with a code and message.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    /// A 403.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Inventory(error) => error.code(),
+            Self::BadRequest { code, .. } | Self::Unauthorized { code, .. } => code,
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::RouteNotFound(_) => "ROUTE_NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::PreconditionRequired(_) => "PRECONDITION_REQUIRED",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    /// Facts a client can act on, per error.
+    fn details(&self) -> Option<Value> {
+        match self {
+            Self::BadRequest { details, .. } => details.clone(),
+            Self::PayloadTooLarge { limit } => Some(json!({ "limit_bytes": limit })),
+            Self::Inventory(error) => inventory_details(error),
+            _ => None,
+        }
+    }
+
+    /// The full JSON response, stamped with the request id.
+    pub fn to_response(&self, request_id: Option<&str>) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = self.code(), cause = ?self, request_id, "request failed");
+        }
+        let message = match self {
+            // Never leak internals.
+            Self::Inventory(error) if error.kind() == ErrorKind::Internal => {
+                "internal error".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut response = HttpResponse::build(status);
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.json(json!({
+            "error": {
+                "code": self.code(),
+                "message": message,
+                "details": self.details(),
+                "request_id": request_id,
+            }
+        }))
+    }
+}
+
+fn inventory_details(error: &InventoryError) -> Option<Value> {
+    match error {
+        InventoryError::Invalid(validation) => Some(json!({ "field": validation.field })),
+        InventoryError::Stock(stock)
+        | InventoryError::Reservation(ReservationError::Stock(stock)) => match stock {
+            StockError::InsufficientStock {
+                available,
+                requested,
+            } => Some(json!({ "available": available, "requested": requested })),
+            StockError::BelowReserved {
+                resulting_quantity,
+                reserved,
+            } => Some(json!({ "resulting_quantity": resulting_quantity, "reserved": reserved })),
+            StockError::AboveLimit {
+                resulting_quantity,
+                limit,
+            } => Some(json!({ "resulting_quantity": resulting_quantity, "limit": limit })),
+            StockError::VersionConflict { expected, current } => {
+                Some(json!({ "expected_version": expected, "current_version": current }))
+            }
+            StockError::InvariantBroken(_) => None,
+        },
+        InventoryError::Reservation(ReservationError::AlreadyResolved { status }) => {
+            Some(json!({ "status": status.as_str() }))
+        }
+        InventoryError::Reservation(ReservationError::Expired { expires_at }) => Some(json!({
+            "expires_at": expires_at.0.format(&time::format_description::well_known::Rfc3339).ok()
+        })),
+        InventoryError::ProductHasReservations { reserved, .. } => {
+            Some(json!({ "reserved": reserved }))
+        }
+        _ => None,
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Inventory(error) => match error.kind() {
+                ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+                ErrorKind::NotFound => StatusCode::NOT_FOUND,
+                ErrorKind::Conflict => StatusCode::CONFLICT,
+                ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::RouteNotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Without the request id: the request-id middleware replaces this body with one that
+    /// carries it.
+    fn error_response(&self) -> HttpResponse {
+        self.to_response(None)
+    }
+}
+
+impl From<inventory_domain::ValidationError> for ApiError {
+    fn from(error: inventory_domain::ValidationError) -> Self {
+        Self::Inventory(error.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_mistake_is_never_a_500() {
+        let errors = [
+            ApiError::from(InventoryError::Stock(StockError::InsufficientStock {
+                available: 1,
+                requested: 2,
+            })),
+            ApiError::bad_request("MALFORMED_JSON", "x"),
+            ApiError::from(inventory_domain::ValidationError::new("sku", "bad")),
+            ApiError::UnsupportedMediaType,
+        ];
+        for error in errors {
+            assert!(error.status_code().is_client_error(), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn internal_details_are_not_sent() {
+        let error = ApiError::from(InventoryError::Internal("secret path /var/db".into()));
+        let body = error.to_response(Some("r1")).into_body();
+        let bytes = actix_web::body::to_bytes(body);
+        let bytes = futures_util::FutureExt::now_or_never(bytes)
+            .expect("ready")
+            .expect("body");
+        let text = String::from_utf8(bytes.to_vec()).expect("utf8");
+        assert!(!text.contains("secret"), "{text}");
+        assert!(
+            text.contains("INTERNAL_ERROR") && text.contains("r1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn insufficient_stock_carries_both_numbers() {
+        let error = ApiError::from(InventoryError::Stock(StockError::InsufficientStock {
+            available: 3,
+            requested: 5,
+        }));
+        assert_eq!(
+            error.details(),
+            Some(json!({"available": 3, "requested": 5}))
+        );
+        assert_eq!(error.status_code(), StatusCode::CONFLICT);
+    }
+}

@@ -1,0 +1,139 @@
+//! # inventory-adapter-http
+//!
+//! The HTTP API v1 of the inventory on actix-web: how stores (tills, tablets) and customers
+//! (web, mobile) use the use cases of `inventory-ports`.
+//!
+//! ## Layout
+//!
+//! - [`routes`]: one module per resource (DTOs and handlers together), wired in
+//!   [`routes::configure`]. Handlers parse request DTOs into domain values (a bad value is a
+//!   400 naming the field), check the caller's rights, and run the use case on the blocking
+//!   pool ([`blocking::run`]): SQLite work never runs on an async worker.
+//! - [`ApiError`]: every error's status and JSON shape, in one place.
+//! - [`auth`]: bearer JWT (HS256) and the rules of who may do what.
+//! - Middlewares: [`request_span`] (request id, access log, error bodies), [`metrics`],
+//!   [`panic_guard`], CORS; [`request_parsing`] for body/path/query errors.
+//! - [`ApiDoc`]: the OpenAPI document, generated from the handlers.
+//!
+//! [`build_server`] puts it together on a bound listener.
+
+pub mod auth;
+pub mod blocking;
+mod error;
+pub mod metrics;
+mod openapi;
+pub mod panic_guard;
+pub mod request_parsing;
+pub mod request_span;
+pub mod routes;
+pub mod state;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+pub use auth::{Auth, Caller, Role};
+pub use error::{ApiError, ErrorBody};
+pub use metrics::Metrics;
+pub use openapi::ApiDoc;
+pub use request_span::RequestId;
+pub use state::{AppState, NoRedis, RedisProbe, RedisStatus};
+
+/// How the HTTP server behaves.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Origins allowed by CORS; `*` allows any.
+    pub cors_origins: Vec<String>,
+    /// The largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Worker threads (at least 1).
+    pub workers: usize,
+    /// How long a graceful stop waits for in-flight requests.
+    pub shutdown_timeout: Duration,
+    /// Adds `/__fault/panic`, a handler that panics, for tests. Never on in production.
+    pub fault_injection: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            workers: 2,
+            shutdown_timeout: Duration::from_secs(10),
+            fault_injection: false,
+        }
+    }
+}
+
+/// Builds the server on `listener` (already bound, so callers know the port). The server does
+/// not handle signals: the caller stops it through its handle.
+///
+/// # Errors
+/// When the listener cannot be used.
+pub fn build_server(
+    listener: TcpListener,
+    state: AppState,
+    auth: Arc<Auth>,
+    settings: &HttpSettings,
+) -> std::io::Result<Server> {
+    let metrics = web::Data::from(state.metrics.clone());
+    let auth = web::Data::from(auth);
+    let state = web::Data::new(state);
+    let settings_for_workers = settings.clone();
+    let server = HttpServer::new(move || {
+        let settings = &settings_for_workers;
+        App::new()
+            .app_data(state.clone())
+            .app_data(metrics.clone())
+            .app_data(auth.clone())
+            .app_data(request_parsing::json_config(settings.max_body_bytes))
+            .app_data(request_parsing::path_config())
+            .app_data(request_parsing::query_config())
+            .configure(|config| routes::configure(config, settings.fault_injection))
+            .default_service(web::to(routes::not_found))
+            // The last wrap runs first: CORS, then the request span, metrics, panic guard.
+            .wrap(from_fn(panic_guard::catch_panics))
+            .wrap(from_fn(metrics::track_requests))
+            .wrap(from_fn(request_span::request_span))
+            .wrap(cors(&settings.cors_origins))
+    })
+    .workers(settings.workers.max(1))
+    .shutdown_timeout(settings.shutdown_timeout.as_secs())
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("last-event-id"),
+        ])
+        .expose_headers([
+            header::HeaderName::from_static("x-request-id"),
+            header::ETAG,
+            header::LOCATION,
+        ])
+        .max_age(3600);
+    if origins.iter().any(|origin| origin == "*") {
+        cors.allow_any_origin().send_wildcard()
+    } else {
+        origins
+            .iter()
+            .fold(cors, |cors, origin| cors.allowed_origin(origin))
+    }
+}

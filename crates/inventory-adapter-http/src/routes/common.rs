@@ -1,0 +1,113 @@
+//! Pieces shared by the resource modules: path parsing, pages, the outcome counter.
+
+use actix_web::HttpRequest;
+use inventory_domain::{ProductId, ReservationId, StoreId};
+use inventory_ports::{ErrorKind, InventoryError, Page, Paged};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::{ApiError, Metrics, RequestId};
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageOf<T> {
+    /// The items.
+    pub data: Vec<T>,
+    /// How many items the whole list holds.
+    pub total: u64,
+    /// The page size.
+    pub limit: u32,
+    /// Items skipped before this page.
+    pub offset: u64,
+}
+
+impl<T> PageOf<T> {
+    /// Converts a use-case page.
+    pub fn from_paged<U>(paged: Paged<U>, convert: impl FnMut(U) -> T) -> Self {
+        let paged = paged.map(convert);
+        Self {
+            data: paged.data,
+            total: paged.total,
+            limit: paged.limit,
+            offset: paged.offset,
+        }
+    }
+}
+
+/// `limit` and `offset` of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+impl PageQuery {
+    /// The validated page.
+    ///
+    /// # Errors
+    /// 400 when out of range.
+    pub fn page(&self) -> Result<Page, ApiError> {
+        Ok(Page::new(self.limit, self.offset)?)
+    }
+}
+
+/// A product id from the path.
+///
+/// # Errors
+/// 400 naming `product_id` when it is not a UUID.
+pub fn product_id(text: &str) -> Result<ProductId, ApiError> {
+    Ok(ProductId::parse(text)?)
+}
+
+/// A store code from the path.
+///
+/// # Errors
+/// 400 naming `store_id`.
+pub fn store_id(text: &str) -> Result<StoreId, ApiError> {
+    Ok(StoreId::parse(text)?)
+}
+
+/// A reservation id from the path.
+///
+/// # Errors
+/// 400 naming `reservation_id`.
+pub fn reservation_id(text: &str) -> Result<ReservationId, ApiError> {
+    Ok(ReservationId::parse(text)?)
+}
+
+/// The request's id, for the events it causes.
+pub fn request_context(request: &HttpRequest) -> inventory_ports::RequestContext {
+    use actix_web::HttpMessage;
+    inventory_ports::RequestContext {
+        request_id: request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone()),
+    }
+}
+
+/// Counts a stock-changing operation's outcome in `stock_operations_total`.
+pub fn count_stock_operation<T>(
+    metrics: &Metrics,
+    operation: &str,
+    store: &str,
+    result: &Result<T, ApiError>,
+) {
+    let (status, store_known) = match result {
+        Ok(_) => ("ok", true),
+        Err(ApiError::Inventory(error)) => (
+            error.code(),
+            !matches!(error.kind(), ErrorKind::NotFound | ErrorKind::Invalid),
+        ),
+        Err(error) => (error.code(), false),
+    };
+    metrics.count_stock_operation(operation, store, status, store_known);
+}
+
+/// True when the error is a conflict of stock (the reservation was refused for want of units).
+pub fn is_insufficient_stock(error: &ApiError) -> bool {
+    matches!(error, ApiError::Inventory(e @ InventoryError::Stock(_)) if e.code() == "INSUFFICIENT_STOCK")
+}

@@ -1,0 +1,60 @@
+//! Every route, wired in one place.
+
+pub mod common;
+pub mod events;
+pub mod health;
+pub mod operations;
+pub mod products;
+pub mod reservations;
+pub mod stock;
+pub mod stores;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::ApiError;
+
+/// Registers every route of the API.
+pub fn configure(config: &mut web::ServiceConfig, fault_injection: bool) {
+    config
+        .service(health::health)
+        .service(operations::metrics)
+        .service(operations::openapi)
+        .service(
+            web::scope("/api/v1")
+                .service(stores::list)
+                .service(stores::create)
+                .service(stock::list_by_store)
+                .service(stores::get)
+                .service(stores::update)
+                .service(products::list)
+                .service(products::create)
+                .service(products::get_by_sku)
+                .service(products::product_availability)
+                .service(products::get)
+                .service(products::update)
+                .service(products::remove)
+                .service(stock::adjust)
+                .service(stock::get)
+                .service(stock::count)
+                .service(reservations::list)
+                .service(reservations::reserve)
+                .service(reservations::get)
+                .service(reservations::confirm)
+                .service(reservations::cancel)
+                .service(events::replay),
+        );
+    if fault_injection {
+        // Test builds only (off unless the server is started with fault injection on): proves
+        // that a panicking handler answers 500 and the server keeps serving.
+        config.route("/__fault/panic", web::get().to(panic_on_purpose));
+    }
+}
+
+async fn panic_on_purpose() -> &'static str {
+    panic!("fault injection: this handler panics on purpose")
+}
+
+/// The answer for paths no route matches.
+pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound(request.path().to_owned()))
+}

@@ -1,0 +1,374 @@
+//! `/api/v1/reservations`: the design document's flow 3. Customers reserve for themselves
+//! and see only their own reservations; vendors act on their store's; admins on all.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use inventory_domain::{
+    CustomerId, Quantity, Reservation, ReservationStatus, ReservationTtl, ValidationError,
+};
+use inventory_ports::{ReservationFilter, ReserveStock};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::common::{
+    PageOf, PageQuery, count_stock_operation, is_insufficient_stock, product_id, request_context,
+    reservation_id, store_id,
+};
+use crate::auth::Role;
+use crate::state::AppState;
+use crate::{ApiError, Caller, ErrorBody, blocking};
+
+/// A reservation as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReservationResponse {
+    /// Reservation UUID.
+    pub reservation_id: String,
+    /// PENDING, CONFIRMED, CANCELLED or EXPIRED.
+    #[schema(example = "PENDING")]
+    pub status: String,
+    /// When a PENDING reservation stops holding its units.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Seconds left before it expires (0 once resolved or due).
+    pub expires_in_seconds: i64,
+    /// The product.
+    pub product_id: String,
+    /// The store where the customer collects.
+    pub store_id: String,
+    /// Who reserved.
+    pub customer_id: String,
+    /// Units held.
+    pub quantity: u32,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl ReservationResponse {
+    fn new(reservation: Reservation, now: OffsetDateTime) -> Self {
+        // Rounded up: a reservation made with a 600 s TTL says 600, not 599.
+        let expires_in_seconds = if reservation.status() == ReservationStatus::Pending {
+            let left = (reservation.expires_at() - now).whole_milliseconds().max(0);
+            i64::try_from((left + 999) / 1000).unwrap_or(i64::MAX)
+        } else {
+            0
+        };
+        Self {
+            reservation_id: reservation.id().to_string(),
+            status: reservation.status().to_string(),
+            expires_at: reservation.expires_at(),
+            expires_in_seconds,
+            product_id: reservation.product_id().to_string(),
+            store_id: reservation.store_id().to_string(),
+            customer_id: reservation.customer_id().to_string(),
+            quantity: reservation.quantity().get(),
+            created_at: reservation.created_at(),
+            updated_at: reservation.updated_at(),
+        }
+    }
+}
+
+/// The design document's reservation request.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReserveRequest {
+    /// Product UUID.
+    pub product_id: String,
+    /// Store where the customer collects.
+    #[schema(example = "BCN-001")]
+    pub store_id: String,
+    /// Units, at least 1.
+    #[schema(example = 1)]
+    pub quantity: i64,
+    /// For whom; a customer's own `sub` when absent (required for staff).
+    #[schema(example = "cust-456")]
+    pub customer_id: Option<String>,
+    /// Seconds to hold the units: 1 to 86 400, default 600.
+    #[schema(example = 600)]
+    pub ttl: Option<i64>,
+}
+
+/// Holds units for a customer until confirmed, cancelled or expired.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reservations",
+    tag = "reservations",
+    request_body = ReserveRequest,
+    responses(
+        (status = 201, description = "Reserved", body = ReservationResponse),
+        (status = 400, description = "Invalid request (quantity, ttl, ids)", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Reserving for someone else, or in another vendor's store", body = ErrorBody),
+        (status = 404, description = "PRODUCT_NOT_FOUND or STORE_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "INSUFFICIENT_STOCK (details: available, requested) or STORE_INACTIVE", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/reservations")]
+pub async fn reserve(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    body: web::Json<ReserveRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let result = place(&state, &caller, &request, &body).await;
+    count_stock_operation(&state.metrics, "reserve", &body.store_id, &result);
+    let outcome = match &result {
+        Ok(_) => Some("created"),
+        Err(error) if is_insufficient_stock(error) => Some("rejected"),
+        Err(_) => None,
+    };
+    if let Some(outcome) = outcome {
+        state
+            .metrics
+            .reservations
+            .with_label_values(&[outcome])
+            .inc();
+    }
+    result
+}
+
+async fn place(
+    state: &AppState,
+    caller: &Caller,
+    request: &HttpRequest,
+    body: &ReserveRequest,
+) -> Result<HttpResponse, ApiError> {
+    let customer = match (&body.customer_id, caller.role) {
+        (Some(customer), _) => CustomerId::parse(customer)?,
+        (None, Role::Customer) => CustomerId::parse(&caller.subject)?,
+        (None, _) => {
+            return Err(
+                ValidationError::new("customer_id", "is required when staff reserve").into(),
+            );
+        }
+    };
+    let command = ReserveStock {
+        product_id: product_id(&body.product_id)?,
+        store_id: store_id(&body.store_id)?,
+        customer_id: customer,
+        quantity: Quantity::new(body.quantity)?,
+        ttl: body
+            .ttl
+            .map(ReservationTtl::from_seconds)
+            .transpose()?
+            .unwrap_or_default(),
+    };
+    caller.require_may_reserve(&command.customer_id, &command.store_id)?;
+    let context = request_context(request);
+    let reservations = state.use_cases.reservations.clone();
+    let reservation = blocking::run(move || reservations.reserve(command, &context)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/reservations/{}", reservation.id()),
+        ))
+        .json(ReservationResponse::new(reservation, state.clock.now())))
+}
+
+/// One reservation.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reservations/{reservation_id}",
+    tag = "reservations",
+    params(("reservation_id" = String, Path, description = "Reservation UUID")),
+    responses(
+        (status = 200, description = "The reservation", body = ReservationResponse),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Another customer's, or another store's", body = ErrorBody),
+        (status = 404, description = "RESERVATION_NOT_FOUND", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reservations/{reservation_id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = reservation_id(&path)?;
+    let reservations = state.use_cases.reservations.clone();
+    let reservation = blocking::run(move || reservations.get(id)).await?;
+    caller.require_reservation(&reservation)?;
+    Ok(HttpResponse::Ok().json(ReservationResponse::new(reservation, state.clock.now())))
+}
+
+/// Turns a PENDING reservation into a sale: the units leave the store.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reservations/{reservation_id}/confirm",
+    tag = "reservations",
+    params(("reservation_id" = String, Path, description = "Reservation UUID")),
+    responses(
+        (status = 200, description = "Confirmed", body = ReservationResponse),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Another customer's, or another store's", body = ErrorBody),
+        (status = 404, description = "RESERVATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED or RESERVATION_ALREADY_CANCELLED", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/reservations/{reservation_id}/confirm")]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    resolve(&state, &caller, &request, &path, Resolution::Confirm).await
+}
+
+/// Gives a PENDING reservation's units back.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reservations/{reservation_id}/cancel",
+    tag = "reservations",
+    params(("reservation_id" = String, Path, description = "Reservation UUID")),
+    responses(
+        (status = 200, description = "Cancelled", body = ReservationResponse),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Another customer's, or another store's", body = ErrorBody),
+        (status = 404, description = "RESERVATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED or RESERVATION_ALREADY_CANCELLED", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/reservations/{reservation_id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    resolve(&state, &caller, &request, &path, Resolution::Cancel).await
+}
+
+#[derive(Clone, Copy)]
+enum Resolution {
+    Confirm,
+    Cancel,
+}
+
+async fn resolve(
+    state: &AppState,
+    caller: &Caller,
+    request: &HttpRequest,
+    path: &str,
+    resolution: Resolution,
+) -> Result<HttpResponse, ApiError> {
+    let id = reservation_id(path)?;
+    let reservations = state.use_cases.reservations.clone();
+    // Store and customer never change, so checking them before resolving is not a race.
+    let current = blocking::run({
+        let reservations = reservations.clone();
+        move || reservations.get(id)
+    })
+    .await?;
+    caller.require_reservation(&current)?;
+    let context = request_context(request);
+    let (operation, outcome) = match resolution {
+        Resolution::Confirm => ("confirm", "confirmed"),
+        Resolution::Cancel => ("cancel", "cancelled"),
+    };
+    let result = blocking::run(move || match resolution {
+        Resolution::Confirm => reservations.confirm(id, &context),
+        Resolution::Cancel => reservations.cancel(id, &context),
+    })
+    .await;
+    count_stock_operation(
+        &state.metrics,
+        operation,
+        current.store_id().as_str(),
+        &result,
+    );
+    let reservation = result?;
+    state
+        .metrics
+        .reservations
+        .with_label_values(&[outcome])
+        .inc();
+    Ok(HttpResponse::Ok().json(ReservationResponse::new(reservation, state.clock.now())))
+}
+
+/// Filters of the reservation list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReservationListQuery {
+    /// Only this store's (a vendor sees only its own store's).
+    pub store_id: Option<String>,
+    /// Only this customer's (a customer sees only its own).
+    pub customer_id: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<i64>,
+    /// Items to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+/// Lists reservations, newest first. A customer's list is always its own; a vendor's always
+/// its store's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reservations",
+    tag = "reservations",
+    params(ReservationListQuery),
+    responses(
+        (status = 200, description = "A page of reservations", body = PageOf<ReservationResponse>),
+        (status = 400, description = "Invalid filter", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Asking for someone else's reservations", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/reservations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<ReservationListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageQuery {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .page()?;
+    let mut filter = ReservationFilter {
+        store_id: query.store_id.as_deref().map(store_id).transpose()?,
+        customer_id: query
+            .customer_id
+            .as_deref()
+            .map(CustomerId::parse)
+            .transpose()?,
+        status: query.status.as_deref().map(str::parse).transpose()?,
+    };
+    match caller.role {
+        Role::Admin => {}
+        Role::Vendor => {
+            let own = caller.store_id.clone();
+            if filter.store_id.is_some() && filter.store_id != own {
+                return Err(ApiError::forbidden(
+                    "a vendor sees only its own store's reservations",
+                ));
+            }
+            filter.store_id = own;
+        }
+        Role::Customer => {
+            let own = CustomerId::parse(&caller.subject)?;
+            if filter.customer_id.as_ref().is_some_and(|c| *c != own) {
+                return Err(ApiError::forbidden(
+                    "a customer sees only its own reservations",
+                ));
+            }
+            filter.customer_id = Some(own);
+        }
+    }
+    let reservations = state.use_cases.reservations.clone();
+    let paged = blocking::run(move || reservations.list(filter, page)).await?;
+    let now = state.clock.now();
+    Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, |r| {
+        ReservationResponse::new(r, now)
+    })))
+}

@@ -1,0 +1,59 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use inventory_ports::{Clock, InventoryStore, UseCases};
+
+use crate::Metrics;
+
+/// Whether the optional Redis connection is up, as `/health` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedisStatus {
+    /// The server runs on SQLite alone.
+    NotConfigured,
+    /// Events are reaching Redis.
+    Connected,
+    /// Redis is configured but unreachable: events wait in the outbox.
+    Disconnected,
+}
+
+impl RedisStatus {
+    /// As written in `/health`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotConfigured => "not_configured",
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// Tells `/health` about Redis.
+pub trait RedisProbe: Send + Sync {
+    /// The current status.
+    fn status(&self) -> RedisStatus;
+}
+
+/// The probe of a server without Redis.
+pub struct NoRedis;
+
+impl RedisProbe for NoRedis {
+    fn status(&self) -> RedisStatus {
+        RedisStatus::NotConfigured
+    }
+}
+
+/// Shared by all handlers (in `web::Data`).
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub use_cases: UseCases,
+    /// The store, for health checks.
+    pub store: Arc<dyn InventoryStore>,
+    /// For `expires_in_seconds` and health timestamps.
+    pub clock: Arc<dyn Clock>,
+    /// Redis status for `/health`.
+    pub redis: Arc<dyn RedisProbe>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,168 @@
+//! The server: the database, the HTTP API and the background workers, started and stopped
+//! together.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use inventory::{Clock, Inventory, SqliteConfig, SystemClock};
+use inventory_adapter_http::{AppState, Auth, HttpSettings, Metrics, NoRedis, Role, build_server};
+use tokio::sync::watch;
+
+use crate::expiry_worker;
+use crate::settings::Settings;
+
+/// A built server, bound to its port, not yet running.
+pub struct Application {
+    port: u16,
+    server: actix_web::dev::Server,
+    inventory: Arc<Inventory>,
+    metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
+    expiry_batch: u32,
+}
+
+impl Application {
+    /// Opens (creating and migrating) the database and binds the listener, so the port is
+    /// known before serving starts (tests bind port 0).
+    ///
+    /// # Errors
+    /// When the database cannot be opened, the address cannot be bound, or the JWT secret is
+    /// too weak.
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let inventory = Arc::new(open_inventory(settings)?);
+        let auth = Arc::new(auth(settings)?);
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let metrics = Arc::new(Metrics::new()?);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let state = AppState {
+            use_cases: inventory.use_cases().clone(),
+            store: inventory.store(),
+            clock: clock.clone(),
+            redis: Arc::new(NoRedis),
+            metrics: metrics.clone(),
+        };
+        let http = HttpSettings {
+            cors_origins: settings.cors_origins.clone(),
+            max_body_bytes: settings.max_body_bytes,
+            workers: settings
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            shutdown_timeout: Duration::from_secs(settings.shutdown_timeout),
+            fault_injection: settings.fault_injection,
+        };
+        let server = build_server(listener, state, auth, &http)?;
+        tracing::info!(address = %settings.bind, port, database = %settings.db.display(), "inventory server listening");
+        Ok(Self {
+            port,
+            server,
+            inventory,
+            metrics,
+            clock,
+            expiry_batch: settings.expiry_batch,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` completes, then stops gracefully: no new connections,
+    /// in-flight requests finish, workers stop, the database closes.
+    ///
+    /// # Errors
+    /// When the server fails while running.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let (stop_workers, workers_stopped) = watch::channel(false);
+        let expiry = tokio::spawn(expiry_worker::run(
+            self.inventory.reservations().clone(),
+            self.clock.clone(),
+            self.metrics.clone(),
+            self.expiry_batch,
+            workers_stopped,
+        ));
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        let ended_early = tokio::select! {
+            () = shutdown => None,
+            result = &mut server => Some(result),
+        };
+        if let Some(result) = ended_early {
+            let _ = stop_workers.send(true);
+            let _ = expiry.await;
+            result??;
+            anyhow::bail!("the HTTP server stopped on its own");
+        }
+        tracing::info!("shutting down: finishing in-flight requests");
+        handle.stop(true).await;
+        server.await??;
+        let _ = stop_workers.send(true);
+        let _ = expiry.await;
+        // Worker threads may still be letting go of their handles: close regardless.
+        self.inventory.close();
+        tracing::info!("shut down cleanly");
+        Ok(())
+    }
+}
+
+/// Opens the database the settings name.
+///
+/// # Errors
+/// When it cannot be opened or migrated.
+pub fn open_inventory(settings: &Settings) -> anyhow::Result<Inventory> {
+    let mut config = SqliteConfig::file(&settings.db);
+    config.synchronous = settings.synchronous;
+    Inventory::builder(config)
+        .open()
+        .with_context(|| format!("cannot open the database {}", settings.db.display()))
+}
+
+/// The token keys: from the configured secret, or a secret made up for this run (and an
+/// admin token logged so the API can be called at once).
+fn auth(settings: &Settings) -> anyhow::Result<Auth> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(Auth::new(secret)?);
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let auth = Auth::new(&secret)?;
+    let token = auth.issue("admin", Role::Admin, None, Duration::from_secs(24 * 3600))?;
+    tracing::warn!(
+        "INVENTORY_JWT_SECRET is not set: tokens are signed with a secret made up for this run \
+         and stop working when it ends. Admin token for the next 24 h: {token}"
+    );
+    Ok(auth)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("stop signal received");
+}

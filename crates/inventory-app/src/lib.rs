@@ -1,0 +1,20 @@
+//! # inventory-app
+//!
+//! The `inventory` binary's library: settings and CLI ([`settings`]), the server with its
+//! workers ([`application`]), and the small commands (`token`, `seed-demo`). `main.rs` only
+//! parses the command line and calls in here, so tests can start the real server in process.
+//!
+//! Wiring, from the outside in: [`settings::Settings`] → [`application::Application::build`]
+//! opens the SQLite inventory (`inventory` crate), builds the HTTP server
+//! (`inventory-adapter-http`) on a bound listener, and [`application::Application::run_until`]
+//! runs it with the expiry worker until a shutdown signal.
+
+pub mod application;
+pub mod expiry_worker;
+pub mod seed_demo;
+pub mod settings;
+pub mod telemetry;
+pub mod token;
+
+pub use application::{Application, open_inventory, shutdown_signal};
+pub use settings::{Cli, Command, Settings};

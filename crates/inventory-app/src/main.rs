@@ -1,0 +1,56 @@
+//! `inventory`: serve the API (default), migrate, seed a demo catalogue, mint tokens.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use inventory_app::{
+    Application, Cli, Command, open_inventory, seed_demo, shutdown_signal, telemetry, token,
+};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.settings.log_format, &cli.settings.log);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let application = Application::build(&settings)?;
+                application.run_until(shutdown_signal()).await
+            })
+        }
+        Command::Migrate => {
+            drop(open_inventory(&settings)?);
+            println!(
+                "database {} is at schema version {}",
+                settings.db.display(),
+                inventory::SCHEMA_VERSION
+            );
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let inventory = open_inventory(&settings)?;
+            let created = seed_demo::seed(&inventory)?;
+            println!(
+                "demo catalogue: {created} products created in {}",
+                settings.db.display()
+            );
+            Ok(())
+        }
+        Command::Token(args) => {
+            println!("{}", token::mint(&settings, &args)?);
+            Ok(())
+        }
+    }
+}

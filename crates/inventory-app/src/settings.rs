@@ -1,0 +1,161 @@
+//! Every setting of the server, from flags and environment variables (flags win).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use inventory::Synchronous;
+
+/// The inventory service: real-time stock and reservations for a chain of stores.
+#[derive(Debug, Parser)]
+#[command(name = "inventory", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Create or migrate the database, then exit.
+    Migrate,
+    /// Add a demo catalogue stocked across the four stores (skips products that exist).
+    SeedDemo,
+    /// Print a signed token for calling the API.
+    Token(TokenArgs),
+}
+
+/// Arguments of `inventory token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// admin, vendor or customer.
+    #[arg(long)]
+    pub role: String,
+    /// The vendor's store (vendors only).
+    #[arg(long = "store")]
+    pub store: Option<String>,
+    /// The token's subject: the customer id, the vendor's user id (default: the role).
+    #[arg(long)]
+    pub sub: Option<String>,
+    /// How long the token is valid: 90s, 15m, 1h, 7d.
+    #[arg(long, default_value = "1h")]
+    pub ttl: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Settings shared by every command. Each flag can also be set by the environment variable
+/// shown in `--help`.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    #[arg(
+        long,
+        env = "INVENTORY_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// SQLite database file (created and migrated if missing).
+    #[arg(
+        long,
+        env = "INVENTORY_DB",
+        default_value = "./inventory.db",
+        global = true
+    )]
+    pub db: PathBuf,
+    /// SQLite `synchronous`: FULL (each commit survives power loss), NORMAL (survives a crash
+    /// of the process), OFF (tests only).
+    #[arg(long, env = "INVENTORY_SYNCHRONOUS", default_value = "FULL", value_parser = parse_synchronous, global = true)]
+    pub synchronous: Synchronous,
+    /// Secret that signs and verifies tokens (at least 16 bytes). When unset, the server makes
+    /// one up for the run and logs an admin token.
+    #[arg(
+        long,
+        env = "INVENTORY_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Comma-separated origins allowed by CORS (`*` for any; none by default).
+    #[arg(
+        long,
+        env = "INVENTORY_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+    /// Largest JSON request body accepted, in bytes.
+    #[arg(long, env = "INVENTORY_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// HTTP worker threads (default: the number of CPUs).
+    #[arg(long, env = "INVENTORY_WORKERS", global = true)]
+    pub workers: Option<usize>,
+    /// Log format.
+    #[arg(
+        long,
+        env = "INVENTORY_LOG_FORMAT",
+        value_enum,
+        default_value = "human",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `info,inventory_adapter_http=debug`.
+    #[arg(long, env = "INVENTORY_LOG", default_value = "info", global = true)]
+    pub log: String,
+    /// Seconds a graceful shutdown waits for in-flight requests.
+    #[arg(
+        long,
+        env = "INVENTORY_SHUTDOWN_TIMEOUT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub shutdown_timeout: u64,
+    /// Most reservations the expiry worker releases per transaction.
+    #[arg(
+        long,
+        env = "INVENTORY_EXPIRY_BATCH",
+        default_value_t = 200,
+        global = true
+    )]
+    pub expiry_batch: u32,
+    /// Adds a test-only route that panics (`GET /__fault/panic`). Never in production.
+    #[arg(long, env = "INVENTORY_FAULT_INJECTION", hide = true, global = true)]
+    pub fault_injection: bool,
+}
+
+fn parse_synchronous(text: &str) -> Result<Synchronous, String> {
+    text.parse()
+}
+
+impl Settings {
+    /// Settings for tests: defaults, a database path, a port chosen by the OS.
+    pub fn for_tests(db: PathBuf) -> Self {
+        Self {
+            bind: "127.0.0.1:0".into(),
+            db,
+            synchronous: Synchronous::Normal,
+            jwt_secret: None,
+            cors_origins: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            workers: Some(2),
+            log_format: LogFormat::Human,
+            log: "warn".into(),
+            shutdown_timeout: 5,
+            expiry_batch: 200,
+            fault_injection: false,
+        }
+    }
+}

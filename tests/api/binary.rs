@@ -1,0 +1,198 @@
+//! The `inventory` binary itself: its commands, and a served process that stops cleanly on
+//! SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use inventory_adapter_http::{Auth, Role};
+
+use crate::support::SECRET;
+
+fn inventory() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_inventory"));
+    command
+        .env_remove("INVENTORY_JWT_SECRET")
+        .env_remove("INVENTORY_DB")
+        .env_remove("INVENTORY_BIND")
+        .env("INVENTORY_LOG", "info");
+    command
+}
+
+fn run(command: &mut Command) -> (bool, String, String) {
+    let output = command.output().expect("the binary runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn token_mints_a_token_the_server_accepts() {
+    let (ok, stdout, stderr) = run(inventory()
+        .args([
+            "token",
+            "--role",
+            "vendor",
+            "--store",
+            "mad-001",
+            "--sub",
+            "vendor-789",
+            "--ttl",
+            "2h",
+        ])
+        .env("INVENTORY_JWT_SECRET", SECRET));
+    assert!(ok, "{stderr}");
+    let caller = Auth::new(SECRET)
+        .expect("secret")
+        .verify(stdout.trim())
+        .expect("a valid token");
+    assert_eq!(caller.role, Role::Vendor);
+    assert_eq!(caller.subject, "vendor-789");
+    assert_eq!(
+        caller.store_id.map(|s| s.to_string()).as_deref(),
+        Some("MAD-001")
+    );
+}
+
+#[test]
+fn token_without_a_secret_says_how_to_get_one() {
+    let (ok, _, stderr) = run(inventory().args(["token", "--role", "admin"]));
+    assert!(!ok);
+    assert!(stderr.contains("INVENTORY_JWT_SECRET"), "{stderr}");
+    let (ok, _, stderr) = run(inventory()
+        .args(["token", "--role", "vendor"])
+        .env("INVENTORY_JWT_SECRET", SECRET));
+    assert!(!ok, "a vendor token needs a store");
+    assert!(stderr.contains("store"), "{stderr}");
+}
+
+#[test]
+fn migrate_and_seed_demo_prepare_a_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db");
+    let (ok, stdout, stderr) = run(inventory().args(["migrate", "--db"]).arg(&db));
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("schema version"), "{stdout}");
+    assert!(db.exists());
+    let (ok, stdout, stderr) = run(inventory().arg("seed-demo").env("INVENTORY_DB", &db));
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("8 products created"), "{stdout}");
+    let (ok, stdout, _) = run(inventory().arg("seed-demo").env("INVENTORY_DB", &db));
+    assert!(
+        ok && stdout.contains("0 products created"),
+        "seeding twice adds nothing: {stdout}"
+    );
+    let inventory = inventory::Inventory::open(&db).expect("open");
+    let availability = inventory
+        .products()
+        .get_by_sku(&inventory::Sku::parse("HP-PAV-15").expect("sku"))
+        .and_then(|p| inventory.availability().of_product(p.id, None))
+        .expect("a seeded product");
+    assert_eq!(availability.total_available, 50);
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let (ok, stdout, _) = run(inventory().arg("--help"));
+    assert!(ok);
+    for setting in [
+        "INVENTORY_BIND",
+        "INVENTORY_DB",
+        "INVENTORY_SYNCHRONOUS",
+        "INVENTORY_JWT_SECRET",
+        "INVENTORY_CORS_ORIGINS",
+        "INVENTORY_MAX_BODY_BYTES",
+        "INVENTORY_WORKERS",
+        "INVENTORY_LOG_FORMAT",
+        "INVENTORY_LOG",
+        "INVENTORY_SHUTDOWN_TIMEOUT",
+        "INVENTORY_EXPIRY_BATCH",
+    ] {
+        assert!(
+            stdout.contains(setting),
+            "--help mentions {setting}:\n{stdout}"
+        );
+    }
+}
+
+/// Starts `inventory serve` on a free port and returns the child and its port.
+pub fn serve(db: &Path, extra_env: &[(&str, &str)]) -> (std::process::Child, u16) {
+    let mut child = inventory()
+        .arg("serve")
+        .env("INVENTORY_DB", db)
+        .env("INVENTORY_BIND", "127.0.0.1:0")
+        .env("INVENTORY_JWT_SECRET", SECRET)
+        .env("INVENTORY_LOG_FORMAT", "json")
+        .envs(extra_env.iter().copied())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent && let Some(port) = listening_port(&line) {
+                let _ = port_tx.send(port);
+                sent = true;
+            }
+            eprintln!("[server] {line}");
+        }
+    });
+    let port = port_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server logs its port");
+    (child, port)
+}
+
+fn listening_port(line: &str) -> Option<u16> {
+    let log: serde_json::Value = serde_json::from_str(line).ok()?;
+    (log["message"] == "inventory server listening")
+        .then(|| log["port"].as_u64())?
+        .and_then(|p| u16::try_from(p).ok())
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly_and_closes_the_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("served.db");
+    let (mut child, port) = serve(&db, &[]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let health = agent
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .call()
+        .expect("health");
+    assert_eq!(health.status().as_u16(), 200);
+    assert!(
+        dir.path().join("served.db-wal").exists(),
+        "WAL is in use while serving"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the server stops within the shutdown timeout"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "a graceful stop exits 0: {exit}");
+    assert!(
+        !dir.path().join("served.db-wal").exists(),
+        "the last connection closed and checkpointed the WAL"
+    );
+}

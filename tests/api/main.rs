@@ -1,0 +1,14 @@
+//! End-to-end tests of the `inventory` server: the real server on a free port with a
+//! temporary database (started in this process, or as the `inventory` binary), talked to over
+//! HTTP like a till, a web shop or an operator would.
+//!
+//! One test binary with modules, so the workspace links it once.
+
+mod auth;
+mod bad_input;
+mod binary;
+mod concurrency;
+mod expiry;
+mod flows;
+mod operations;
+mod support;

@@ -1,0 +1,214 @@
+//! Health, metrics, the OpenAPI document, request ids, CORS and panic recovery.
+
+use serde_json::json;
+
+use crate::support::{TestServer, create_product, customer, restock};
+
+#[test]
+fn health_reports_the_database_and_redis() {
+    let server = TestServer::start();
+    let reply = server.get("/health", None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["status"], "healthy");
+    assert_eq!(reply.body["database"], "connected");
+    assert_eq!(reply.body["redis"], "not_configured");
+    assert_eq!(reply.body["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        reply.body["timestamp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+}
+
+#[test]
+fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
+    let server = TestServer::start();
+    for _ in 0..3 {
+        // More panics than workers: a dead worker would show as a refused connection.
+        server
+            .get("/__fault/panic", None)
+            .assert_error(500, "INTERNAL_ERROR");
+    }
+    let reply = server.get("/health", None);
+    assert_eq!(reply.status, 200);
+    let panic = server.get("/__fault/panic", None);
+    assert_eq!(
+        panic.body["error"]["message"], "internal error",
+        "no internals leak"
+    );
+}
+
+#[test]
+fn request_ids_are_echoed_or_generated() {
+    let server = TestServer::start();
+    let echoed = server
+        .agent()
+        .get(server.url("/api/v1/stores"))
+        .header("X-Request-Id", "till-42-req-7")
+        .call()
+        .expect("answer");
+    assert_eq!(
+        echoed
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("till-42-req-7")
+    );
+    let generated = server.get("/api/v1/stores", None);
+    let id = generated
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("an id");
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+}
+
+#[test]
+fn metrics_move_with_requests() {
+    let server = TestServer::start();
+    let product = create_product(&server, "MET-1");
+    restock(&server, &product, "MAD-001", 1);
+    let token = customer("cust-m");
+    let body = json!({"product_id": product, "store_id": "MAD-001", "quantity": 1});
+    assert_eq!(
+        server
+            .post("/api/v1/reservations", Some(&token), &body)
+            .status,
+        201
+    );
+    assert_eq!(
+        server
+            .post("/api/v1/reservations", Some(&token), &body)
+            .status,
+        409
+    );
+    server.get(&format!("/api/v1/products/{product}/availability"), None);
+
+    let metrics = server.get("/metrics", None);
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain")),
+    );
+    let text = metrics.text;
+    for expected in [
+        "http_request_duration_seconds_bucket{endpoint=\"/api/v1/products/{product_id}/availability\",method=\"GET\",status=\"200\",le=\"0.001\"}",
+        "http_request_duration_seconds_count{endpoint=\"/api/v1/reservations\",method=\"POST\",status=\"201\"} 1",
+        "http_request_duration_seconds_count{endpoint=\"/api/v1/reservations\",method=\"POST\",status=\"409\"} 1",
+        "stock_operations_total{operation=\"adjust\",status=\"ok\",store_id=\"MAD-001\"} 1",
+        "stock_operations_total{operation=\"reserve\",status=\"ok\",store_id=\"MAD-001\"} 1",
+        "stock_operations_total{operation=\"reserve\",status=\"INSUFFICIENT_STOCK\",store_id=\"MAD-001\"} 1",
+        "reservations_total{outcome=\"created\"} 1",
+        "reservations_total{outcome=\"rejected\"} 1",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+    assert!(
+        !text.contains(&product),
+        "route patterns, not raw paths, label requests"
+    );
+}
+
+#[test]
+fn the_openapi_document_is_openapi_3_and_lists_every_route() {
+    let server = TestServer::start();
+    let reply = server.get("/api-docs/openapi.json", None);
+    assert_eq!(reply.status, 200);
+    let document = reply.body;
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
+        "{}",
+        document["openapi"]
+    );
+    let paths = document["paths"].as_object().expect("paths");
+    let expected = [
+        ("/health", "get"),
+        ("/metrics", "get"),
+        ("/api-docs/openapi.json", "get"),
+        ("/api/v1/stores", "get"),
+        ("/api/v1/stores", "post"),
+        ("/api/v1/stores/{store_id}", "get"),
+        ("/api/v1/stores/{store_id}", "put"),
+        ("/api/v1/stores/{store_id}/stock", "get"),
+        ("/api/v1/products", "get"),
+        ("/api/v1/products", "post"),
+        ("/api/v1/products/sku/{sku}", "get"),
+        ("/api/v1/products/{product_id}", "get"),
+        ("/api/v1/products/{product_id}", "put"),
+        ("/api/v1/products/{product_id}", "delete"),
+        ("/api/v1/products/{product_id}/availability", "get"),
+        ("/api/v1/stock", "post"),
+        ("/api/v1/stock/{product_id}/{store_id}", "get"),
+        ("/api/v1/stock/{product_id}/{store_id}", "put"),
+        ("/api/v1/reservations", "get"),
+        ("/api/v1/reservations", "post"),
+        ("/api/v1/reservations/{reservation_id}", "get"),
+        ("/api/v1/reservations/{reservation_id}/confirm", "post"),
+        ("/api/v1/reservations/{reservation_id}/cancel", "post"),
+        ("/api/v1/events", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is documented"
+        );
+    }
+    let documented: usize = paths
+        .values()
+        .map(|p| p.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "no undocumented or unexpected operations"
+    );
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    for schema in [
+        "ErrorBody",
+        "ReservationResponse",
+        "AvailabilityResponse",
+        "StockResponse",
+        "ProductRequest",
+    ] {
+        assert!(schemas.contains_key(schema), "schema {schema}");
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[test]
+fn cors_allows_only_the_configured_origins() {
+    let server = TestServer::start_with(|mut settings| {
+        settings.cors_origins = vec!["https://shop.example".into()];
+        settings
+    });
+    let allowed = server
+        .agent()
+        .get(server.url("/api/v1/stores"))
+        .header("Origin", "https://shop.example")
+        .call()
+        .expect("answer");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://shop.example")
+    );
+    let other = server
+        .agent()
+        .get(server.url("/api/v1/stores"))
+        .header("Origin", "https://evil.example")
+        .call()
+        .expect("answer");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
