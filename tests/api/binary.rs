@@ -118,8 +118,49 @@ fn help_documents_every_setting() {
     }
 }
 
-/// Starts `inventory serve` on a free port and returns the child and its port.
-pub fn serve(db: &Path, extra_env: &[(&str, &str)]) -> (std::process::Child, u16) {
+/// An `inventory serve` process, killed when dropped so a failing test leaves none behind.
+pub struct ServerProcess {
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    /// Waits for it to exit by itself.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("wait for the server")
+    }
+
+    /// Asks it to stop (SIGTERM) and waits, up to 15 s.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let started = Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait().expect("wait") {
+                return exit;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "the server stops within the shutdown timeout"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Starts `inventory serve` on a free port and returns it with its port.
+pub fn serve(db: &Path, extra_env: &[(&str, &str)]) -> (ServerProcess, u16) {
     let mut child = inventory()
         .arg("serve")
         .env("INVENTORY_DB", db)
@@ -142,6 +183,7 @@ pub fn serve(db: &Path, extra_env: &[(&str, &str)]) -> (std::process::Child, u16
             eprintln!("[server] {line}");
         }
     });
+    let child = ServerProcess { child };
     let port = port_rx
         .recv_timeout(Duration::from_secs(30))
         .expect("the server logs its port");
@@ -174,22 +216,7 @@ fn sigterm_stops_the_server_cleanly_and_closes_the_database() {
         "WAL is in use while serving"
     );
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.try_wait().expect("wait") {
-            break exit;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "the server stops within the shutdown timeout"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let exit = child.terminate();
     assert!(exit.success(), "a graceful stop exits 0: {exit}");
     assert!(
         !dir.path().join("served.db-wal").exists(),

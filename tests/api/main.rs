@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod binary;
 mod concurrency;
+mod events;
 mod expiry;
 mod flows;
 mod operations;

@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod blocking;
 mod error;
+pub mod live;
 pub mod metrics;
 mod openapi;
 pub mod panic_guard;
@@ -40,6 +41,7 @@ use actix_web::{App, HttpServer, web};
 
 pub use auth::{Auth, Caller, Role};
 pub use error::{ApiError, ErrorBody};
+pub use live::{LiveFeed, follow_outbox};
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
 pub use request_span::RequestId;

@@ -8,7 +8,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 /// The server's metrics.
 pub struct Metrics {
@@ -22,6 +24,8 @@ pub struct Metrics {
     pub stock_operations: IntCounterVec,
     /// `reservations_total{outcome}`: created, rejected, confirmed, cancelled, expired.
     pub reservations: IntCounterVec,
+    /// `sse_clients`: open live streams.
+    pub sse_clients: IntGauge,
 }
 
 /// The design document's buckets, in seconds.
@@ -55,12 +59,15 @@ impl Metrics {
         )?;
         registry.register(Box::new(http_request_duration.clone()))?;
         registry.register(Box::new(stock_operations.clone()))?;
+        let sse_clients = IntGauge::new("sse_clients", "Open live availability streams")?;
         registry.register(Box::new(reservations.clone()))?;
+        registry.register(Box::new(sse_clients.clone()))?;
         Ok(Self {
             registry,
             http_request_duration,
             stock_operations,
             reservations,
+            sse_clients,
         })
     }
 

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{events, health, operations, products, reservations, stock, stores};
+use crate::routes::{events, health, operations, products, reservations, stock, stores, stream};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
@@ -39,6 +39,7 @@ use crate::routes::{events, health, operations, products, reservations, stock, s
         reservations::confirm,
         reservations::cancel,
         events::replay,
+        stream::stream,
     ),
     components(schemas(crate::ErrorBody, crate::error::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use inventory_ports::{Clock, InventoryStore, UseCases};
 
 use crate::Metrics;
+use crate::live::LiveFeed;
 
 /// Whether the optional Redis connection is up, as `/health` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,4 +57,6 @@ pub struct AppState {
     pub redis: Arc<dyn RedisProbe>,
     /// Metrics.
     pub metrics: Arc<Metrics>,
+    /// Committed events, for live streams.
+    pub live: LiveFeed,
 }

@@ -5,8 +5,8 @@ use inventory_domain::{
     Category, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId, StoreName,
 };
 use inventory_ports::{
-    InventoryError, NewEvent, Page, ReadTx, RecordedEvent, ReservationFilter, StoreStockRow,
-    WriteTx,
+    InventoryError, NewEvent, OutboxBacklog, Page, ReadTx, RecordedEvent, ReservationFilter,
+    StoreStockRow, WriteTx,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -347,12 +347,57 @@ impl ReadTx for SqliteTx<'_> {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        self.events_where(
+            "seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after, i64::from(limit)],
+        )
+    }
+
+    fn last_event_seq(&self) -> Result<u64, InventoryError> {
+        // sqlite_sequence remembers the highest seq ever assigned, even after deletes.
+        self.count(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+            [],
+        )
+    }
+
+    fn unpublished_events(&self, limit: u32) -> Result<Vec<RecordedEvent>, InventoryError> {
+        self.events_where(
+            "published_at IS NULL ORDER BY seq LIMIT ?1",
+            [i64::from(limit)],
+        )
+    }
+
+    fn outbox_backlog(&self) -> Result<OutboxBacklog, InventoryError> {
+        let (events, oldest): (i64, Option<String>) = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*), MIN(occurred_at) FROM events WHERE published_at IS NULL",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .or_inventory()?;
+        Ok(OutboxBacklog {
+            events: u64::try_from(events).map_err(corrupt_in("events"))?,
+            oldest: oldest
+                .map(|text| timestamp::parse(&text).map_err(corrupt_in("events")))
+                .transpose()?,
+        })
+    }
+}
+
+impl SqliteTx<'_> {
+    fn events_where(
+        &self,
+        condition: &str,
+        params: impl Params,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
         let sql = format!(
-            "SELECT {} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT {} FROM events WHERE {condition}",
             rows::EVENT_COLUMNS
         );
-        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
-        self.all(&sql, params![after, i64::from(limit)], rows::event)
+        self.all(&sql, params, rows::event)
     }
 }
 
@@ -606,5 +651,25 @@ impl WriteTx for SqliteTx<'_> {
         let seq = u64::try_from(self.conn.last_insert_rowid()).map_err(|e| corrupt("events", e))?;
         self.last_seq = Some(seq);
         Ok(seq)
+    }
+
+    fn mark_published(
+        &mut self,
+        up_to_seq: u64,
+        at: OffsetDateTime,
+    ) -> Result<u64, InventoryError> {
+        let marked = self
+            .conn
+            .prepare_cached(
+                "UPDATE events SET published_at = ?2 WHERE seq <= ?1 AND published_at IS NULL",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    i64::try_from(up_to_seq).unwrap_or(i64::MAX),
+                    timestamp::format(at)
+                ])
+            })
+            .or_inventory()?;
+        Ok(marked as u64)
     }
 }

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use inventory::{Clock, Inventory, SqliteConfig, SystemClock};
-use inventory_adapter_http::{AppState, Auth, HttpSettings, Metrics, NoRedis, Role, build_server};
+use inventory_adapter_http::{AppState, Auth, HttpSettings, LiveFeed, Metrics, Role, build_server};
 use tokio::sync::watch;
 
-use crate::expiry_worker;
 use crate::settings::Settings;
+use crate::{events, expiry_worker};
 
 /// A built server, bound to its port, not yet running.
 pub struct Application {
@@ -22,6 +22,24 @@ pub struct Application {
     metrics: Arc<Metrics>,
     clock: Arc<dyn Clock>,
     expiry_batch: u32,
+    redis: Option<inventory_adapter_redis::RedisSettings>,
+    live: LiveFeed,
+    stop_workers: watch::Sender<bool>,
+    redis_status: Arc<RedisStatusCell>,
+}
+
+/// The Redis status for `/health`, filled in when the relay starts (the server is built
+/// before the async runtime starts the relay).
+#[derive(Default)]
+struct RedisStatusCell(std::sync::OnceLock<Arc<inventory_adapter_redis::ConnectionStatus>>);
+
+impl inventory_adapter_http::RedisProbe for RedisStatusCell {
+    fn status(&self) -> inventory_adapter_http::RedisStatus {
+        match self.0.get() {
+            None => inventory_adapter_http::RedisStatus::NotConfigured,
+            Some(status) => crate::events::RelayHealth(status.clone()).status(),
+        }
+    }
 }
 
 impl Application {
@@ -39,12 +57,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let metrics = Arc::new(Metrics::new()?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let (stop_workers, workers_stopped) = watch::channel(false);
+        let live = LiveFeed::new(workers_stopped);
+        let redis_status = Arc::new(RedisStatusCell::default());
         let state = AppState {
             use_cases: inventory.use_cases().clone(),
             store: inventory.store(),
             clock: clock.clone(),
-            redis: Arc::new(NoRedis),
+            redis: redis_status.clone(),
             metrics: metrics.clone(),
+            live: live.clone(),
         };
         let http = HttpSettings {
             cors_origins: settings.cors_origins.clone(),
@@ -64,6 +86,10 @@ impl Application {
             metrics,
             clock,
             expiry_batch: settings.expiry_batch,
+            redis: settings.redis(),
+            live,
+            stop_workers,
+            redis_status,
         })
     }
 
@@ -78,31 +104,48 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let (stop_workers, workers_stopped) = watch::channel(false);
-        let expiry = tokio::spawn(expiry_worker::run(
+        let workers_stopped = self.stop_workers.subscribe();
+        let events::EventTasks {
+            redis_status,
+            tasks: mut workers,
+        } = events::start(
+            &self.inventory,
+            self.redis.clone(),
+            &self.live,
+            &self.metrics,
+            &workers_stopped,
+        )?;
+        if let Some(status) = redis_status {
+            let _ = self.redis_status.0.set(status);
+        }
+        workers.push(tokio::spawn(expiry_worker::run(
             self.inventory.reservations().clone(),
             self.clock.clone(),
             self.metrics.clone(),
             self.expiry_batch,
             workers_stopped,
-        ));
+        )));
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let ended_early = tokio::select! {
             () = shutdown => None,
             result = &mut server => Some(result),
         };
+        // Live streams end first, so the graceful stop does not wait for them.
+        let _ = self.stop_workers.send(true);
         if let Some(result) = ended_early {
-            let _ = stop_workers.send(true);
-            let _ = expiry.await;
+            for worker in workers {
+                let _ = worker.await;
+            }
             result??;
             anyhow::bail!("the HTTP server stopped on its own");
         }
         tracing::info!("shutting down: finishing in-flight requests");
         handle.stop(true).await;
         server.await??;
-        let _ = stop_workers.send(true);
-        let _ = expiry.await;
+        for worker in workers {
+            let _ = worker.await;
+        }
         // Worker threads may still be letting go of their handles: close regardless.
         self.inventory.close();
         tracing::info!("shut down cleanly");

@@ -10,6 +10,7 @@
 //! runs it with the expiry worker until a shutdown signal.
 
 pub mod application;
+pub mod events;
 pub mod expiry_worker;
 pub mod seed_demo;
 pub mod settings;

@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use inventory_app::settings::EventsCommand;
 use inventory_app::{
-    Application, Cli, Command, open_inventory, seed_demo, shutdown_signal, telemetry, token,
+    Application, Cli, Command, events, open_inventory, seed_demo, shutdown_signal, telemetry, token,
 };
 
 fn main() -> ExitCode {
@@ -47,6 +48,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.db.display()
             );
             Ok(())
+        }
+        Command::Events(EventsCommand::Tail { from_seq }) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(events::tail(settings.redis(), from_seq))
         }
         Command::Token(args) => {
             println!("{}", token::mint(&settings, &args)?);

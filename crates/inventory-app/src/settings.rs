@@ -28,6 +28,21 @@ pub enum Command {
     SeedDemo,
     /// Print a signed token for calling the API.
     Token(TokenArgs),
+    /// Read the event stream in Redis.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+/// `inventory events ...`
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events as they arrive in the Redis stream, one JSON object per line.
+    Tail {
+        /// Start after this sequence number (0: from the oldest entry kept); by default only
+        /// new events.
+        #[arg(long)]
+        from_seq: Option<u64>,
+    },
 }
 
 /// Arguments of `inventory token`.
@@ -131,6 +146,48 @@ pub struct Settings {
         global = true
     )]
     pub expiry_batch: u32,
+    /// Redis to publish events to (e.g. `redis://127.0.0.1:6379`). Unset: SQLite only; events
+    /// stay in the outbox and `/api/v1/events` serves them.
+    #[arg(long, env = "REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+    /// The Redis stream events are published to.
+    #[arg(
+        long,
+        env = "INVENTORY_REDIS_STREAM",
+        default_value = "inventory:events",
+        global = true
+    )]
+    pub redis_stream: String,
+    /// Roughly how many entries the stream keeps (`XADD MAXLEN ~`).
+    #[arg(
+        long,
+        env = "INVENTORY_REDIS_MAXLEN",
+        default_value_t = 1_000_000,
+        global = true
+    )]
+    pub redis_max_len: u64,
+    /// Milliseconds between the relay's looks at the outbox when no local commit wakes it
+    /// (commits of other processes sharing the database).
+    #[arg(
+        long,
+        env = "INVENTORY_RELAY_POLL_MS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub relay_poll_ms: u64,
+    /// Milliseconds the relay lease lasts: another process's relay takes over within this time
+    /// when the publishing one dies.
+    #[arg(
+        long,
+        env = "INVENTORY_RELAY_LEASE_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub relay_lease_ms: u64,
+    /// Test-only fault: the relay exits the process right after XADD, before marking events
+    /// published. Never in production.
+    #[arg(long, env = "INVENTORY_FAULT_RELAY_CRASH", hide = true, global = true)]
+    pub fault_relay_crash: bool,
     /// Adds a test-only route that panics (`GET /__fault/panic`). Never in production.
     #[arg(long, env = "INVENTORY_FAULT_INJECTION", hide = true, global = true)]
     pub fault_injection: bool,
@@ -141,6 +198,17 @@ fn parse_synchronous(text: &str) -> Result<Synchronous, String> {
 }
 
 impl Settings {
+    /// The Redis settings, when Redis is configured.
+    pub fn redis(&self) -> Option<inventory_adapter_redis::RedisSettings> {
+        let mut redis = inventory_adapter_redis::RedisSettings::new(self.redis_url.clone()?);
+        redis.stream.clone_from(&self.redis_stream);
+        redis.max_len = self.redis_max_len;
+        redis.poll_interval = std::time::Duration::from_millis(self.relay_poll_ms.max(1));
+        redis.lease_ttl = std::time::Duration::from_millis(self.relay_lease_ms.max(100));
+        redis.crash_after_publish = self.fault_relay_crash;
+        Some(redis)
+    }
+
     /// Settings for tests: defaults, a database path, a port chosen by the OS.
     pub fn for_tests(db: PathBuf) -> Self {
         Self {
@@ -156,6 +224,12 @@ impl Settings {
             shutdown_timeout: 5,
             expiry_batch: 200,
             fault_injection: false,
+            redis_url: None,
+            redis_stream: "inventory:events".into(),
+            redis_max_len: 1_000_000,
+            relay_poll_ms: 100,
+            relay_lease_ms: 5000,
+            fault_relay_crash: false,
         }
     }
 }

@@ -9,6 +9,8 @@
 //!   together. Its [`ReadTx`] and [`WriteTx`] methods document, under `# Errors`, what every
 //!   adapter must return; the contract suite in `inventory-testkit` checks it.
 //! - [`Clock`] and [`IdGenerator`]: time and ids, replaceable in tests.
+//! - [`EventPublisher`]: where the relay sends outbox events (Redis Streams in
+//!   `inventory-adapter-redis`).
 //!
 //! ## Use cases (driving side)
 //!
@@ -25,6 +27,7 @@ mod error;
 mod id_generator;
 mod outbox;
 mod paging;
+mod publisher;
 mod store;
 pub mod use_cases;
 
@@ -38,9 +41,12 @@ pub use id_generator::MockIdGenerator;
 pub use id_generator::{IdGenerator, SequentialIds, UuidV7Ids};
 pub use outbox::{NewEvent, RecordedEvent, StockSnapshot};
 pub use paging::{Page, Paged};
+#[cfg(any(test, feature = "mocks"))]
+pub use publisher::MockEventPublisher;
+pub use publisher::{EventPublisher, PublishError, PublishFuture};
 pub use store::{
-    CommitListener, InventoryStore, InventoryStoreExt, ReadTx, ReadWork, ReservationFilter,
-    StoreStockRow, WriteTx, WriteWork,
+    CommitListener, InventoryStore, InventoryStoreExt, OutboxBacklog, ReadTx, ReadWork,
+    ReservationFilter, StoreStockRow, WriteTx, WriteWork,
 };
 pub use use_cases::{
     AdjustStock, AvailabilityQuery, Catalogue, CountStock, EventLog, Ports, ProductAvailability,

@@ -213,6 +213,33 @@ pub trait ReadTx {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError>;
+
+    /// The highest sequence number ever written to the outbox (0 for none).
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn last_event_seq(&self) -> Result<u64, InventoryError>;
+
+    /// Up to `limit` events not yet published, in sequence order.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn unpublished_events(&self, limit: u32) -> Result<Vec<RecordedEvent>, InventoryError>;
+
+    /// How many events wait to be published, and when the oldest of them happened.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn outbox_backlog(&self) -> Result<OutboxBacklog, InventoryError>;
+}
+
+/// Events waiting in the outbox for the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxBacklog {
+    /// Unpublished events.
+    pub events: u64,
+    /// When the oldest unpublished event happened.
+    pub oldest: Option<OffsetDateTime>,
 }
 
 /// Writes, inside a write transaction. Reads see the transaction's own writes.
@@ -281,6 +308,14 @@ pub trait WriteTx: ReadTx {
     /// # Errors
     /// Storage failures only.
     fn append_event(&mut self, event: &NewEvent) -> Result<u64, InventoryError>;
+
+    /// Marks every unpublished event with `seq <= up_to_seq` as published at `at`; returns how
+    /// many it marked. Marking twice is harmless.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn mark_published(&mut self, up_to_seq: u64, at: OffsetDateTime)
+    -> Result<u64, InventoryError>;
 }
 
 /// Typed helpers over the object-safe [`InventoryStore`] methods.

@@ -275,6 +275,54 @@ pub fn events_are_read_in_sequence_order(store: &dyn InventoryStore) {
     );
 }
 
+/// The relay's view of the outbox: unpublished events in order, marked up to a seq, the
+/// backlog and the highest seq ever written.
+pub fn the_outbox_tracks_what_was_published(store: &dyn InventoryStore) {
+    assert_eq!(store.read_with(|tx| tx.last_event_seq()).expect("read"), 0);
+    let seqs = store
+        .write_with(|tx| {
+            (1..=4u128)
+                .map(|n| {
+                    let product = product(n, &format!("SKU-{n}"));
+                    tx.insert_product(&product)?;
+                    tx.append_event(&product_event(n, &product))
+                })
+                .collect::<Result<Vec<u64>, _>>()
+        })
+        .expect("write");
+    let backlog = store.read_with(|tx| tx.outbox_backlog()).expect("read");
+    assert_eq!((backlog.events, backlog.oldest), (4, Some(T0)));
+    let up_to = seqs[1];
+    let marked = store
+        .write_with(move |tx| tx.mark_published(up_to, T0))
+        .expect("mark");
+    assert_eq!(marked, 2);
+    let again = store
+        .write_with(move |tx| tx.mark_published(up_to, T0))
+        .expect("mark again");
+    assert_eq!(again, 0, "marking twice is harmless");
+    let pending = store
+        .read_with(|tx| tx.unpublished_events(10))
+        .expect("read");
+    let pending: Vec<u64> = pending.iter().map(|e| e.seq).collect();
+    assert_eq!(pending, [seqs[2], seqs[3]]);
+    let first = store
+        .read_with(|tx| tx.unpublished_events(1))
+        .expect("read");
+    assert_eq!(first.len(), 1, "bounded by the limit");
+    assert_eq!(
+        store.read_with(|tx| tx.last_event_seq()).expect("read"),
+        seqs[3]
+    );
+    assert_eq!(
+        store
+            .read_with(|tx| tx.outbox_backlog())
+            .expect("read")
+            .events,
+        2
+    );
+}
+
 /// Commit listeners hear the highest sequence number of each commit that wrote events, and
 /// nothing for a failed one.
 pub fn commit_listeners_hear_committed_events(store: &dyn InventoryStore) {
@@ -437,6 +485,7 @@ macro_rules! store_contract_tests {
             a_reservation_resolves_once,
             failed_work_leaves_no_trace,
             events_are_read_in_sequence_order,
+            the_outbox_tracks_what_was_published,
             commit_listeners_hear_committed_events,
             products_are_listed_by_page_and_category,
             store_stock_lists_active_stores_with_zeros,

@@ -7,9 +7,12 @@
 //! - [`contract`]: the [`inventory_ports::InventoryStore`] contract as tests, instantiated for
 //!   an adapter with [`store_contract_tests!`].
 //! - [`fixtures`]: small builders of test data.
+//! - [`redis_server`]: the shared Redis (each test on its own stream) or a private
+//!   `redis-server` for tests that stop Redis.
 //!
 //! This crate is a dev-dependency only; nothing in it ships.
 
 pub mod contract;
 pub mod fixtures;
 pub mod model;
+pub mod redis_server;

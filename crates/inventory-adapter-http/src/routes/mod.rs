@@ -8,6 +8,7 @@ pub mod products;
 pub mod reservations;
 pub mod stock;
 pub mod stores;
+pub mod stream;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -41,7 +42,8 @@ pub fn configure(config: &mut web::ServiceConfig, fault_injection: bool) {
                 .service(reservations::get)
                 .service(reservations::confirm)
                 .service(reservations::cancel)
-                .service(events::replay),
+                .service(events::replay)
+                .service(stream::stream),
         );
     if fault_injection {
         // Test builds only (off unless the server is started with fault injection on): proves

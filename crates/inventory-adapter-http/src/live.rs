@@ -1,0 +1,287 @@
+//! Live availability for browsers: `GET /api/v1/stream`, Server-Sent Events.
+//!
+//! Every instance keeps a [`LiveFeed`]: a broadcast of committed events, fed by this
+//! instance's own commits (read back from the outbox as they commit) and, with Redis, by the
+//! Redis stream (so a client of instance B sees changes made through instance A). A client
+//! never depends on the feed for completeness: it tracks the last sequence number it
+//! processed, and whenever the feed skips ahead (a gap), lags or the client reconnects with
+//! `Last-Event-ID`, the missing events are read from the outbox. Duplicates from the two feeds
+//! are dropped by sequence number.
+//!
+//! The stream carries availability only (product, store, quantity, reserved, available):
+//! never customer ids or reservation ids, so it is safe for anonymous clients.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use inventory_ports::{EventLog, RecordedEvent};
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast, watch};
+
+use crate::ApiError;
+
+/// The most events the feed buffers per slow client before it must catch up from the outbox.
+const FEED_CAPACITY: usize = 4096;
+
+/// How often an idle stream sends a comment, so proxies keep it open and a gone client is
+/// noticed.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// Events read from the outbox per catch-up query.
+const CATCH_UP_PAGE: u32 = 500;
+
+/// The broadcast of committed events within one instance.
+#[derive(Clone)]
+pub struct LiveFeed {
+    sender: broadcast::Sender<Arc<RecordedEvent>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl LiveFeed {
+    /// A feed whose streams end when `shutdown` turns true.
+    pub fn new(shutdown: watch::Receiver<bool>) -> Self {
+        Self {
+            sender: broadcast::channel(FEED_CAPACITY).0,
+            shutdown,
+        }
+    }
+
+    /// Offers an event to every open stream.
+    pub fn publish(&self, event: RecordedEvent) {
+        // No receiver is fine: nobody is watching.
+        let _ = self.sender.send(Arc::new(event));
+    }
+
+    /// How many streams are open.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+}
+
+/// Feeds `feed` with this process's commits: woken by `wake` (a commit listener) and every
+/// `poll` (commits by other processes sharing the database), reads the outbox after the last
+/// event it saw. Runs until the feed's shutdown.
+pub async fn follow_outbox(events: EventLog, feed: LiveFeed, wake: Arc<Notify>, poll: Duration) {
+    let mut shutdown = feed.shutdown.clone();
+    let mut last = match read(&events, EventLog::last_seq).await {
+        Ok(last) => last,
+        Err(error) => {
+            tracing::warn!(%error, "live feed: cannot read the outbox; starting from the beginning");
+            0
+        }
+    };
+    loop {
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        loop {
+            match read(&events, move |log| log.after(last, CATCH_UP_PAGE)).await {
+                Ok(batch) => {
+                    let full = batch.len() == CATCH_UP_PAGE as usize;
+                    for event in batch {
+                        last = event.seq;
+                        feed.publish(event);
+                    }
+                    if !full {
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "live feed: cannot read the outbox");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+async fn read<T: Send + 'static>(
+    events: &EventLog,
+    call: impl FnOnce(&EventLog) -> Result<T, inventory_ports::InventoryError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let events = events.clone();
+    crate::blocking::run(move || call(&events)).await
+}
+
+/// Which changes a client wants.
+#[derive(Debug, Clone, Default)]
+pub struct StreamFilter {
+    /// Only this product.
+    pub product_id: Option<String>,
+    /// Only this store.
+    pub store_id: Option<String>,
+}
+
+/// One availability change, as sent to browsers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AvailabilityChange {
+    /// The event's sequence number (also the SSE `id`).
+    pub seq: u64,
+    /// What happened: `stock.updated`, `reservation.created`...
+    pub event_type: String,
+    /// The product.
+    pub product_id: String,
+    /// The store.
+    pub store_id: String,
+    /// Units in the store.
+    pub quantity: u64,
+    /// Units held by pending reservations.
+    pub reserved: u64,
+    /// `quantity - reserved`.
+    pub available: u64,
+    /// The stock's version.
+    pub version: u64,
+    /// When it changed.
+    pub occurred_at: String,
+}
+
+impl AvailabilityChange {
+    /// The availability in an event, if it moved stock.
+    fn of(event: &RecordedEvent) -> Option<Self> {
+        let payload: serde_json::Value = serde_json::from_str(&event.payload).ok()?;
+        let stock = payload.get("stock")?;
+        let number = |field: &str| stock.get(field).and_then(serde_json::Value::as_u64);
+        Some(Self {
+            seq: event.seq,
+            event_type: event.event_type.clone(),
+            product_id: stock.get("product_id")?.as_str()?.to_owned(),
+            store_id: stock.get("store_id")?.as_str()?.to_owned(),
+            quantity: number("quantity")?,
+            reserved: number("reserved")?,
+            available: number("available")?,
+            version: number("version")?,
+            occurred_at: event
+                .occurred_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()?,
+        })
+    }
+}
+
+/// The state of one client's stream.
+pub struct Subscription {
+    feed: broadcast::Receiver<Arc<RecordedEvent>>,
+    events: EventLog,
+    filter: StreamFilter,
+    /// The last sequence number processed (sent or filtered out).
+    last: u64,
+    pending: VecDeque<Bytes>,
+    keepalive: tokio::time::Interval,
+    shutdown: watch::Receiver<bool>,
+    /// False until the opening catch-up from the outbox has run.
+    caught_up: bool,
+    /// Decremented when the client goes.
+    _guard: ClientGuard,
+}
+
+struct ClientGuard(prometheus::IntGauge);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+impl Subscription {
+    /// Subscribes first, then catches up from the outbox after `after_seq`: nothing committed
+    /// in between can be missed.
+    pub fn open(
+        feed: &LiveFeed,
+        events: EventLog,
+        filter: StreamFilter,
+        after_seq: u64,
+        clients: prometheus::IntGauge,
+    ) -> Self {
+        clients.inc();
+        let mut keepalive =
+            tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+        keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pending = VecDeque::new();
+        pending.push_back(Bytes::from_static(b"retry: 2000\n: connected\n\n"));
+        Self {
+            feed: feed.sender.subscribe(),
+            events,
+            filter,
+            last: after_seq,
+            pending,
+            keepalive,
+            shutdown: feed.shutdown.clone(),
+            caught_up: false,
+            _guard: ClientGuard(clients),
+        }
+    }
+
+    /// The next chunk to send, or `None` when the stream ends (shutdown).
+    pub async fn next_chunk(&mut self) -> Option<Bytes> {
+        if !self.caught_up {
+            self.caught_up = true;
+            self.catch_up().await;
+        }
+        loop {
+            if let Some(chunk) = self.pending.pop_front() {
+                return Some(chunk);
+            }
+            let received = tokio::select! {
+                _ = self.shutdown.wait_for(|stop| *stop) => return None,
+                _ = self.keepalive.tick() => return Some(Bytes::from_static(b": keepalive\n\n")),
+                received = self.feed.recv() => received,
+            };
+            match received {
+                Ok(event) if event.seq <= self.last => {}
+                Ok(event) if event.seq == self.last + 1 => self.accept(&event),
+                // A gap (the feed started after this client, or the other feed is ahead)
+                // or a lag: the outbox has everything.
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    async fn catch_up(&mut self) {
+        loop {
+            let after = self.last;
+            match read(&self.events, move |log| log.after(after, CATCH_UP_PAGE)).await {
+                Ok(batch) => {
+                    let full = batch.len() == CATCH_UP_PAGE as usize;
+                    for event in &batch {
+                        self.accept(event);
+                    }
+                    if !full {
+                        return;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "live stream: cannot read the outbox");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, event: &RecordedEvent) {
+        self.last = event.seq;
+        let Some(change) = AvailabilityChange::of(event) else {
+            return;
+        };
+        let wanted = self
+            .filter
+            .product_id
+            .as_ref()
+            .is_none_or(|p| *p == change.product_id)
+            && self
+                .filter
+                .store_id
+                .as_ref()
+                .is_none_or(|s| *s == change.store_id);
+        if wanted && let Ok(data) = serde_json::to_string(&change) {
+            self.pending.push_back(Bytes::from(format!(
+                "id: {}\nevent: availability\ndata: {data}\n\n",
+                change.seq
+            )));
+        }
+    }
+}

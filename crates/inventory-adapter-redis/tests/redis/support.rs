@@ -1,0 +1,171 @@
+//! A SQLite inventory with some history, and a relay over it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use inventory_adapter_redis::{
+    ConnectionStatus, RedisSettings, Relay, RelayLease, StreamPublisher, lazy_connection,
+};
+use inventory_adapter_sqlite::{SqliteConfig, SqliteStore, Synchronous};
+use inventory_ports::{Clock, Ports, RequestContext, SystemClock, UseCases, UuidV7Ids};
+use inventory_testkit::fixtures::{adjust_command, details, reserve_command};
+use tokio::sync::Notify;
+
+pub struct Inventory {
+    pub use_cases: UseCases,
+    pub path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Inventory {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inventory.db");
+        Self::open(dir, path)
+    }
+
+    fn open(dir: tempfile::TempDir, path: std::path::PathBuf) -> Self {
+        let mut config = SqliteConfig::file(&path);
+        config.synchronous = Synchronous::Off;
+        let store = Arc::new(SqliteStore::open(&config).expect("open"));
+        let use_cases = UseCases::new(Ports {
+            store: store.clone(),
+            clock: Arc::new(SystemClock) as Arc<dyn Clock>,
+            ids: Arc::new(UuidV7Ids),
+        });
+        Self {
+            use_cases,
+            path,
+            _dir: dir,
+        }
+    }
+
+    /// Another process's view of the same file.
+    pub fn second_view(&self) -> UseCases {
+        let mut config = SqliteConfig::file(&self.path);
+        config.synchronous = Synchronous::Off;
+        UseCases::new(Ports {
+            store: Arc::new(SqliteStore::open(&config).expect("open")),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7Ids),
+        })
+    }
+
+    /// A product, two restocks, a reservation confirmed, one cancelled, one left pending, a
+    /// store created and updated: every kind of event but expiry.
+    pub fn make_history(&self) {
+        let ctx = RequestContext::with_request_id("req-history");
+        let uc = &self.use_cases;
+        let product = uc
+            .products
+            .create(details("HIST-1"), &ctx)
+            .expect("product")
+            .id;
+        uc.stock
+            .adjust(adjust_command(product, "MAD-001", 10), &ctx)
+            .expect("restock");
+        uc.stock
+            .adjust(adjust_command(product, "BCN-001", 5), &ctx)
+            .expect("restock");
+        uc.stock
+            .adjust(adjust_command(product, "BCN-001", 1), &ctx)
+            .expect("restock again");
+        let first = uc
+            .reservations
+            .reserve(reserve_command(product, "MAD-001", "cust-1", 2, 600), &ctx)
+            .expect("reserve");
+        uc.reservations.confirm(first.id(), &ctx).expect("confirm");
+        let second = uc
+            .reservations
+            .reserve(reserve_command(product, "BCN-001", "cust-2", 1, 600), &ctx)
+            .expect("reserve");
+        uc.reservations.cancel(second.id(), &ctx).expect("cancel");
+        uc.reservations
+            .reserve(reserve_command(product, "MAD-001", "cust-3", 1, 600), &ctx)
+            .expect("reserve");
+        let store = inventory_testkit::fixtures::store("BIL-001");
+        uc.stores
+            .create(store.id.clone(), store.details.clone(), &ctx)
+            .expect("store");
+        let mut closed = store.details;
+        closed.active = false;
+        uc.stores
+            .update(store.id, closed, &ctx)
+            .expect("update store");
+        uc.products
+            .update(product, details("HIST-1B"), &ctx)
+            .expect("update product");
+    }
+}
+
+pub fn settings(url: &str, stream: &str) -> RedisSettings {
+    let mut settings = RedisSettings::new(url);
+    settings.stream = stream.to_owned();
+    settings.min_backoff = Duration::from_millis(20);
+    settings.max_backoff = Duration::from_millis(200);
+    settings.lease_ttl = Duration::from_millis(600);
+    settings.batch = 7; // several batches for a small history
+    settings
+}
+
+/// A relay of `inventory` to `settings`' stream, with a lease when `with_lease`.
+pub fn relay(
+    use_cases: &UseCases,
+    settings: &RedisSettings,
+    with_lease: bool,
+) -> (Relay<StreamPublisher>, Arc<ConnectionStatus>) {
+    let connection = lazy_connection(&settings.url, Duration::from_secs(2)).expect("url");
+    let publisher = StreamPublisher::new(connection.clone(), &settings.stream, settings.max_len);
+    let lease =
+        with_lease.then(|| RelayLease::new(connection, settings.lease_key(), settings.lease_ttl));
+    let status = Arc::new(ConnectionStatus::default());
+    let relay = Relay::new(
+        use_cases.events.clone(),
+        publisher,
+        lease,
+        Arc::new(Notify::new()),
+        status.clone(),
+        None,
+        settings.clone(),
+    );
+    (relay, status)
+}
+
+/// Every entry of a stream: (entry id, fields).
+pub fn stream_entries(
+    url: &str,
+    stream: &str,
+) -> Vec<(String, std::collections::HashMap<String, String>)> {
+    use redis::Commands;
+    let mut connection = redis::Client::open(url)
+        .expect("url")
+        .get_connection()
+        .expect("connect");
+    let reply: redis::streams::StreamRangeReply = connection.xrange_all(stream).expect("XRANGE");
+    reply
+        .ids
+        .into_iter()
+        .map(|entry| {
+            let fields = entry
+                .map
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        redis::from_redis_value_ref::<String>(v).expect("text"),
+                    )
+                })
+                .collect();
+            (entry.id, fields)
+        })
+        .collect()
+}
+
+/// Deletes a test's keys from the shared Redis.
+pub fn cleanup(url: &str, stream: &str) {
+    use redis::Commands;
+    if let Ok(mut connection) = redis::Client::open(url).and_then(|c| c.get_connection()) {
+        let _: redis::RedisResult<()> =
+            connection.del(&[stream.to_owned(), format!("{stream}:relay-lease")]);
+    }
+}
