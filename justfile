@@ -29,3 +29,10 @@ example:
 # Crate documentation.
 doc:
     cargo doc --workspace --no-deps
+
+# The benchmark suite: builds in release mode, starts the real server on a temporary
+# database (with Redis when one answers on REDIS_URL or 127.0.0.1:6379), prints a markdown
+# table and writes target/bench/latest.json. Options: -- --duration 8 --connections 64.
+bench *ARGS:
+    cargo build --release --bin inventory --bin inventory-bench
+    target/release/inventory-bench {{ARGS}}

@@ -128,6 +128,7 @@ fn the_openapi_document_is_openapi_3_and_lists_every_route() {
     let paths = document["paths"].as_object().expect("paths");
     let expected = [
         ("/health", "get"),
+        ("/livez", "get"),
         ("/metrics", "get"),
         ("/api-docs/openapi.json", "get"),
         ("/api/v1/stores", "get"),

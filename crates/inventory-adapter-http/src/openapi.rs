@@ -16,6 +16,7 @@ use crate::routes::{events, health, operations, products, reservations, stock, s
     ),
     paths(
         health::health,
+        health::livez,
         operations::metrics,
         operations::openapi,
         stores::list,

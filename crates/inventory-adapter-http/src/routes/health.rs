@@ -1,4 +1,6 @@
-//! `GET /health`: is the database usable, is Redis reachable.
+//! `GET /health`: is the database usable, is Redis reachable. `GET /livez`: is the process
+//! serving at all (no dependency checked: for liveness probes and as the HTTP ceiling of the
+//! benchmark).
 
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
@@ -61,4 +63,17 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
+}
+
+/// Liveness: the process serves requests. Checks nothing else, so a slow database never gets
+/// the process restarted.
+#[utoipa::path(
+    get,
+    path = "/livez",
+    tag = "operations",
+    responses((status = 200, description = "The process is serving", body = Object))
+)]
+#[get("/livez")]
+pub async fn livez() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "alive"}))
 }

@@ -18,6 +18,7 @@ use crate::ApiError;
 pub fn configure(config: &mut web::ServiceConfig, fault_injection: bool) {
     config
         .service(health::health)
+        .service(health::livez)
         .service(operations::metrics)
         .service(operations::openapi)
         .service(

@@ -1,0 +1,54 @@
+//! (5) Availability reads, straight from SQLite on every request: (5a) one hot product, (5b)
+//! random products.
+
+use std::sync::Arc;
+
+use crate::load::{self, Call};
+use crate::report::Row;
+use crate::scenarios::Bench;
+
+/// (5a) and (5b).
+///
+/// # Errors
+/// When the load fails.
+pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
+    let path = format!("/api/v1/products/{}/availability", bench.hot);
+    let hot = load::run(
+        bench.address,
+        bench.connections,
+        bench.warmup,
+        bench.duration,
+        Arc::new(move |_| Call::get(path.clone())),
+    )
+    .await?;
+    let products = bench.products.clone();
+    let random = load::run(
+        bench.address,
+        bench.connections,
+        bench.warmup,
+        bench.duration,
+        Arc::new(move |rng| {
+            Call::get(format!(
+                "/api/v1/products/{}/availability",
+                products[rng.below(products.len() as u64) as usize]
+            ))
+        }),
+    )
+    .await?;
+    Ok(vec![
+        Row::measured(
+            "5a",
+            "Availability, one hot product",
+            Some(hot.rps()),
+            &hot.latency,
+            format!("{} × 200", hot.count(200)),
+        ),
+        Row::measured(
+            "5b",
+            "Availability, random products",
+            Some(random.rps()),
+            &random.latency,
+            format!("{} × 200", random.count(200)),
+        ),
+    ])
+}

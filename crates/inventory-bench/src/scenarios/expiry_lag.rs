@@ -1,0 +1,114 @@
+//! (8) Expiry lag: 10 000 reservations with time to live of 1 to 3 s, left to expire. For
+//! each, the lag is the time of its `reservation.expired` event minus its `expires_at`: how
+//! long units stayed held after they should have come back.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use inventory::{Inventory, Page, ReservationFilter, ReservationStatus, SqliteConfig, StoreId};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::load::Connection;
+use crate::report::Row;
+use crate::scenarios::{Bench, histogram_ms, reserve};
+
+/// Reservations created.
+pub const RESERVATIONS: u64 = 10_000;
+
+/// The store only this scenario uses, so its pending list is this scenario's.
+pub const STORE: &str = "EXP-001";
+
+/// Runs it, reading the outcome from the server's database file (a second process may open
+/// it: that is how the relay and a batch job share it too).
+///
+/// # Errors
+/// When the server or the database fails, or reservations are still pending after 60 s.
+pub async fn run(bench: &Bench, db: &Path) -> anyhow::Result<Row> {
+    let mut config = SqliteConfig::file(db);
+    config.read_connections = 2;
+    let inventory = Arc::new(Inventory::builder(config).open()?);
+    let first_seq = inventory.events().last_seq()?;
+
+    let connections = bench.connections as u64;
+    let mut tasks = Vec::new();
+    for index in 0..connections {
+        let (address, product, admin) =
+            (bench.address, bench.expiring.clone(), bench.admin.clone());
+        // Spread RESERVATIONS over the connections, the remainder on the first ones.
+        let share = RESERVATIONS / connections + u64::from(index < RESERVATIONS % connections);
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(address).await?;
+            for n in 0..share {
+                let ttl = 1 + (index + n) % 3;
+                let (status, _) = connection
+                    .send(&reserve(&product, STORE, index, ttl, &admin))
+                    .await?;
+                anyhow::ensure!(status == 201, "reservation answered {status}");
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let created = RESERVATIONS;
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let inventory = inventory.clone();
+        let pending = tokio::task::spawn_blocking(move || {
+            inventory.reservations().list(
+                ReservationFilter {
+                    store_id: Some(StoreId::parse(STORE)?),
+                    customer_id: None,
+                    status: Some(ReservationStatus::Pending),
+                },
+                Page::new(Some(1), None)?,
+            )
+        })
+        .await??
+        .total;
+        if pending == 0 {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{pending} reservations still pending after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let mut lags = Vec::new();
+    let mut after = first_seq;
+    loop {
+        let batch = inventory.events().after(after, 1000)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for event in batch
+            .iter()
+            .filter(|e| e.event_type == "reservation.expired")
+        {
+            let payload: serde_json::Value = serde_json::from_str(&event.payload)?;
+            let expires_at = payload["reservation"]["expires_at"]
+                .as_str()
+                .unwrap_or_default();
+            let due = OffsetDateTime::parse(expires_at, &Rfc3339)?;
+            lags.push((event.occurred_at - due).as_seconds_f64() * 1000.0);
+        }
+    }
+    anyhow::ensure!(
+        lags.len() as u64 == created,
+        "{} expiries for {created} reservations",
+        lags.len()
+    );
+    inventory.close();
+    Ok(Row::measured(
+        "8",
+        "Expiry lag: released − expires_at (10 000 reservations, TTL 1–3 s)",
+        None,
+        &histogram_ms(&lags),
+        format!("{} released, every one", lags.len()),
+    ))
+}
