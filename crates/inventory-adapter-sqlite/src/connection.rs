@@ -23,6 +23,8 @@ pub(crate) fn open_writer(config: &SqliteConfig) -> Result<Connection, OpenError
                     "the database refused WAL mode (journal_mode is {mode})"
                 )));
             }
+            // The checkpointer thread does this, off the commit path.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
             conn
         }
         Location::Memory => Connection::open_in_memory()?,

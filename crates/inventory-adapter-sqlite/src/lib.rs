@@ -10,6 +10,8 @@
 //!   in its own savepoint, every transaction `BEGIN IMMEDIATE` (see [`writer`]'s docs in the
 //!   source). Callers hear back after the commit.
 //! - Reads use a pool of `query_only` connections; WAL lets them run during commits.
+//! - A checkpointer thread copies the WAL into the database file (`PASSIVE`, never blocking),
+//!   so no commit pays for a checkpoint.
 //! - Pragmas: `journal_mode=WAL`, `foreign_keys=ON`, `busy_timeout` (5 s by default) and
 //!   `synchronous` (FULL by default, see [`Synchronous`]).
 //!
@@ -17,6 +19,7 @@
 //! resolved reservation (a trigger), so even a bug in the code above cannot store an oversold
 //! or twice-resolved row.
 
+mod checkpointer;
 mod config;
 mod connection;
 mod errors;

@@ -8,6 +8,7 @@ use inventory_ports::{CommitListener, InventoryError, InventoryStore, ReadWork, 
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 
+use crate::checkpointer::Checkpointer;
 use crate::connection::{apply_common_pragmas, open_writer, reader_flags};
 use crate::migrations::migrate;
 use crate::writer::{Job, Listeners, Writer, run_read};
@@ -55,6 +56,8 @@ pub enum OpenError {
 /// check-then-change of a reservation is never interleaved with another writer's.
 pub struct SqliteStore {
     writer: Writer,
+    /// Checkpoints the WAL off the commit path (file databases only).
+    checkpointer: std::sync::Mutex<Option<Checkpointer>>,
     /// `None` for in-memory databases (their reads go through the writer) and once closed.
     readers: RwLock<Option<Pool<SqliteConnectionManager>>>,
     memory: bool,
@@ -71,9 +74,12 @@ impl SqliteStore {
         let mut writer_conn = open_writer(config)?;
         migrate(&mut writer_conn)?;
         let memory = config.location == Location::Memory;
-        let readers = match &config.location {
-            Location::Memory => None,
-            Location::File(path) => Some(reader_pool(path, config)?),
+        let (readers, checkpointer) = match &config.location {
+            Location::Memory => (None, None),
+            Location::File(path) => (
+                Some(reader_pool(path, config)?),
+                Some(Checkpointer::start(path, config)?),
+            ),
         };
         let listeners = Arc::new(Listeners::default());
         let writer = Writer::spawn(
@@ -88,6 +94,7 @@ impl SqliteStore {
         })?;
         Ok(Self {
             writer,
+            checkpointer: std::sync::Mutex::new(checkpointer),
             readers: RwLock::new(readers),
             memory,
             listeners,
@@ -104,6 +111,14 @@ impl SqliteStore {
                 .unwrap_or_else(|p| p.into_inner())
                 .take(),
         );
+        let checkpointer = self
+            .checkpointer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(mut checkpointer) = checkpointer {
+            checkpointer.stop();
+        }
         self.writer.close();
     }
 

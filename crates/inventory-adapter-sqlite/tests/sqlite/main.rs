@@ -11,3 +11,4 @@ mod migrations;
 mod model;
 mod refusals;
 mod support;
+mod wal;
