@@ -7,7 +7,7 @@
 //!   the workspace's `migrations/` folder (refusing a database from a newer build), and starts
 //!   the writer thread and the read pool.
 //! - Writes go through one writer thread that commits queued requests in groups, each request
-//!   in its own savepoint, every transaction `BEGIN IMMEDIATE` (see [`writer`]'s docs in the
+//!   in its own savepoint, every transaction `BEGIN IMMEDIATE` (see `writer.rs`'s docs in the
 //!   source). Callers hear back after the commit.
 //! - Reads use a pool of `query_only` connections; WAL lets them run during commits.
 //! - A checkpointer thread copies the WAL into the database file (`PASSIVE`, never blocking),
