@@ -416,3 +416,62 @@ fn a_live_client_sees_changes_as_they_commit_and_resumes_without_a_gap() {
         "open streams are counted: {open:?}"
     );
 }
+
+#[test]
+fn events_tail_prints_the_stream_as_json_lines() {
+    let url = shared_url();
+    let stream_name = unique_stream("tail");
+    let server = TestServer::start_with(|mut settings| {
+        settings.redis_url = Some(url.clone());
+        settings.redis_stream = stream_name.clone();
+        settings
+    });
+    let product = create_product(&server, "TAIL-1");
+    restock(&server, &product, "BCN-001", 3);
+    wait_until("two entries", Duration::from_secs(10), || {
+        stream(&url, &stream_name).len() >= 2
+    });
+
+    let mut tail = std::process::Command::new(env!("CARGO_BIN_EXE_inventory"))
+        .args(["events", "tail", "--from-seq", "0"])
+        .env("REDIS_URL", &url)
+        .env("INVENTORY_REDIS_STREAM", &stream_name)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tail starts");
+    let stdout = tail.stdout.take().expect("stdout");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first: Value = serde_json::from_str(
+        &received
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a line"),
+    )
+    .expect("JSON");
+    let second: Value = serde_json::from_str(
+        &received
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a line"),
+    )
+    .expect("JSON");
+    let _ = tail.kill();
+    let _ = tail.wait();
+    assert_eq!(
+        (first["seq"].as_u64(), first["event_type"].as_str()),
+        (Some(1), Some("product.created"))
+    );
+    assert_eq!(
+        (second["seq"].as_u64(), second["event_type"].as_str()),
+        (Some(2), Some("stock.created"))
+    );
+    assert_eq!(second["payload"]["stock"]["quantity"], 3);
+    assert_eq!(second["store_id"], "BCN-001");
+    cleanup(&url, &stream_name);
+}

@@ -77,3 +77,99 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 pub async fn livez() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "alive"}))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use actix_web::{App, test, web};
+    use inventory_ports::{
+        CommitListener, InventoryError, InventoryStore, Ports, ReadWork, SystemClock, UseCases,
+        UuidV7Ids, WriteWork,
+    };
+
+    use super::*;
+    use crate::state::{RedisProbe, RedisStatus};
+    use crate::{LiveFeed, Metrics};
+
+    /// A database that answers nothing.
+    struct BrokenStore;
+
+    impl InventoryStore for BrokenStore {
+        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
+            Err(InventoryError::Unavailable("disk gone".into()))
+        }
+        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
+            Err(InventoryError::Unavailable("disk gone".into()))
+        }
+        fn on_commit(&self, _: CommitListener) {}
+        fn check_health(&self) -> Result<(), InventoryError> {
+            Err(InventoryError::Unavailable("disk gone".into()))
+        }
+    }
+
+    struct RedisDown;
+
+    impl RedisProbe for RedisDown {
+        fn status(&self) -> RedisStatus {
+            RedisStatus::Disconnected
+        }
+    }
+
+    fn state(store: Arc<dyn InventoryStore>, redis: Arc<dyn RedisProbe>) -> AppState {
+        AppState {
+            use_cases: UseCases::new(Ports {
+                store: store.clone(),
+                clock: Arc::new(SystemClock),
+                ids: Arc::new(UuidV7Ids),
+            }),
+            store,
+            clock: Arc::new(SystemClock),
+            redis,
+            metrics: Arc::new(Metrics::new().expect("metrics")),
+            live: LiveFeed::new(tokio::sync::watch::channel(false).1),
+        }
+    }
+
+    async fn check(state: AppState) -> (u16, serde_json::Value) {
+        let app =
+            test::init_service(App::new().app_data(web::Data::new(state)).service(health)).await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        let status = response.status().as_u16();
+        (status, test::read_body_json(response).await)
+    }
+
+    #[actix_web::test]
+    async fn an_unusable_database_is_503_unhealthy() {
+        let (status, body) = check(state(Arc::new(BrokenStore), Arc::new(crate::NoRedis))).await;
+        assert_eq!(status, 503);
+        assert_eq!(body["status"], "unhealthy");
+        assert_eq!(body["database"], "unavailable");
+    }
+
+    /// A store whose health check passes (the use cases are not called by `/health`).
+    struct HealthyStore;
+
+    impl InventoryStore for HealthyStore {
+        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
+            Ok(())
+        }
+        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
+            Ok(())
+        }
+        fn on_commit(&self, _: CommitListener) {}
+        fn check_health(&self) -> Result<(), InventoryError> {
+            Ok(())
+        }
+    }
+
+    #[actix_web::test]
+    async fn redis_down_is_200_degraded() {
+        let (status, body) = check(state(Arc::new(HealthyStore), Arc::new(RedisDown))).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["status"], "degraded");
+        assert_eq!(body["redis"], "disconnected");
+        assert_eq!(body["database"], "connected");
+    }
+}
