@@ -221,3 +221,48 @@ fn writes_to_the_catalogue_and_the_event_log_need_the_right_role() {
         201
     );
 }
+
+#[test]
+fn a_vendor_replays_its_own_stores_events_and_the_catalogues_only() {
+    let server = TestServer::start();
+    let product = create_product(&server, "AUTH-4");
+    restock(&server, &product, "MAD-001", 5);
+    restock(&server, &product, "BCN-001", 5);
+    let reply = server.post(
+        "/api/v1/reservations",
+        Some(&customer("cust-bcn")),
+        &json!({"product_id": product, "store_id": "BCN-001", "quantity": 1}),
+    );
+    assert_eq!(reply.status, 201);
+
+    let madrid = server.get("/api/v1/events?limit=100", Some(&vendor("MAD-001")));
+    assert_eq!(madrid.status, 200);
+    let seen: Vec<(&str, Option<&str>)> = madrid.body["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap_or_default(),
+                e["store_id"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("product.created", None),
+            ("stock.created", Some("MAD-001"))
+        ]
+    );
+    assert!(
+        !madrid.text.contains("cust-bcn"),
+        "no other store's customers"
+    );
+    assert_eq!(
+        madrid.body["next_after_seq"], 4,
+        "the page looked at all four events"
+    );
+    let all = server.get("/api/v1/events?limit=100", Some(&admin()));
+    assert_eq!(all.body["data"].as_array().map(Vec::len), Some(4));
+}

@@ -63,6 +63,11 @@ fn token_without_a_secret_says_how_to_get_one() {
     assert!(!ok);
     assert!(stderr.contains("INVENTORY_JWT_SECRET"), "{stderr}");
     let (ok, _, stderr) = run(inventory()
+        .args(["token", "--role", "admin"])
+        .env("INVENTORY_JWT_SECRET", ""));
+    assert!(!ok, "an empty secret is no secret");
+    assert!(stderr.contains("no secret to sign with"), "{stderr}");
+    let (ok, _, stderr) = run(inventory()
         .args(["token", "--role", "vendor"])
         .env("INVENTORY_JWT_SECRET", SECRET));
     assert!(!ok, "a vendor token needs a store");
@@ -124,9 +129,19 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Waits for it to exit by itself.
-    pub fn wait(&mut self) -> std::process::ExitStatus {
-        self.child.wait().expect("wait for the server")
+    /// Waits up to `limit` for it to exit by itself.
+    pub fn wait_for_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(exit) = self.child.try_wait().expect("wait") {
+                return exit;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "the server did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Asks it to stop (SIGTERM) and waits, up to 15 s.
@@ -136,17 +151,7 @@ impl ServerProcess {
             .status()
             .expect("kill");
         assert!(status.success());
-        let started = Instant::now();
-        loop {
-            if let Some(exit) = self.child.try_wait().expect("wait") {
-                return exit;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(15),
-                "the server stops within the shutdown timeout"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_for_exit(Duration::from_secs(15))
     }
 }
 
@@ -222,4 +227,32 @@ fn sigterm_stops_the_server_cleanly_and_closes_the_database() {
         !dir.path().join("served.db-wal").exists(),
         "the last connection closed and checkpointed the WAL"
     );
+}
+
+#[test]
+fn a_graceful_stop_lets_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("draining.db");
+    let (mut server, port) = serve(&db, &[("INVENTORY_FAULT_INJECTION", "true")]);
+    let in_flight = std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut reply = agent
+            .get(format!("http://127.0.0.1:{port}/__fault/slow"))
+            .call()
+            .expect("the slow request is answered");
+        (
+            reply.status().as_u16(),
+            reply.body_mut().read_to_string().unwrap_or_default(),
+        )
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let exit = server.terminate();
+    assert_eq!(
+        in_flight.join().expect("client"),
+        (200, "finished".to_owned())
+    );
+    assert!(exit.success(), "{exit}");
 }

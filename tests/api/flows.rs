@@ -321,10 +321,19 @@ fn products_and_stores_are_managed_by_admins_and_read_by_anyone() {
         &json!({"name": "Bilbao Centro", "active": false}),
     );
     assert_eq!(closed.body["active"], false);
+    let renamed = server.put(
+        "/api/v1/stores/BIL-001",
+        Some(&admin),
+        &json!({"name": "Bilbao Casco Viejo"}),
+    );
+    assert_eq!(
+        renamed.body["active"], false,
+        "an update without `active` keeps the store closed"
+    );
     assert_eq!(server.get("/api/v1/stores", None).body["total"], 5);
     assert_eq!(
         server.get("/api/v1/stores/BIL-001", None).body["name"],
-        "Bilbao Centro"
+        "Bilbao Casco Viejo"
     );
 
     let deleted = server.delete(&format!("/api/v1/products/{id}"), Some(&admin));

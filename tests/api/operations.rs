@@ -169,6 +169,44 @@ fn the_openapi_document_is_openapi_3_and_lists_every_route() {
         expected.len(),
         "no undocumented or unexpected operations"
     );
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            let responses = operation["responses"].as_object().expect("responses");
+            assert!(
+                responses.keys().any(|status| status.starts_with('2')),
+                "{method} {path} documents its success"
+            );
+            if path.starts_with("/api/") {
+                for status in ["500", "503"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} documents {status}"
+                    );
+                }
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} documents {status}"
+                    );
+                }
+            }
+            if path.starts_with("/api/") && path.contains('{') {
+                assert!(
+                    responses.contains_key("400"),
+                    "{method} {path} documents 400"
+                );
+            }
+            let secured = operation.get("security").is_some();
+            if secured {
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents 401"
+                );
+            }
+        }
+    }
     let schemas = document["components"]["schemas"]
         .as_object()
         .expect("schemas");

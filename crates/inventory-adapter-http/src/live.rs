@@ -54,10 +54,18 @@ impl LiveFeed {
         let _ = self.sender.send(Arc::new(event));
     }
 
+    /// The signal that ends the streams (and the tasks feeding them).
+    pub fn shutdown(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+
     /// How many streams are open.
     pub fn subscribers(&self) -> usize {
         self.sender.receiver_count()
     }
+
+    /// The most streams one instance keeps open; more are refused with 503.
+    pub const MAX_STREAMS: usize = 10_000;
 }
 
 /// Feeds `feed` with this process's commits: woken by `wake` (a commit listener) and every
@@ -65,11 +73,17 @@ impl LiveFeed {
 /// event it saw. Runs until the feed's shutdown.
 pub async fn follow_outbox(events: EventLog, feed: LiveFeed, wake: Arc<Notify>, poll: Duration) {
     let mut shutdown = feed.shutdown.clone();
-    let mut last = match read(&events, EventLog::last_seq).await {
-        Ok(last) => last,
-        Err(error) => {
-            tracing::warn!(%error, "live feed: cannot read the outbox; starting from the beginning");
-            0
+    // Start at the end of the log; retry rather than replay everything from 0.
+    let mut last = loop {
+        match read(&events, EventLog::last_seq).await {
+            Ok(last) => break last,
+            Err(error) => {
+                tracing::warn!(%error, "live feed: cannot read the outbox; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                }
+            }
         }
     };
     loop {
@@ -172,8 +186,10 @@ pub struct Subscription {
     pending: VecDeque<Bytes>,
     keepalive: tokio::time::Interval,
     shutdown: watch::Receiver<bool>,
-    /// False until the opening catch-up from the outbox has run.
-    caught_up: bool,
+    /// True while the outbox may hold events after `last` that the feed will not deliver
+    /// (at the start, after a gap, after a lag). They are read one page at a time, as the
+    /// client consumes them, so a client replaying a long history holds one page in memory.
+    behind: bool,
     /// Decremented when the client goes.
     _guard: ClientGuard,
 }
@@ -210,20 +226,20 @@ impl Subscription {
             pending,
             keepalive,
             shutdown: feed.shutdown.clone(),
-            caught_up: false,
+            behind: true,
             _guard: ClientGuard(clients),
         }
     }
 
     /// The next chunk to send, or `None` when the stream ends (shutdown).
     pub async fn next_chunk(&mut self) -> Option<Bytes> {
-        if !self.caught_up {
-            self.caught_up = true;
-            self.catch_up().await;
-        }
         loop {
             if let Some(chunk) = self.pending.pop_front() {
                 return Some(chunk);
+            }
+            if self.behind {
+                self.behind = self.read_page().await;
+                continue;
             }
             let received = tokio::select! {
                 _ = self.shutdown.wait_for(|stop| *stop) => return None,
@@ -235,29 +251,26 @@ impl Subscription {
                 Ok(event) if event.seq == self.last + 1 => self.accept(&event),
                 // A gap (the feed started after this client, or the other feed is ahead)
                 // or a lag: the outbox has everything.
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => self.behind = true,
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     }
 
-    async fn catch_up(&mut self) {
-        loop {
-            let after = self.last;
-            match read(&self.events, move |log| log.after(after, CATCH_UP_PAGE)).await {
-                Ok(batch) => {
-                    let full = batch.len() == CATCH_UP_PAGE as usize;
-                    for event in &batch {
-                        self.accept(event);
-                    }
-                    if !full {
-                        return;
-                    }
+    /// Reads the next page of the outbox after `last`; true when the page was full (more may
+    /// follow).
+    async fn read_page(&mut self) -> bool {
+        let after = self.last;
+        match read(&self.events, move |log| log.after(after, CATCH_UP_PAGE)).await {
+            Ok(batch) => {
+                for event in &batch {
+                    self.accept(event);
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "live stream: cannot read the outbox");
-                    return;
-                }
+                batch.len() == CATCH_UP_PAGE as usize
+            }
+            Err(error) => {
+                tracing::warn!(%error, "live stream: cannot read the outbox");
+                false
             }
         }
     }

@@ -43,7 +43,7 @@ use crate::routes::{events, health, operations, products, reservations, stock, s
         stream::stream,
     ),
     components(schemas(crate::ErrorBody, crate::error::ErrorDetail)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "products", description = "The catalogue"),
         (name = "stores", description = "The chain's stores"),
@@ -72,5 +72,88 @@ impl Modify for BearerAuth {
                         .build(),
                 ),
             );
+    }
+}
+
+/// Adds the errors every operation of a kind can answer, so the document lists them all
+/// without repeating them on each handler: 500 and 503 everywhere; 400, 413 and 415 where a
+/// JSON body is read; 400 where a path parameter is parsed.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::Operation;
+        use utoipa::openapi::{Ref, ResponseBuilder};
+
+        fn add(operation: &mut Operation, status: &str, description: &str, body: bool) {
+            if operation.responses.responses.contains_key(status) {
+                return;
+            }
+            let mut response = ResponseBuilder::new().description(description);
+            if body {
+                response = response.content(
+                    "application/json",
+                    utoipa::openapi::ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                );
+            }
+            operation
+                .responses
+                .responses
+                .insert(status.to_owned(), response.build().into());
+        }
+
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_path_parameter = path.contains('{');
+            let is_api = path.starts_with("/api/");
+            for operation in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if is_api {
+                    add(
+                        operation,
+                        "500",
+                        "INTERNAL_ERROR: a bug; the details are logged, not sent",
+                        true,
+                    );
+                    add(
+                        operation,
+                        "503",
+                        "SERVICE_UNAVAILABLE: the database is busy or unreachable; retry",
+                        true,
+                    );
+                }
+                if operation.request_body.is_some() {
+                    add(
+                        operation,
+                        "400",
+                        "MALFORMED_JSON, INVALID_BODY or VALIDATION_FAILED (details.field)",
+                        true,
+                    );
+                    add(operation, "413", "PAYLOAD_TOO_LARGE", true);
+                    add(
+                        operation,
+                        "415",
+                        "UNSUPPORTED_MEDIA_TYPE: the body must be application/json",
+                        true,
+                    );
+                }
+                if has_path_parameter && is_api {
+                    add(
+                        operation,
+                        "400",
+                        "VALIDATION_FAILED: a path parameter is malformed",
+                        true,
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Middleware: every request gets an id (`X-Request-Id`, echoed or generated), a tracing span
 //! carrying it, an access-log line, and its id in any error body. Responses that are errors
-//! but not ours (a 405 from the router) are given our JSON error shape here too.
+//! but not ours (an error status the framework produced itself) are given our JSON error shape.
 
 use std::time::Instant;
 

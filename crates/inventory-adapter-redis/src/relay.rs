@@ -124,17 +124,37 @@ impl<P: EventPublisher> Relay<P> {
             tokio::select! {
                 () = self.wake.notified(), if wake_early => {}
                 () = tokio::time::sleep(pause) => {}
-                _ = shutdown.changed() => {}
+                // Also ends when the sender is gone, rather than spinning on a closed channel.
+                _ = shutdown.wait_for(|stop| *stop) => break,
             }
         }
+        self.flush_before_stopping().await;
         if let Some(lease) = &mut self.lease {
             lease.release().await;
         }
         tracing::info!("outbox relay stopped");
     }
 
+    /// Publishes what the last requests committed, for a few seconds at most: on shutdown the
+    /// relay stops after the HTTP server, so this is the last chance this process has.
+    async fn flush_before_stopping(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+        while tokio::time::Instant::now() < deadline {
+            match tokio::time::timeout_at(deadline, self.round()).await {
+                Ok(Ok(Round::Published(_))) => {}
+                _ => return,
+            }
+        }
+    }
+
     fn on_failure(&mut self, error: &RelayError, retry_in: Duration) {
-        self.status.set_disconnected();
+        // Only a failure to reach Redis makes `/health` blame Redis.
+        if matches!(
+            error,
+            RelayError::Redis(_) | RelayError::Publish(PublishError::Unavailable(_))
+        ) {
+            self.status.set_disconnected();
+        }
         self.stream_checked = false;
         if let Some(lease) = &mut self.lease {
             lease.forget();

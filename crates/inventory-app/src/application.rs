@@ -24,7 +24,8 @@ pub struct Application {
     expiry_batch: u32,
     redis: Option<inventory_adapter_redis::RedisSettings>,
     live: LiveFeed,
-    stop_workers: watch::Sender<bool>,
+    /// Ends live streams: first, so the graceful stop does not wait for them.
+    stop_streams: watch::Sender<bool>,
     redis_status: Arc<RedisStatusCell>,
 }
 
@@ -57,8 +58,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let metrics = Arc::new(Metrics::new()?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let (stop_workers, workers_stopped) = watch::channel(false);
-        let live = LiveFeed::new(workers_stopped);
+        let (stop_streams, streams_stopped) = watch::channel(false);
+        let live = LiveFeed::new(streams_stopped);
         let redis_status = Arc::new(RedisStatusCell::default());
         let state = AppState {
             use_cases: inventory.use_cases().clone(),
@@ -88,7 +89,7 @@ impl Application {
             expiry_batch: settings.expiry_batch,
             redis: settings.redis(),
             live,
-            stop_workers,
+            stop_streams,
             redis_status,
         })
     }
@@ -104,7 +105,9 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let workers_stopped = self.stop_workers.subscribe();
+        // The relay and the expiry worker stop last, after in-flight requests have finished,
+        // so the events those requests commit are still published.
+        let (stop_workers, workers_stopped) = watch::channel(false);
         let events::EventTasks {
             redis_status,
             tasks: mut workers,
@@ -127,27 +130,35 @@ impl Application {
         )));
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
-        let ended_early = tokio::select! {
+        let ended_on_its_own = tokio::select! {
             () = shutdown => None,
             result = &mut server => Some(result),
         };
-        // Live streams end first, so the graceful stop does not wait for them.
-        let _ = self.stop_workers.send(true);
-        if let Some(result) = ended_early {
-            for worker in workers {
-                let _ = worker.await;
+        let stopped_by_signal = ended_on_its_own.is_none();
+        // In order: live streams end (a graceful stop would wait for them), in-flight requests
+        // finish, then the workers stop (the relay publishes what those requests committed),
+        // then the database closes.
+        let _ = self.stop_streams.send(true);
+        let served = match ended_on_its_own {
+            Some(result) => result,
+            None => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                handle.stop(true).await;
+                server.await
             }
-            result??;
-            anyhow::bail!("the HTTP server stopped on its own");
-        }
-        tracing::info!("shutting down: finishing in-flight requests");
-        handle.stop(true).await;
-        server.await??;
+        };
+        let _ = stop_workers.send(true);
         for worker in workers {
             let _ = worker.await;
         }
-        // Worker threads may still be letting go of their handles: close regardless.
-        self.inventory.close();
+        // Worker threads may still be letting go of their handles: close regardless, on the
+        // blocking pool (it waits for queued writes and a final checkpoint).
+        let inventory = self.inventory.clone();
+        tokio::task::spawn_blocking(move || inventory.close()).await?;
+        served??;
+        if !stopped_by_signal {
+            anyhow::bail!("the HTTP server stopped on its own");
+        }
         tracing::info!("shut down cleanly");
         Ok(())
     }

@@ -20,7 +20,7 @@ impl RedisProbe for RelayHealth {
     fn status(&self) -> RedisStatus {
         match self.0.is_connected() {
             Some(true) => RedisStatus::Connected,
-            // Before the first attempt, claim nothing.
+            // Before the first attempt, report Redis as not (yet) reachable.
             Some(false) | None => RedisStatus::Disconnected,
         }
     }
@@ -55,11 +55,18 @@ pub fn start(
             live_wake.notify_one();
         });
     }
+    // Other processes' commits wake nothing here: without Redis the feed polls the outbox for
+    // them; with Redis it hears them from the stream, and the poll is only a safety net.
+    let poll = if redis.is_some() {
+        Duration::from_secs(60)
+    } else {
+        Duration::from_millis(250)
+    };
     let mut tasks = vec![tokio::spawn(follow_outbox(
         inventory.events().clone(),
         live.clone(),
         live_wake,
-        Duration::from_millis(250),
+        poll,
     ))];
     let Some(redis) = redis else {
         return Ok(EventTasks {

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = cli.settings;
+    let settings = cli.settings.normalized();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;

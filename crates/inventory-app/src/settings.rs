@@ -138,7 +138,7 @@ pub struct Settings {
         global = true
     )]
     pub shutdown_timeout: u64,
-    /// Most reservations the expiry worker releases per transaction.
+    /// Most reservations the expiry worker releases per transaction (1 to 500).
     #[arg(
         long,
         env = "INVENTORY_EXPIRY_BATCH",
@@ -198,6 +198,15 @@ fn parse_synchronous(text: &str) -> Result<Synchronous, String> {
 }
 
 impl Settings {
+    /// Treats empty values as unset: `INVENTORY_JWT_SECRET=` (what `docker compose` passes for
+    /// an unset variable) means "make one up", `REDIS_URL=` means "no Redis".
+    pub fn normalized(mut self) -> Self {
+        self.jwt_secret = self.jwt_secret.filter(|secret| !secret.trim().is_empty());
+        self.redis_url = self.redis_url.filter(|url| !url.trim().is_empty());
+        self.cors_origins.retain(|origin| !origin.trim().is_empty());
+        self
+    }
+
     /// The Redis settings, when Redis is configured.
     pub fn redis(&self) -> Option<inventory_adapter_redis::RedisSettings> {
         let mut redis = inventory_adapter_redis::RedisSettings::new(self.redis_url.clone()?);

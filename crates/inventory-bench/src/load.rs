@@ -3,9 +3,9 @@
 //!
 //! Coordinated omission: a closed-loop client sends less while the server stalls, so raw
 //! percentiles understate tail latency. Every sample is recorded with HdrHistogram's
-//! `record_correct`, using the connection's mean interval between requests as the expected
-//! interval: a stall of N intervals adds the N-1 requests a steady client would have sent
-//! meanwhile, with their (shrinking) waiting times.
+//! `record_correct`, using the connection's median latency as the expected interval (what a
+//! steady client would wait between requests, stalls excluded): a stall of N intervals adds
+//! the N-1 requests it would have sent meanwhile, with their shrinking waiting times.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -205,11 +205,7 @@ pub async fn run(
             *warmup_statuses.entry(status).or_default() += count;
         }
         requests += samples.len() as u64;
-        let interval = if samples.is_empty() {
-            1
-        } else {
-            (duration.as_micros() as u64 / samples.len() as u64).max(1)
-        };
+        let interval = median(&samples).max(1);
         for sample in samples {
             latency.record_correct(sample.max(1), interval)?;
         }
@@ -224,6 +220,13 @@ pub async fn run(
         elapsed: duration,
         latency,
     })
+}
+
+/// The median of some samples (0 for none).
+pub fn median(samples: &[u64]) -> u64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0)
 }
 
 /// One request on a fresh connection, for setup and checks.

@@ -131,7 +131,7 @@ macro_rules! text_identifier {
 
 text_identifier!(
     /// A store's code, such as `MAD-001`: 3 to 50 characters, letters, digits and `-`,
-    /// starting with a letter. Stored upper-case, so `mad-001` names the same store.
+    /// starting with a letter or a digit. Stored upper-case, so `mad-001` names the same store.
     StoreId,
     "store_id",
     |text| code("store_id", text, 3, 50, &['-'])

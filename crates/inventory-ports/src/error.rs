@@ -122,15 +122,25 @@ impl InventoryError {
 
     /// Which family the error belongs to.
     pub fn kind(&self) -> ErrorKind {
-        match self.code() {
-            "VALIDATION_FAILED" => ErrorKind::Invalid,
-            "PRODUCT_NOT_FOUND"
-            | "STORE_NOT_FOUND"
-            | "STOCK_NOT_FOUND"
-            | "RESERVATION_NOT_FOUND" => ErrorKind::NotFound,
-            "SERVICE_UNAVAILABLE" => ErrorKind::Unavailable,
-            "INTERNAL_ERROR" => ErrorKind::Internal,
-            _ => ErrorKind::Conflict,
+        match self {
+            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::ProductNotFound(_)
+            | Self::SkuNotFound(_)
+            | Self::StoreNotFound(_)
+            | Self::StockNotFound { .. }
+            | Self::ReservationNotFound(_) => ErrorKind::NotFound,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Internal(_)
+            | Self::Stock(StockError::InvariantBroken(_))
+            | Self::Reservation(
+                ReservationError::NotYetDue(_) | ReservationError::WrongStock { .. },
+            ) => ErrorKind::Internal,
+            Self::DuplicateSku(_)
+            | Self::DuplicateStore(_)
+            | Self::StoreInactive(_)
+            | Self::ProductHasReservations { .. }
+            | Self::Stock(_)
+            | Self::Reservation(_) => ErrorKind::Conflict,
         }
     }
 }

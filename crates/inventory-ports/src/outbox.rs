@@ -15,7 +15,7 @@ use inventory_domain::{
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::RequestContext;
+use crate::{InventoryError, RequestContext};
 
 /// An event about to be written to the outbox, in the same transaction as its change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,12 +122,17 @@ enum Payload<'a> {
 
 impl NewEvent {
     /// The outbox record of `event`.
+    ///
+    /// # Errors
+    /// [`InventoryError::Internal`] if the payload cannot be serialised (it is made of strings
+    /// and integers, so this would be a bug); the change is then rolled back rather than
+    /// committed with an empty event.
     pub fn from_domain(
         event: &DomainEvent,
         event_id: EventId,
         occurred_at: OffsetDateTime,
         context: &RequestContext,
-    ) -> Self {
+    ) -> Result<Self, InventoryError> {
         let payload = match event {
             DomainEvent::ProductCreated(product)
             | DomainEvent::ProductUpdated(product)
@@ -148,20 +153,19 @@ impl NewEvent {
                 stock: stock.into(),
             },
         };
-        Self {
+        let payload = serde_json::to_string(&payload).map_err(|error| {
+            InventoryError::Internal(format!("event payload did not serialise: {error}"))
+        })?;
+        Ok(Self {
             event_id,
             event_type: event.event_type(),
             aggregate_type: event.aggregate_type(),
             aggregate_id: event.aggregate_id(),
             store_id: event.store_id().cloned(),
             product_id: event.product_id(),
-            // Serialising plain structs of strings and integers cannot fail.
-            payload: serde_json::to_string(&payload).unwrap_or_else(|error| {
-                tracing::error!(%error, "event payload did not serialise");
-                "{}".to_owned()
-            }),
+            payload,
             occurred_at,
             request_id: context.request_id.clone(),
-        }
+        })
     }
 }

@@ -117,6 +117,7 @@ pub fn product_event(n: u128, product: &Product) -> NewEvent {
         T0,
         &RequestContext::with_request_id(format!("req-{n}")),
     )
+    .expect("a product event serialises")
 }
 
 /// A delta command: RESTOCK when `units` is positive, SALE when negative.

@@ -89,13 +89,20 @@ pub fn request_context(request: &HttpRequest) -> inventory_ports::RequestContext
     }
 }
 
-/// Counts a stock-changing operation's outcome in `stock_operations_total`.
+/// Counts a stock-changing operation's outcome in `stock_operations_total`. The store label
+/// is the parsed code (so `" mad-001 "` counts as `MAD-001`), or `unknown` when the request
+/// named no valid, existing store: clients cannot create series at will.
 pub fn count_stock_operation<T>(
     metrics: &Metrics,
     operation: &str,
     store: &str,
     result: &Result<T, ApiError>,
 ) {
+    let Ok(store) = StoreId::parse(store) else {
+        metrics.count_stock_operation(operation, "unknown", result_code(result), false);
+        return;
+    };
+    let store = store.as_str();
     let (status, store_known) = match result {
         Ok(_) => ("ok", true),
         Err(ApiError::Inventory(error)) => (
@@ -107,7 +114,19 @@ pub fn count_stock_operation<T>(
     metrics.count_stock_operation(operation, store, status, store_known);
 }
 
+fn result_code<T>(result: &Result<T, ApiError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(error) => error.code(),
+    }
+}
+
 /// True when the error is a conflict of stock (the reservation was refused for want of units).
 pub fn is_insufficient_stock(error: &ApiError) -> bool {
-    matches!(error, ApiError::Inventory(e @ InventoryError::Stock(_)) if e.code() == "INSUFFICIENT_STOCK")
+    matches!(
+        error,
+        ApiError::Inventory(InventoryError::Stock(
+            inventory_domain::StockError::InsufficientStock { .. }
+        ))
+    )
 }

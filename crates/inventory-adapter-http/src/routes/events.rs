@@ -7,6 +7,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::Role;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody, blocking};
 
@@ -73,7 +74,10 @@ pub struct EventQuery {
     pub limit: Option<u32>,
 }
 
-/// Replays the event log from the outbox, in commit order.
+/// Replays the event log from the outbox, in commit order. Admins see every event; a vendor
+/// sees its own store's events and the catalogue's (events of other stores carry their
+/// customers' ids). `next_after_seq` continues after everything this page looked at, shown or
+/// not.
 #[utoipa::path(
     get,
     path = "/api/v1/events",
@@ -99,8 +103,19 @@ pub async fn replay(
     let log = state.use_cases.events.clone();
     let events = blocking::run(move || log.after(after, limit)).await?;
     let next_after_seq = events.last().map_or(after, |e| e.seq);
+    let visible = |event: &RecordedEvent| match (&caller.role, &caller.store_id) {
+        (Role::Vendor, Some(own)) => event
+            .store_id
+            .as_deref()
+            .is_none_or(|store| store == own.as_str()),
+        _ => true,
+    };
     Ok(HttpResponse::Ok().json(EventPage {
-        data: events.into_iter().map(EventResponse::from).collect(),
+        data: events
+            .into_iter()
+            .filter(visible)
+            .map(EventResponse::from)
+            .collect(),
         next_after_seq,
     }))
 }

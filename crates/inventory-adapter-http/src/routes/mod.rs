@@ -50,7 +50,14 @@ pub fn configure(config: &mut web::ServiceConfig, fault_injection: bool) {
         // Test builds only (off unless the server is started with fault injection on): proves
         // that a panicking handler answers 500 and the server keeps serving.
         config.route("/__fault/panic", web::get().to(panic_on_purpose));
+        // Proves that a graceful stop lets an in-flight request finish.
+        config.route("/__fault/slow", web::get().to(slow_on_purpose));
     }
+}
+
+async fn slow_on_purpose() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    "finished"
 }
 
 async fn panic_on_purpose() -> &'static str {

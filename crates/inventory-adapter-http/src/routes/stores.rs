@@ -76,12 +76,14 @@ pub struct StoreRequest {
     pub phone: Option<String>,
     /// Email.
     pub email: Option<String>,
-    /// Whether it takes reservations (default true).
+    /// Whether it takes reservations (on creation: default true; on update: unchanged when
+    /// absent).
     pub active: Option<bool>,
 }
 
 impl StoreRequest {
-    fn details(&self) -> Result<StoreDetails, ValidationError> {
+    /// The details, `active` defaulting to `active_if_absent`.
+    fn details(&self, active_if_absent: bool) -> Result<StoreDetails, ValidationError> {
         Ok(StoreDetails {
             name: StoreName::parse(&self.name)?,
             address: Address::parse_optional(self.address.as_deref())?,
@@ -89,7 +91,7 @@ impl StoreRequest {
             country: Country::parse_optional(self.country.as_deref())?,
             phone: Phone::parse_optional(self.phone.as_deref())?,
             email: Email::parse_optional(self.email.as_deref())?,
-            active: self.active.unwrap_or(true),
+            active: self.active.unwrap_or(active_if_absent),
         })
     }
 }
@@ -162,7 +164,7 @@ pub async fn create(
         Some(id) => store_id(id)?,
         None => return Err(ValidationError::new("id", "is required to create a store").into()),
     };
-    let details = body.details()?;
+    let details = body.details(true)?;
     let context = request_context(&request);
     let stores = state.use_cases.stores.clone();
     let store = blocking::run(move || stores.create(id, details, &context)).await?;
@@ -202,9 +204,16 @@ pub async fn update(
     {
         return Err(ValidationError::new("id", "a store's code cannot change").into());
     }
-    let details = body.details()?;
-    let context = request_context(&request);
+    // An update that does not mention `active` keeps it: leaving it out must not reopen a
+    // closed store.
     let stores = state.use_cases.stores.clone();
+    let current = blocking::run({
+        let (stores, id) = (stores.clone(), id.clone());
+        move || stores.get(&id)
+    })
+    .await?;
+    let details = body.details(current.details.active)?;
+    let context = request_context(&request);
     let store = blocking::run(move || stores.update(id, details, &context)).await?;
     Ok(HttpResponse::Ok().json(StoreResponse::from(store)))
 }

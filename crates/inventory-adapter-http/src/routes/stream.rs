@@ -37,6 +37,7 @@ pub struct StreamQuery {
     responses(
         (status = 200, description = "text/event-stream of availability changes", content_type = "text/event-stream", body = crate::live::AvailabilityChange),
         (status = 400, description = "Invalid filter or Last-Event-ID", body = ErrorBody),
+        (status = 503, description = "Too many live streams open", body = ErrorBody),
     )
 )]
 #[get("/stream")]
@@ -74,13 +75,18 @@ pub async fn stream(
                 })?,
         ),
     };
-    let after_seq = match last_event_id.or(query.after_seq) {
-        Some(seq) => seq,
-        None => {
-            let events = state.use_cases.events.clone();
-            blocking::run(move || events.last_seq()).await?
-        }
-    };
+    if state.live.subscribers() >= crate::LiveFeed::MAX_STREAMS {
+        return Err(ApiError::Unavailable(
+            "too many live streams are open; retry later".into(),
+        ));
+    }
+    let events = state.use_cases.events.clone();
+    let last_seq = blocking::run(move || events.last_seq()).await?;
+    // A position beyond the log (a restored database, a made-up id) starts at its end, not in
+    // a silence that never ends.
+    let after_seq = last_event_id
+        .or(query.after_seq)
+        .map_or(last_seq, |seq| seq.min(last_seq));
     let subscription = Subscription::open(
         &state.live,
         state.use_cases.events.clone(),

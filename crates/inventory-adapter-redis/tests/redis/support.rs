@@ -95,6 +95,17 @@ impl Inventory {
         uc.products
             .update(product, details("HIST-1B"), &ctx)
             .expect("update product");
+        let short_lived = uc
+            .products
+            .create(details("HIST-2"), &ctx)
+            .expect("product");
+        uc.products
+            .delete(short_lived.id, &ctx)
+            .expect("delete product");
+        // The last reservation is left pending; release it as the expiry worker would, an
+        // hour from now (expiries carry no request id).
+        let later = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+        assert_eq!(uc.reservations.expire_due(later, 10).expect("expire"), 1);
     }
 }
 

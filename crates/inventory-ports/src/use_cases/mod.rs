@@ -81,5 +81,5 @@ fn record(
         id,
         ports.clock.now(),
         context,
-    ))
+    )?)
 }
