@@ -95,16 +95,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print_availability(&inventory, laptop.id)?;
 
     let second = reserve(3)?;
+    println!("5. reserved 3 more in {}", second.store_id());
+    print_availability(&inventory, laptop.id)?;
     let cancelled = inventory.reservations().cancel(second.id(), &ctx)?;
-    println!(
-        "5. reserved 3 more and cancelled them: {}",
-        cancelled.status()
-    );
+    println!("6. cancelled them: {}", cancelled.status());
     print_availability(&inventory, laptop.id)?;
 
     match reserve(100) {
-        Err(error) => println!("6. reserving 100 units is refused: {error}"),
-        Ok(_) => println!("6. unexpectedly reserved 100 units"),
+        Err(error) => println!("7. reserving 100 units is refused: {error}"),
+        Ok(_) => println!("7. unexpectedly reserved 100 units"),
     }
 
     let events = inventory.events().after(0, 100)?;

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use inventory_domain::{AdjustmentReason, Stock, StockCount, StockDelta, UserId, ValidationError};
-use inventory_ports::{AdjustStock, CountStock};
+use inventory_ports::{AdjustStock, CountStock, StockChanged};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -54,6 +54,16 @@ fn stock_response(status: actix_web::http::StatusCode, stock: Stock) -> HttpResp
     HttpResponse::build(status)
         .insert_header((header::ETAG, format!("\"{}\"", stock.version())))
         .json(StockResponse::from(stock))
+}
+
+/// 201 when the change created the pair's stock record, 200 otherwise.
+fn changed_response(changed: StockChanged) -> HttpResponse {
+    let status = if changed.created {
+        actix_web::http::StatusCode::CREATED
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    stock_response(status, changed.stock)
 }
 
 /// The design document's stock change: a delta with a reason.
@@ -125,12 +135,7 @@ async fn adjust_stock(
     let context = request_context(request);
     let stock = state.use_cases.stock.clone();
     let changed = blocking::run(move || stock.adjust(command, &context)).await?;
-    let status = if changed.created {
-        actix_web::http::StatusCode::CREATED
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    Ok(stock_response(status, changed.stock))
+    Ok(changed_response(changed))
 }
 
 /// A physical count.
@@ -225,12 +230,7 @@ async fn count_stock(
     let context = request_context(request);
     let stock = state.use_cases.stock.clone();
     let changed = blocking::run(move || stock.count(command, &context)).await?;
-    let status = if changed.created {
-        actix_web::http::StatusCode::CREATED
-    } else {
-        actix_web::http::StatusCode::OK
-    };
-    Ok(stock_response(status, changed.stock))
+    Ok(changed_response(changed))
 }
 
 /// `If-Match: "3"` (or `3`, or `W/"3"`) as a version.
