@@ -387,6 +387,46 @@ impl ReadTx for SqliteTx<'_> {
     }
 }
 
+/// Runs an INSERT or UPDATE of a product whose parameters follow [`rows::PRODUCT_COLUMNS`]
+/// (an UPDATE simply leaves out `?7`, the creation time).
+fn execute_product(
+    statement: &mut rusqlite::Statement<'_>,
+    product: &Product,
+) -> rusqlite::Result<usize> {
+    let details = &product.details;
+    statement.execute(params![
+        product.id.to_string(),
+        details.sku.as_str(),
+        details.name.as_str(),
+        details.description.as_ref().map(|d| d.as_str()),
+        details.category.as_ref().map(|c| c.as_str()),
+        details.price.cents(),
+        timestamp::format(product.created_at),
+        timestamp::format(product.updated_at),
+    ])
+}
+
+/// Runs an INSERT or UPDATE of a store whose parameters follow [`rows::STORE_COLUMNS`] (an
+/// UPDATE leaves out `?9`, the creation time).
+fn execute_store(
+    statement: &mut rusqlite::Statement<'_>,
+    store: &Store,
+) -> rusqlite::Result<usize> {
+    let details = &store.details;
+    statement.execute(params![
+        store.id.as_str(),
+        details.name.as_str(),
+        details.address.as_ref().map(|v| v.as_str()),
+        details.city.as_ref().map(|v| v.as_str()),
+        details.country.as_ref().map(|v| v.as_str()),
+        details.phone.as_ref().map(|v| v.as_str()),
+        details.email.as_ref().map(|v| v.as_str()),
+        details.active,
+        timestamp::format(store.created_at),
+        timestamp::format(store.updated_at),
+    ])
+}
+
 impl SqliteTx<'_> {
     fn events_where(
         &self,
@@ -403,52 +443,29 @@ impl SqliteTx<'_> {
 
 impl WriteTx for SqliteTx<'_> {
     fn insert_product(&mut self, product: &Product) -> Result<(), InventoryError> {
-        let details = &product.details;
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO products ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 rows::PRODUCT_COLUMNS
             ))
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    product.id.to_string(),
-                    details.sku.as_str(),
-                    details.name.as_str(),
-                    details.description.as_ref().map(|d| d.as_str()),
-                    details.category.as_ref().map(|c| c.as_str()),
-                    details.price.cents(),
-                    timestamp::format(product.created_at),
-                    timestamp::format(product.updated_at),
-                ])
-            })
+            .and_then(|mut statement| execute_product(&mut statement, product))
             .map_err(|error| match classify(&error) {
-                Failure::Unique => InventoryError::DuplicateSku(details.sku.clone()),
+                Failure::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
                 _ => to_inventory(error),
             })?;
         Ok(())
     }
 
     fn update_product(&mut self, product: &Product) -> Result<(), InventoryError> {
-        let details = &product.details;
         let changed = self
             .conn
             .prepare_cached(
                 "UPDATE products SET sku = ?2, name = ?3, description = ?4, category = ?5, \
-                 price_cents = ?6, updated_at = ?7 WHERE id = ?1",
+                 price_cents = ?6, updated_at = ?8 WHERE id = ?1",
             )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    product.id.to_string(),
-                    details.sku.as_str(),
-                    details.name.as_str(),
-                    details.description.as_ref().map(|d| d.as_str()),
-                    details.category.as_ref().map(|c| c.as_str()),
-                    details.price.cents(),
-                    timestamp::format(product.updated_at),
-                ])
-            })
+            .and_then(|mut statement| execute_product(&mut statement, product))
             .map_err(|error| match classify(&error) {
-                Failure::Unique => InventoryError::DuplicateSku(details.sku.clone()),
+                Failure::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
                 _ => to_inventory(error),
             })?;
         if changed == 0 {
@@ -470,26 +487,12 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn insert_store(&mut self, store: &Store) -> Result<(), InventoryError> {
-        let details = &store.details;
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO stores ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 rows::STORE_COLUMNS
             ))
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    store.id.as_str(),
-                    details.name.as_str(),
-                    details.address.as_ref().map(|v| v.as_str()),
-                    details.city.as_ref().map(|v| v.as_str()),
-                    details.country.as_ref().map(|v| v.as_str()),
-                    details.phone.as_ref().map(|v| v.as_str()),
-                    details.email.as_ref().map(|v| v.as_str()),
-                    details.active,
-                    timestamp::format(store.created_at),
-                    timestamp::format(store.updated_at),
-                ])
-            })
+            .and_then(|mut statement| execute_store(&mut statement, store))
             .map_err(|error| match classify(&error) {
                 Failure::Unique => InventoryError::DuplicateStore(store.id.clone()),
                 _ => to_inventory(error),
@@ -498,26 +501,13 @@ impl WriteTx for SqliteTx<'_> {
     }
 
     fn update_store(&mut self, store: &Store) -> Result<(), InventoryError> {
-        let details = &store.details;
         let changed = self
             .conn
             .prepare_cached(
                 "UPDATE stores SET name = ?2, address = ?3, city = ?4, country = ?5, phone = ?6, \
-                 email = ?7, active = ?8, updated_at = ?9 WHERE id = ?1",
+                 email = ?7, active = ?8, updated_at = ?10 WHERE id = ?1",
             )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    store.id.as_str(),
-                    details.name.as_str(),
-                    details.address.as_ref().map(|v| v.as_str()),
-                    details.city.as_ref().map(|v| v.as_str()),
-                    details.country.as_ref().map(|v| v.as_str()),
-                    details.phone.as_ref().map(|v| v.as_str()),
-                    details.email.as_ref().map(|v| v.as_str()),
-                    details.active,
-                    timestamp::format(store.updated_at),
-                ])
-            })
+            .and_then(|mut statement| execute_store(&mut statement, store))
             .or_inventory()?;
         if changed == 0 {
             return Err(InventoryError::StoreNotFound(store.id.clone()));

@@ -211,11 +211,12 @@ fn commit_batch(conn: &mut Connection, batch: Batch, listeners: &Listeners) {
     };
     match committed {
         Ok(()) => {
-            for (done, result) in results {
-                let _ = done.send(result);
-            }
+            // Listeners first: when a write returns, whoever follows commits has been told.
             if let Some(seq) = last_seq {
                 listeners.notify(seq);
+            }
+            for (done, result) in results {
+                let _ = done.send(result);
             }
         }
         Err(error) => {

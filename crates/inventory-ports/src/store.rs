@@ -50,7 +50,8 @@ pub trait InventoryStore: Send + Sync {
     /// be had in time.
     fn read(&self, work: ReadWork) -> Result<(), InventoryError>;
 
-    /// Registers `listener` to be told about every commit that wrote events.
+    /// Registers `listener` to be told about every commit that wrote events, before the
+    /// writers of that commit get their answer.
     fn on_commit(&self, listener: CommitListener);
 
     /// Checks that the database answers a query.

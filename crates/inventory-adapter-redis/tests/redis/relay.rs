@@ -7,7 +7,7 @@ use inventory_ports::EventPublisher;
 use inventory_testkit::fixtures::{adjust_command, details};
 use inventory_testkit::redis_server::{RedisProcess, shared_url, unique_stream};
 
-use crate::support::{Inventory, cleanup, relay, settings, stream_entries};
+use crate::support::{Inventory, cleanup, relay, settings, stream_entries, stream_seqs};
 
 async fn drain(relay: &mut inventory_adapter_redis::Relay<StreamPublisher>) -> usize {
     let mut published = 0;
@@ -136,10 +136,7 @@ async fn a_relay_that_died_between_xadd_and_marking_repeats_nothing_and_skips_no
 
     let (mut fresh, _) = relay(&inventory.use_cases, &settings, false);
     drain(&mut fresh).await;
-    let seqs: Vec<u64> = stream_entries(&url, &stream)
-        .iter()
-        .map(|(id, _)| id.trim_end_matches("-0").parse().expect("seq"))
-        .collect();
+    let seqs: Vec<u64> = stream_seqs(&url, &stream);
     let expected: Vec<u64> = inventory
         .use_cases
         .events
@@ -196,10 +193,7 @@ async fn while_redis_is_down_events_wait_and_then_drain_in_order() {
         }
     }
     assert_eq!(status.is_connected(), Some(true));
-    let seqs: Vec<u64> = stream_entries(&redis.url(), &stream)
-        .iter()
-        .map(|(id, _)| id.trim_end_matches("-0").parse().expect("seq"))
-        .collect();
+    let seqs: Vec<u64> = stream_seqs(&redis.url(), &stream);
     let outbox = inventory.use_cases.events.after(0, 1000).expect("all");
     let waited: Vec<u64> = outbox.iter().rev().take(21).rev().map(|e| e.seq).collect();
     assert_eq!(seqs, waited, "the backlog drained in order, once each");
@@ -252,10 +246,7 @@ async fn one_relay_publishes_at_a_time_and_another_takes_over_when_it_dies() {
             Round::Idle => break,
         }
     }
-    let seqs: Vec<u64> = stream_entries(&url, &stream)
-        .iter()
-        .map(|(id, _)| id.trim_end_matches("-0").parse().expect("seq"))
-        .collect();
+    let seqs: Vec<u64> = stream_seqs(&url, &stream);
     let expected: Vec<u64> = inventory
         .use_cases
         .events

@@ -172,6 +172,18 @@ pub fn stream_entries(
         .collect()
 }
 
+/// The sequence numbers of a stream's entries, in stream order.
+pub fn stream_seqs(url: &str, stream: &str) -> Vec<u64> {
+    stream_entries(url, stream)
+        .iter()
+        .map(|(id, _)| {
+            id.trim_end_matches("-0")
+                .parse()
+                .expect("a <seq>-0 entry id")
+        })
+        .collect()
+}
+
 /// Deletes a test's keys from the shared Redis.
 pub fn cleanup(url: &str, stream: &str) {
     use redis::Commands;
