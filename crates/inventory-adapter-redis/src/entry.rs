@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 
+use inventory_domain::EventId;
 use inventory_ports::RecordedEvent;
 use redis::Value;
 use serde::Deserialize;
@@ -67,31 +68,21 @@ pub fn seq_of(entry_id: &str) -> Option<u64> {
         .ok()
 }
 
-/// An event read from the stream, typed.
-#[derive(Debug, Clone, PartialEq)]
+/// An event read from the stream: the outbox event it carries, and the entry it came in.
+/// Derefs to the [`RecordedEvent`], so `event.seq`, `event.event_type`... read directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamEvent {
     /// The Redis entry id (`<seq>-0`), for XACK.
     pub entry_id: String,
-    /// Outbox sequence number: strictly increasing in commit order. De-duplicate on it.
-    pub seq: u64,
-    /// Stable event id.
-    pub event_id: String,
-    /// `stock.updated`...
-    pub event_type: String,
-    /// `product`, `store`, `stock` or `reservation`.
-    pub aggregate_type: String,
-    /// Which one.
-    pub aggregate_id: String,
-    /// The store concerned.
-    pub store_id: Option<String>,
-    /// The product concerned.
-    pub product_id: Option<String>,
-    /// The payload as sent.
-    pub payload: String,
-    /// When it happened.
-    pub occurred_at: OffsetDateTime,
-    /// The request that caused it.
-    pub request_id: Option<String>,
+    /// The event, as the outbox holds it. De-duplicate on its `seq`.
+    pub event: RecordedEvent,
+}
+
+impl std::ops::Deref for StreamEvent {
+    type Target = RecordedEvent;
+    fn deref(&self) -> &RecordedEvent {
+        &self.event
+    }
 }
 
 /// Why an entry could not be read as an event.
@@ -123,23 +114,24 @@ impl StreamEvent {
         };
         let required =
             |field: &str| text(field).ok_or_else(|| problem(format!("missing field {field}")));
-        let seq: u64 = required("seq")?
-            .parse()
-            .map_err(|_| problem("seq is not a number".into()))?;
-        let occurred_at = OffsetDateTime::parse(&required("occurred_at")?, &Rfc3339)
-            .map_err(|e| problem(format!("occurred_at: {e}")))?;
-        Ok(Self {
-            entry_id: entry_id.to_owned(),
-            seq,
-            event_id: required("event_id")?,
+        let event = RecordedEvent {
+            seq: required("seq")?
+                .parse()
+                .map_err(|_| problem("seq is not a number".into()))?,
+            event_id: EventId::parse(&required("event_id")?).map_err(|e| problem(e.to_string()))?,
             event_type: required("event_type")?,
             aggregate_type: required("aggregate_type")?,
             aggregate_id: required("aggregate_id")?,
             store_id: text("store_id"),
             product_id: text("product_id"),
             payload: required("payload")?,
-            occurred_at,
+            occurred_at: OffsetDateTime::parse(&required("occurred_at")?, &Rfc3339)
+                .map_err(|e| problem(format!("occurred_at: {e}")))?,
             request_id: text("request_id"),
+        };
+        Ok(Self {
+            entry_id: entry_id.to_owned(),
+            event,
         })
     }
 
@@ -167,20 +159,9 @@ impl StreamEvent {
         }
     }
 
-    /// The event as the outbox holds it (for code that handles both).
-    pub fn into_recorded(self) -> Option<RecordedEvent> {
-        Some(RecordedEvent {
-            seq: self.seq,
-            event_id: inventory_domain::EventId::parse(&self.event_id).ok()?,
-            event_type: self.event_type,
-            aggregate_type: self.aggregate_type,
-            aggregate_id: self.aggregate_id,
-            store_id: self.store_id,
-            product_id: self.product_id,
-            payload: self.payload,
-            occurred_at: self.occurred_at,
-            request_id: self.request_id,
-        })
+    /// The event, without the entry it came in.
+    pub fn into_event(self) -> RecordedEvent {
+        self.event
     }
 }
 

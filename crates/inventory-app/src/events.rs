@@ -127,7 +127,7 @@ async fn follow_stream(redis: RedisSettings, live: LiveFeed, mut shutdown: watch
                 for event in events
                     .into_iter()
                     .flatten()
-                    .filter_map(|e| e.into_recorded())
+                    .map(inventory_adapter_redis::StreamEvent::into_event)
                 {
                     live.publish(event);
                 }

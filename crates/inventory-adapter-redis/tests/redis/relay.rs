@@ -7,7 +7,9 @@ use inventory_ports::EventPublisher;
 use inventory_testkit::fixtures::{adjust_command, details};
 use inventory_testkit::redis_server::{RedisProcess, shared_url, unique_stream};
 
-use crate::support::{Inventory, cleanup, relay, settings, stream_entries, stream_seqs};
+use crate::support::{
+    Inventory, cleanup, outbox_seqs, relay, settings, stream_entries, stream_seqs,
+};
 
 async fn drain(relay: &mut inventory_adapter_redis::Relay<StreamPublisher>) -> usize {
     let mut published = 0;
@@ -137,14 +139,7 @@ async fn a_relay_that_died_between_xadd_and_marking_repeats_nothing_and_skips_no
     let (mut fresh, _) = relay(&inventory.use_cases, &settings, false);
     drain(&mut fresh).await;
     let seqs: Vec<u64> = stream_seqs(&url, &stream);
-    let expected: Vec<u64> = inventory
-        .use_cases
-        .events
-        .after(0, 1000)
-        .expect("all")
-        .iter()
-        .map(|e| e.seq)
-        .collect();
+    let expected = outbox_seqs(&inventory.use_cases);
     assert_eq!(seqs, expected, "each event once, in order, none missing");
     cleanup(&url, &stream);
 }
@@ -247,14 +242,7 @@ async fn one_relay_publishes_at_a_time_and_another_takes_over_when_it_dies() {
         }
     }
     let seqs: Vec<u64> = stream_seqs(&url, &stream);
-    let expected: Vec<u64> = inventory
-        .use_cases
-        .events
-        .after(0, 1000)
-        .expect("all")
-        .iter()
-        .map(|e| e.seq)
-        .collect();
+    let expected = outbox_seqs(&inventory.use_cases);
     assert_eq!(seqs, expected);
     cleanup(&url, &stream);
 }

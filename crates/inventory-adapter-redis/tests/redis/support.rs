@@ -184,6 +184,12 @@ pub fn stream_seqs(url: &str, stream: &str) -> Vec<u64> {
         .collect()
 }
 
+/// The sequence numbers the outbox holds, in order.
+pub fn outbox_seqs(use_cases: &UseCases) -> Vec<u64> {
+    let events = use_cases.events.after(0, 1000).expect("read the outbox");
+    events.iter().map(|e| e.seq).collect()
+}
+
 /// Deletes a test's keys from the shared Redis.
 pub fn cleanup(url: &str, stream: &str) {
     use redis::Commands;
