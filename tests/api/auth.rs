@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use inventory_adapter_http::auth::Claims;
+use inventory_adapter_http::access::Claims;
 use inventory_adapter_http::{Auth, Role};
 use serde_json::json;
 

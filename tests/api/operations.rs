@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{TestServer, create_product, customer, restock};
+use crate::support::{TestServer, admin, create_product, customer, restock};
 
 #[test]
 fn health_reports_the_database_and_redis() {
@@ -153,6 +153,7 @@ fn the_openapi_document_is_openapi_3_and_lists_every_route() {
         ("/api/v1/reservations/{reservation_id}/cancel", "post"),
         ("/api/v1/events", "get"),
         ("/api/v1/stream", "get"),
+        ("/api-docs/asyncapi.json", "get"),
     ];
     for (path, method) in expected {
         assert!(
@@ -251,4 +252,91 @@ fn cors_allows_only_the_configured_origins() {
         .call()
         .expect("answer");
     assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[test]
+fn the_asyncapi_document_describes_every_event_the_server_writes() {
+    let server = TestServer::start_with(|mut settings| {
+        settings.redis_stream = "chain:events".into();
+        settings
+    });
+    let product = create_product(&server, "ASYNC-1");
+    restock(&server, &product, "MAD-001", 3);
+    let reply = server.get("/api-docs/asyncapi.json", None);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let document = &reply.body;
+    assert_eq!(document["asyncapi"], "3.0.0");
+    assert_eq!(
+        document["channels"]["inventoryEvents"]["address"], "chain:events",
+        "the configured stream"
+    );
+    let messages = document["components"]["messages"]
+        .as_object()
+        .expect("messages");
+    let names: Vec<&str> = messages
+        .values()
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    for event_type in [
+        "product.created",
+        "product.updated",
+        "product.deleted",
+        "store.created",
+        "store.updated",
+        "stock.created",
+        "stock.updated",
+        "reservation.created",
+        "reservation.confirmed",
+        "reservation.cancelled",
+        "reservation.expired",
+    ] {
+        assert!(names.contains(&event_type), "{event_type} is documented");
+    }
+    let events = server.get("/api/v1/events", Some(&admin())).body;
+    for event in events["data"].as_array().expect("events") {
+        let event_type = event["event_type"].as_str().expect("a type");
+        let message = messages
+            .values()
+            .find(|m| m["name"] == event_type)
+            .expect("a message for every type written");
+        assert_eq!(
+            message["payload"]["properties"]["schema_version"]["const"],
+            event["schema_version"].to_string(),
+            "{event_type} is written in the documented version"
+        );
+    }
+}
+
+#[test]
+fn a_failing_database_answers_without_a_word_of_its_own() {
+    let server = TestServer::start();
+    let product = create_product(&server, "LEAK-1");
+    // From now on every insert into the outbox fails inside SQLite.
+    rusqlite::Connection::open(&server.db)
+        .expect("open the file")
+        .execute_batch(
+            "CREATE TRIGGER inject_failure BEFORE INSERT ON events \
+             BEGIN SELECT RAISE(ABORT, 'sqlite trigger inject_failure fired'); END;",
+        )
+        .expect("create the trigger");
+    let reply = restock(&server, &product, "MAD-001", 1);
+    reply.assert_error(500, "INTERNAL_ERROR");
+    let text = reply.text.to_lowercase();
+    for word in [
+        "sqlite",
+        "trigger",
+        "inject",
+        "database",
+        "constraint",
+        "events",
+    ] {
+        assert!(
+            !text.contains(word),
+            "the body says {word:?}: {}",
+            reply.text
+        );
+    }
+    server
+        .get(&format!("/api/v1/stock/{product}/MAD-001"), Some(&admin()))
+        .assert_error(404, "STOCK_NOT_FOUND");
 }

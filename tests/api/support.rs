@@ -15,6 +15,8 @@ pub const SECRET: &str = "end-to-end-tests-secret-0123456789";
 /// The real server, in this process, on a port the OS chose, with its own database.
 pub struct TestServer {
     pub base: String,
+    /// The database file.
+    pub db: std::path::PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<anyhow::Result<()>>>,
     agent: ureq::Agent,
@@ -70,7 +72,7 @@ impl TestServer {
     pub fn start_with(adjust: impl FnOnce(Settings) -> Settings) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = dir.path().join("inventory.db");
-        let mut settings = Settings::for_tests(db);
+        let mut settings = Settings::for_tests(db.clone());
         settings.jwt_secret = Some(SECRET.to_owned());
         settings.fault_injection = true;
         let settings = adjust(settings);
@@ -103,6 +105,7 @@ impl TestServer {
             .into();
         Self {
             base: format!("http://127.0.0.1:{port}"),
+            db,
             stop: Some(stop),
             thread: Some(thread),
             agent,

@@ -5,14 +5,15 @@
 //! ```
 //!
 //! Every error a client can see goes through here, so the status codes live in one place.
-//! A 500 says "internal error" to the client and logs the cause; a client mistake is never a
-//! 500.
+//! A 500 says "internal error" and a 503 "temporarily unavailable" to the client, never the
+//! database's or a library's words; the log gets the whole cause chain. A client mistake is
+//! never a 500.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use inventory_domain::{ReservationError, StockError};
-use inventory_ports::{ErrorKind, InventoryError};
+use inventory_ports::{ErrorChain, ErrorKind, InventoryError};
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -62,7 +63,7 @@ pub enum ApiError {
     /// A precondition header is required (a count without a version).
     #[error("{0}")]
     PreconditionRequired(String),
-    /// Something the server cannot do right now.
+    /// Something the server cannot do right now (a sentence of ours, sent as is).
     #[error("{0}")]
     Unavailable(String),
     /// A bug; the detail is logged, never sent.
@@ -137,13 +138,17 @@ impl ApiError {
     pub fn to_response(&self, request_id: Option<&str>) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(code = self.code(), cause = ?self, request_id, "request failed");
+            tracing::error!(code = self.code(), error = %ErrorChain(self), request_id, "request failed");
         }
         let message = match self {
-            // Never leak internals.
-            Self::Inventory(error) if error.kind() == ErrorKind::Internal => {
-                "internal error".to_owned()
-            }
+            // Never leak internals: the cause is in the log.
+            Self::Inventory(error) => match error.kind() {
+                ErrorKind::Internal => "internal error".to_owned(),
+                ErrorKind::Unavailable => {
+                    "the service is temporarily unavailable; retry in a moment".to_owned()
+                }
+                _ => error.to_string(),
+            },
             other => other.to_string(),
         };
         let mut response = HttpResponse::build(status);
@@ -181,13 +186,13 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
             StockError::VersionConflict { expected, current } => {
                 Some(json!({ "expected_version": expected, "current_version": current }))
             }
-            StockError::InvariantBroken(_) => None,
+            StockError::Invariant(_) => None,
         },
         InventoryError::Reservation(ReservationError::AlreadyResolved { status }) => {
             Some(json!({ "status": status.as_str() }))
         }
         InventoryError::Reservation(ReservationError::Expired { expires_at }) => Some(json!({
-            "expires_at": expires_at.0.format(&time::format_description::well_known::Rfc3339).ok()
+            "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).ok()
         })),
         InventoryError::ProductHasReservations { reserved, .. } => {
             Some(json!({ "reserved": reserved }))
@@ -252,20 +257,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn internal_details_are_not_sent() {
-        let error = ApiError::from(InventoryError::Internal("secret path /var/db".into()));
+    fn body_of(error: &ApiError) -> String {
         let body = error.to_response(Some("r1")).into_body();
         let bytes = actix_web::body::to_bytes(body);
         let bytes = futures_util::FutureExt::now_or_never(bytes)
             .expect("ready")
             .expect("body");
-        let text = String::from_utf8(bytes.to_vec()).expect("utf8");
-        assert!(!text.contains("secret"), "{text}");
+        String::from_utf8(bytes.to_vec()).expect("utf8")
+    }
+
+    #[test]
+    fn internal_details_are_not_sent() {
+        let cause = std::io::Error::other("secret path /var/db");
+        let error = ApiError::from(InventoryError::Internal(
+            inventory_ports::Failure::caused_by("a database statement failed", cause),
+        ));
+        let text = body_of(&error);
+        assert!(
+            !text.contains("secret") && !text.contains("database"),
+            "{text}"
+        );
         assert!(
             text.contains("INTERNAL_ERROR") && text.contains("r1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn an_unavailable_database_is_a_503_that_says_nothing_of_the_database() {
+        let cause = std::io::Error::other("database is locked");
+        let error = ApiError::from(InventoryError::Unavailable(
+            inventory_ports::Failure::caused_by(
+                "the database is locked by another connection",
+                cause,
+            ),
+        ));
+        assert_eq!(error.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let text = body_of(&error);
+        assert!(!text.to_lowercase().contains("database"), "{text}");
+        assert!(!text.contains("locked"), "{text}");
+        assert!(text.contains("SERVICE_UNAVAILABLE"), "{text}");
     }
 
     #[test]

@@ -1,28 +1,28 @@
 //! # inventory-adapter-http
 //!
 //! The HTTP API v1 of the inventory on actix-web: how stores (tills, tablets) and customers
-//! (web, mobile) use the use cases of `inventory-ports`.
+//! (web, mobile) use the use cases of `inventory-application`.
 //!
 //! ## Layout
 //!
-//! - [`routes`]: one module per resource (DTOs and handlers together), wired in
-//!   [`routes::configure`]. Handlers parse request DTOs into domain values (a bad value is a
-//!   400 naming the field), check the caller's rights, and run the use case on the blocking
-//!   pool ([`blocking::run`]): SQLite work never runs on an async worker.
+//! - [`routes`]: one module per resource (DTOs and handlers together), registered in
+//!   [`routes::configure`], which also puts each operation in the OpenAPI document (one
+//!   registry). Handlers parse request DTOs into domain values (a bad value is a 400 naming
+//!   the field), ask [`access::authorize`], and run the use case off the async threads
+//!   ([`routes::common::run`]).
+//! - [`access`]: bearer JWTs, the [`Caller`], and the one access policy.
 //! - [`ApiError`]: every error's status and JSON shape, in one place.
-//! - [`auth`]: bearer JWT (HS256) and the rules of who may do what.
 //! - Middlewares: [`request_span`] (request id, access log, error bodies), [`metrics`],
 //!   [`panic_guard`], CORS; [`request_parsing`] for body/path/query errors.
-//! - [`ApiDoc`]: the OpenAPI document, generated from the handlers.
+//! - [`openapi`]: the OpenAPI document; `inventory-events` provides the AsyncAPI one.
 //!
 //! [`build_server`] puts it together on a bound listener.
 
-pub mod auth;
-pub mod blocking;
+pub mod access;
 mod error;
 pub mod live;
 pub mod metrics;
-mod openapi;
+pub mod openapi;
 pub mod panic_guard;
 pub mod request_parsing;
 pub mod request_span;
@@ -38,12 +38,12 @@ use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use utoipa_actix_web::AppExt;
 
-pub use auth::{Auth, Caller, Role};
+pub use access::{Auth, Caller, Role};
 pub use error::{ApiError, ErrorBody};
 pub use live::{LiveFeed, follow_outbox};
 pub use metrics::Metrics;
-pub use openapi::ApiDoc;
 pub use request_span::RequestId;
 pub use state::{AppState, NoRedis, RedisProbe, RedisStatus};
 
@@ -60,6 +60,8 @@ pub struct HttpSettings {
     pub shutdown_timeout: Duration,
     /// Adds `/__fault/panic`, a handler that panics, for tests. Never on in production.
     pub fault_injection: bool,
+    /// The Redis stream the AsyncAPI document names.
+    pub event_stream: String,
 }
 
 impl Default for HttpSettings {
@@ -70,6 +72,7 @@ impl Default for HttpSettings {
             workers: 2,
             shutdown_timeout: Duration::from_secs(10),
             fault_injection: false,
+            event_stream: "inventory:events".into(),
         }
     }
 }
@@ -88,17 +91,24 @@ pub fn build_server(
     let metrics = web::Data::from(state.metrics.clone());
     let auth = web::Data::from(auth);
     let state = web::Data::new(state);
+    let documents = web::Data::new(routes::operations::ApiDocuments {
+        openapi: serde_json::to_string(&openapi::document())?,
+        asyncapi: inventory_events::asyncapi::document(&settings.event_stream).to_string(),
+    });
     let settings_for_workers = settings.clone();
     let server = HttpServer::new(move || {
         let settings = &settings_for_workers;
         App::new()
+            .into_utoipa_app()
+            .configure(|config| routes::configure(config, settings.fault_injection))
+            .into_app()
             .app_data(state.clone())
+            .app_data(documents.clone())
             .app_data(metrics.clone())
             .app_data(auth.clone())
             .app_data(request_parsing::json_config(settings.max_body_bytes))
             .app_data(request_parsing::path_config())
             .app_data(request_parsing::query_config())
-            .configure(|config| routes::configure(config, settings.fault_injection))
             .default_service(web::to(routes::not_found))
             // The last wrap runs first: CORS, then the request span, metrics, panic guard.
             .wrap(from_fn(panic_guard::catch_panics))

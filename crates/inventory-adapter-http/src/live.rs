@@ -8,19 +8,22 @@
 //! `Last-Event-ID`, the missing events are read from the outbox. Duplicates from the two feeds
 //! are dropped by sequence number.
 //!
-//! The stream carries availability only (product, store, quantity, reserved, available):
-//! never customer ids or reservation ids, so it is safe for anonymous clients.
+//! The stream carries availability only ([`AvailabilityChange`], whose format belongs to
+//! `inventory-events`): never customer ids or reservation ids, so it is safe for anonymous
+//! clients. An event this build cannot decode is skipped and counted
+//! (`events_skipped_total`), never guessed at.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use inventory_ports::{EventLog, RecordedEvent};
-use serde::Serialize;
+use inventory_application::{Backoff, EventLog, blocking};
+use inventory_events::AvailabilityChange;
+use inventory_ports::{ErrorChain, InventoryError, RecordedEvent};
 use tokio::sync::{Notify, broadcast, watch};
 
-use crate::ApiError;
+use crate::Metrics;
 
 /// The most events the feed buffers per slow client before it must catch up from the outbox.
 const FEED_CAPACITY: usize = 4096;
@@ -73,14 +76,15 @@ impl LiveFeed {
 /// event it saw. Runs until the feed's shutdown.
 pub async fn follow_outbox(events: EventLog, feed: LiveFeed, wake: Arc<Notify>, poll: Duration) {
     let mut shutdown = feed.shutdown.clone();
+    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     // Start at the end of the log; retry rather than replay everything from 0.
     let mut last = loop {
         match read(&events, EventLog::last_seq).await {
             Ok(last) => break last,
             Err(error) => {
-                tracing::warn!(%error, "live feed: cannot read the outbox; retrying");
+                tracing::warn!(error = %ErrorChain(&error), "live feed: cannot read the outbox; retrying");
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    () = tokio::time::sleep(backoff.failed()) => {}
                     _ = shutdown.wait_for(|stop| *stop) => return,
                 }
             }
@@ -105,7 +109,7 @@ pub async fn follow_outbox(events: EventLog, feed: LiveFeed, wake: Arc<Notify>, 
                     }
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "live feed: cannot read the outbox");
+                    tracing::warn!(error = %ErrorChain(&error), "live feed: cannot read the outbox");
                     break;
                 }
             }
@@ -115,10 +119,10 @@ pub async fn follow_outbox(events: EventLog, feed: LiveFeed, wake: Arc<Notify>, 
 
 async fn read<T: Send + 'static>(
     events: &EventLog,
-    call: impl FnOnce(&EventLog) -> Result<T, inventory_ports::InventoryError> + Send + 'static,
-) -> Result<T, ApiError> {
+    call: impl FnOnce(&EventLog) -> Result<T, InventoryError> + Send + 'static,
+) -> Result<T, InventoryError> {
     let events = events.clone();
-    crate::blocking::run(move || call(&events)).await
+    blocking(move || call(&events)).await
 }
 
 /// Which changes a client wants.
@@ -128,52 +132,6 @@ pub struct StreamFilter {
     pub product_id: Option<String>,
     /// Only this store.
     pub store_id: Option<String>,
-}
-
-/// One availability change, as sent to browsers.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct AvailabilityChange {
-    /// The event's sequence number (also the SSE `id`).
-    pub seq: u64,
-    /// What happened: `stock.updated`, `reservation.created`...
-    pub event_type: String,
-    /// The product.
-    pub product_id: String,
-    /// The store.
-    pub store_id: String,
-    /// Units in the store.
-    pub quantity: u64,
-    /// Units held by pending reservations.
-    pub reserved: u64,
-    /// `quantity - reserved`.
-    pub available: u64,
-    /// The stock's version.
-    pub version: u64,
-    /// When it changed.
-    pub occurred_at: String,
-}
-
-impl AvailabilityChange {
-    /// The availability in an event, if it moved stock.
-    fn of(event: &RecordedEvent) -> Option<Self> {
-        let payload: serde_json::Value = serde_json::from_str(&event.payload).ok()?;
-        let stock = payload.get("stock")?;
-        let number = |field: &str| stock.get(field).and_then(serde_json::Value::as_u64);
-        Some(Self {
-            seq: event.seq,
-            event_type: event.event_type.clone(),
-            product_id: stock.get("product_id")?.as_str()?.to_owned(),
-            store_id: stock.get("store_id")?.as_str()?.to_owned(),
-            quantity: number("quantity")?,
-            reserved: number("reserved")?,
-            available: number("available")?,
-            version: number("version")?,
-            occurred_at: event
-                .occurred_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .ok()?,
-        })
-    }
 }
 
 /// The state of one client's stream.
@@ -190,6 +148,8 @@ pub struct Subscription {
     /// (at the start, after a gap, after a lag). They are read one page at a time, as the
     /// client consumes them, so a client replaying a long history holds one page in memory.
     behind: bool,
+    /// Counts events skipped because this build cannot read them.
+    metrics: Arc<Metrics>,
     /// Decremented when the client goes.
     _guard: ClientGuard,
 }
@@ -210,8 +170,9 @@ impl Subscription {
         events: EventLog,
         filter: StreamFilter,
         after_seq: u64,
-        clients: prometheus::IntGauge,
+        metrics: Arc<Metrics>,
     ) -> Self {
+        let clients = metrics.sse_clients.clone();
         clients.inc();
         let mut keepalive =
             tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
@@ -227,6 +188,7 @@ impl Subscription {
             keepalive,
             shutdown: feed.shutdown.clone(),
             behind: true,
+            metrics,
             _guard: ClientGuard(clients),
         }
     }
@@ -269,7 +231,7 @@ impl Subscription {
                 batch.len() == CATCH_UP_PAGE as usize
             }
             Err(error) => {
-                tracing::warn!(%error, "live stream: cannot read the outbox");
+                tracing::warn!(error = %ErrorChain(&error), "live stream: cannot read the outbox");
                 false
             }
         }
@@ -277,8 +239,17 @@ impl Subscription {
 
     fn accept(&mut self, event: &RecordedEvent) {
         self.last = event.seq;
-        let Some(change) = AvailabilityChange::of(event) else {
-            return;
+        let change = match AvailabilityChange::of(event) {
+            Ok(Some(change)) => change,
+            Ok(None) => return,
+            Err(error) => {
+                self.metrics
+                    .events_skipped
+                    .with_label_values(&[error.reason()])
+                    .inc();
+                tracing::warn!(seq = event.seq, %error, "live stream: skipped an event this build cannot read");
+                return;
+            }
         };
         let wanted = self
             .filter

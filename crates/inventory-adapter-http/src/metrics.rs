@@ -1,15 +1,17 @@
-//! Prometheus metrics: the design document's request histogram and stock counter, plus
-//! reservation outcomes. Other parts of the server (the expiry worker, the event relay)
-//! register their own metrics in the same registry.
+//! Prometheus metrics, all in one registry: the design document's request histogram and stock
+//! counter, reservation outcomes, live streams, events the server could not decode, and what
+//! the background workers report (it is their [`WorkerObserver`]).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
+use inventory_application::WorkerObserver;
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 /// The server's metrics.
@@ -26,6 +28,70 @@ pub struct Metrics {
     pub reservations: IntCounterVec,
     /// `sse_clients`: open live streams.
     pub sse_clients: IntGauge,
+    /// `events_skipped_total{reason}`: events a reader of this build could not decode
+    /// (`unknown_type`, `unknown_version`, `malformed`) and skipped rather than guessed.
+    pub events_skipped: IntCounterVec,
+    /// The outbox relay's gauges and counters.
+    pub relay: RelayMetrics,
+}
+
+/// What the outbox relay reports.
+pub struct RelayMetrics {
+    /// `outbox_backlog_events`: events not yet in Redis.
+    pub backlog: IntGauge,
+    /// `outbox_oldest_unpublished_age_seconds`: how long the oldest waiting event has waited.
+    pub oldest_age: Gauge,
+    /// `outbox_publish_latency_seconds`: from the change to the stream entry.
+    pub latency: Histogram,
+    /// `outbox_published_events_total`.
+    pub published: IntCounter,
+    /// `outbox_publish_failures_total`: failed attempts (Redis down, refused).
+    pub failures: IntCounter,
+    /// `outbox_relay_leader`: 1 while this process's relay holds the lease.
+    pub leader: IntGauge,
+}
+
+impl RelayMetrics {
+    fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let metrics = Self {
+            backlog: IntGauge::new(
+                "outbox_backlog_events",
+                "Events in the outbox not yet published",
+            )?,
+            oldest_age: Gauge::new(
+                "outbox_oldest_unpublished_age_seconds",
+                "Age of the oldest event not yet published (0 when none waits)",
+            )?,
+            latency: Histogram::with_opts(
+                HistogramOpts::new(
+                    "outbox_publish_latency_seconds",
+                    "Time from a change to its event's entry in the stream",
+                )
+                .buckets(vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0,
+                ]),
+            )?,
+            published: IntCounter::new(
+                "outbox_published_events_total",
+                "Events published to the stream",
+            )?,
+            failures: IntCounter::new(
+                "outbox_publish_failures_total",
+                "Failed attempts to publish",
+            )?,
+            leader: IntGauge::new(
+                "outbox_relay_leader",
+                "1 while this process's relay publishes",
+            )?,
+        };
+        registry.register(Box::new(metrics.backlog.clone()))?;
+        registry.register(Box::new(metrics.oldest_age.clone()))?;
+        registry.register(Box::new(metrics.latency.clone()))?;
+        registry.register(Box::new(metrics.published.clone()))?;
+        registry.register(Box::new(metrics.failures.clone()))?;
+        registry.register(Box::new(metrics.leader.clone()))?;
+        Ok(metrics)
+    }
 }
 
 /// The design document's buckets, in seconds.
@@ -60,20 +126,26 @@ impl Metrics {
         registry.register(Box::new(http_request_duration.clone()))?;
         registry.register(Box::new(stock_operations.clone()))?;
         let sse_clients = IntGauge::new("sse_clients", "Open live availability streams")?;
+        let events_skipped = IntCounterVec::new(
+            Opts::new(
+                "events_skipped_total",
+                "Events this build could not decode, skipped rather than guessed",
+            ),
+            &["reason"],
+        )?;
         registry.register(Box::new(reservations.clone()))?;
         registry.register(Box::new(sse_clients.clone()))?;
+        registry.register(Box::new(events_skipped.clone()))?;
+        let relay = RelayMetrics::register(&registry)?;
         Ok(Self {
             registry,
             http_request_duration,
             stock_operations,
             reservations,
             sse_clients,
+            events_skipped,
+            relay,
         })
-    }
-
-    /// The registry, for other components' metrics.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
     }
 
     /// Counts one stock operation. Requests that named an unknown or invalid store are
@@ -97,6 +169,39 @@ impl Metrics {
     /// Only if a metric cannot be encoded (a bug).
     pub fn render(&self) -> prometheus::Result<String> {
         TextEncoder::new().encode_to_string(&self.registry.gather())
+    }
+}
+
+impl WorkerObserver for Metrics {
+    fn expired(&self, count: usize) {
+        self.reservations
+            .with_label_values(&["expired"])
+            .inc_by(count as u64);
+        self.stock_operations
+            .with_label_values(&["expire", "all", "ok"])
+            .inc_by(count as u64);
+    }
+
+    fn relay_backlog(&self, events: u64, oldest_age: Duration) {
+        self.relay
+            .backlog
+            .set(i64::try_from(events).unwrap_or(i64::MAX));
+        self.relay.oldest_age.set(oldest_age.as_secs_f64());
+    }
+
+    fn relay_published(&self, latencies: &[Duration]) {
+        self.relay.published.inc_by(latencies.len() as u64);
+        for latency in latencies {
+            self.relay.latency.observe(latency.as_secs_f64());
+        }
+    }
+
+    fn relay_failed(&self) {
+        self.relay.failures.inc();
+    }
+
+    fn relay_leader(&self, leading: bool) {
+        self.relay.leader.set(i64::from(leading));
     }
 }
 

@@ -1,49 +1,38 @@
-//! The OpenAPI document, generated from the handlers' annotations (served at
-//! `/api-docs/openapi.json`; no UI is bundled, since UI crates download assets at build time).
+//! The OpenAPI document, generated from the handlers' annotations as the routes register them
+//! (served at `/api-docs/openapi.json`; no UI is bundled, since UI crates download assets at
+//! build time).
 
+use actix_web::App;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
-use crate::routes::{events, health, operations, products, reservations, stock, stores, stream};
+use crate::routes;
 
-/// The API's OpenAPI document.
+/// The OpenAPI document of the API: the routes of [`routes::configure`] with their operations,
+/// plus the bearer scheme and the errors every operation of a kind can answer.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(Base::openapi())
+        .configure(|config| routes::configure(config, false))
+        .split_for_parts();
+    BearerAuth.modify(&mut document);
+    CommonErrors.modify(&mut document);
+    document
+}
+
+/// What the document says besides its operations.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Inventory API",
         description = "Real-time stock and reservations for a chain of stores. Errors share one \
-                       shape: {\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}.",
-    ),
-    paths(
-        health::health,
-        health::livez,
-        operations::metrics,
-        operations::openapi,
-        stores::list,
-        stores::get,
-        stores::create,
-        stores::update,
-        stock::list_by_store,
-        products::list,
-        products::create,
-        products::get_by_sku,
-        products::get,
-        products::update,
-        products::remove,
-        products::product_availability,
-        stock::adjust,
-        stock::get,
-        stock::count,
-        reservations::reserve,
-        reservations::list,
-        reservations::get,
-        reservations::confirm,
-        reservations::cancel,
-        events::replay,
-        stream::stream,
+                       shape: {\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}. \
+                       The events are described by the AsyncAPI document at \
+                       /api-docs/asyncapi.json.",
     ),
     components(schemas(crate::ErrorBody, crate::error::ErrorDetail)),
-    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "products", description = "The catalogue"),
         (name = "stores", description = "The chain's stores"),
@@ -51,10 +40,10 @@ use crate::routes::{events, health, operations, products, reservations, stock, s
         (name = "availability", description = "What customers can reserve"),
         (name = "reservations", description = "Holding units until confirmed, cancelled or expired"),
         (name = "events", description = "The event log"),
-        (name = "operations", description = "Health, metrics, this document"),
+        (name = "operations", description = "Health, metrics, the OpenAPI and AsyncAPI documents"),
     )
 )]
-pub struct ApiDoc;
+struct Base;
 
 struct BearerAuth;
 

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use inventory_ports::{Clock, InventoryStore, UseCases};
+use inventory_application::UseCases;
+use inventory_ports::Clock;
 
 use crate::Metrics;
 use crate::live::LiveFeed;
@@ -47,10 +48,8 @@ impl RedisProbe for NoRedis {
 /// Shared by all handlers (in `web::Data`).
 #[derive(Clone)]
 pub struct AppState {
-    /// The use cases.
+    /// The use cases (health checks included).
     pub use_cases: UseCases,
-    /// The store, for health checks.
-    pub store: Arc<dyn InventoryStore>,
     /// For `expires_in_seconds` and health timestamps.
     pub clock: Arc<dyn Clock>,
     /// Redis status for `/health`.

@@ -20,7 +20,7 @@ use redis::streams::{
 use redis::{AsyncCommands, RedisResult, Value};
 
 use crate::connection::{bounded_for, lazy_connection};
-use crate::entry::{DecodeError, StreamEvent, entry_id};
+use crate::entry::{EntryError, StreamEvent, entry_id};
 
 /// Where to start reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl EventReader {
     pub async fn next(
         &mut self,
         count: usize,
-    ) -> RedisResult<Vec<Result<StreamEvent, DecodeError>>> {
+    ) -> RedisResult<Vec<Result<StreamEvent, EntryError>>> {
         if self.last_id == "$" {
             // `$` re-read in a loop would skip entries: pin it to the current last id.
             self.last_id = self.current_last_id().await?;
@@ -114,7 +114,7 @@ pub struct Delivery {
     /// The entry id, for [`EventConsumer::ack`].
     pub entry_id: String,
     /// The event, or why the entry could not be read as one.
-    pub event: Result<StreamEvent, DecodeError>,
+    pub event: Result<StreamEvent, EntryError>,
 }
 
 /// A member of a consumer group.

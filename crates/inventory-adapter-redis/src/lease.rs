@@ -1,5 +1,5 @@
-//! The relay lease: only one relay publishes at a time, and another takes over within the
-//! lease's time to live if it dies.
+//! The relay lease, the [`Leadership`] port on Redis: only one relay publishes at a time, and
+//! another takes over within the lease's time to live if it dies.
 //!
 //! Publishing is idempotent anyway (entry ids are sequence numbers), so the lease is about
 //! not doing the work twice, not about correctness: two relays racing would still leave each
@@ -8,6 +8,7 @@
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
+use inventory_ports::{Leadership, LeaseFuture, PublishError};
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, ExistenceCheck, RedisResult, Script, SetExpiry, SetOptions};
 
@@ -114,5 +115,23 @@ impl RelayLease {
     /// Forgets the lease without telling Redis (after a connection failure).
     pub fn forget(&mut self) {
         self.held_since = None;
+    }
+}
+
+impl Leadership for RelayLease {
+    fn hold(&mut self) -> LeaseFuture<'_, Result<bool, PublishError>> {
+        Box::pin(async move {
+            RelayLease::hold(self)
+                .await
+                .map_err(|error| PublishError::Unavailable(format!("redis: {error}")))
+        })
+    }
+
+    fn forget(&mut self) {
+        RelayLease::forget(self);
+    }
+
+    fn release(&mut self) -> LeaseFuture<'_, ()> {
+        Box::pin(RelayLease::release(self))
     }
 }

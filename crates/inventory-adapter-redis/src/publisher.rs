@@ -1,8 +1,9 @@
-//! The publisher port on a Redis stream: `XADD <stream> MAXLEN ~ N <seq>-0 ...`.
+//! The publisher port on a Redis stream: `XADD <stream> MAXLEN ~ N <seq>-0 <fields>`.
 //!
 //! The entry id is the outbox sequence number, so Redis itself refuses an entry it already
-//! has: a relay that died between XADD and marking its events published skips, on restart,
-//! everything up to the stream's last id, and never writes an entry twice or out of order.
+//! has, and the stream's last-generated id is the relay's position: a relay that died after
+//! publishing skips, on restart, everything up to it, and never writes an entry twice or out
+//! of order. The fields are [`inventory_events::STREAM_FIELDS`].
 
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, RedisError};
 
 use crate::connection::bounded;
-use crate::entry::{entry_id, fields, seq_of};
+use crate::entry::{entry_id, seq_of};
 
 /// Publishes outbox events to one stream.
 #[derive(Clone)]
@@ -58,7 +59,7 @@ async fn stream_top(connection: &mut ConnectionManager, stream: &str) -> Result<
 }
 
 fn unavailable(error: &RedisError) -> PublishError {
-    PublishError::Unavailable(error.to_string())
+    PublishError::Unavailable(format!("redis: {error}"))
 }
 
 impl EventPublisher for StreamPublisher {
@@ -88,7 +89,7 @@ impl EventPublisher for StreamPublisher {
                     .arg("~")
                     .arg(this.max_len)
                     .arg(entry_id(event.seq))
-                    .arg(fields(event))
+                    .arg(event.to_stream_fields())
                     .ignore();
             }
             match bounded(pipe.exec_async(&mut connection)).await {

@@ -1,8 +1,8 @@
-//! How the Redis side behaves.
+//! Where events go in Redis.
 
 use std::time::Duration;
 
-/// Settings of the relay and the stream.
+/// The stream and the lease of the relay.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisSettings {
     /// `redis://host:port/db`.
@@ -12,21 +12,9 @@ pub struct RedisSettings {
     /// `XADD ... MAXLEN ~ N`: roughly how many entries the stream keeps. The outbox keeps them
     /// all; the stream is for live consumers.
     pub max_len: u64,
-    /// Events published per round trip.
-    pub batch: u32,
-    /// How often the relay looks at the outbox without being woken (commits from other
-    /// processes sharing the database do not wake it).
-    pub poll_interval: Duration,
     /// How long the relay lease lasts without renewal: a new relay takes over within this
     /// time of the old one dying.
     pub lease_ttl: Duration,
-    /// First wait after a failure; doubles up to `max_backoff`.
-    pub min_backoff: Duration,
-    /// Longest wait between attempts while Redis is down.
-    pub max_backoff: Duration,
-    /// Test-only fault: exit the process right after publishing, before marking the events
-    /// published (a relay killed between XADD and the outbox update).
-    pub crash_after_publish: bool,
 }
 
 impl RedisSettings {
@@ -36,12 +24,7 @@ impl RedisSettings {
             url: url.into(),
             stream: "inventory:events".into(),
             max_len: 1_000_000,
-            batch: 500,
-            poll_interval: Duration::from_millis(100),
             lease_ttl: Duration::from_secs(5),
-            min_backoff: Duration::from_millis(50),
-            max_backoff: Duration::from_secs(5),
-            crash_after_publish: false,
         }
     }
 

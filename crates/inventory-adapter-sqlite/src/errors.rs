@@ -1,11 +1,14 @@
-//! Turning SQLite failures into the port's errors.
+//! Turning SQLite failures into the port's errors. The SQLite error is kept as the source (for
+//! the logs); the message is ours, so no client ever reads database text.
 
-use inventory_ports::InventoryError;
+use std::error::Error;
+
+use inventory_ports::{Failure, InventoryError};
 use rusqlite::{ErrorCode, ffi};
 
 /// What kind of SQLite failure this is, for the few places that react to a specific one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Failure {
+pub(crate) enum Kind {
     /// Another connection holds the lock.
     Busy,
     /// A UNIQUE or PRIMARY KEY constraint.
@@ -16,7 +19,7 @@ pub(crate) enum Failure {
     Other,
 }
 
-pub(crate) fn classify(error: &rusqlite::Error) -> Failure {
+pub(crate) fn classify(error: &rusqlite::Error) -> Kind {
     match error {
         rusqlite::Error::SqliteFailure(
             ffi::Error {
@@ -25,17 +28,15 @@ pub(crate) fn classify(error: &rusqlite::Error) -> Failure {
             },
             _,
         ) => match code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Failure::Busy,
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => Kind::Busy,
             ErrorCode::ConstraintViolation => match *extended_code {
-                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
-                    Failure::Unique
-                }
-                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Failure::ForeignKey,
-                _ => Failure::Other,
+                ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => Kind::Unique,
+                ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Kind::ForeignKey,
+                _ => Kind::Other,
             },
-            _ => Failure::Other,
+            _ => Kind::Other,
         },
-        _ => Failure::Other,
+        _ => Kind::Other,
     }
 }
 
@@ -43,8 +44,11 @@ pub(crate) fn classify(error: &rusqlite::Error) -> Failure {
 /// is "try again later", everything else is internal.
 pub(crate) fn to_inventory(error: rusqlite::Error) -> InventoryError {
     match classify(&error) {
-        Failure::Busy => InventoryError::Unavailable(format!("database busy: {error}")),
-        _ => InventoryError::Internal(format!("database error: {error}")),
+        Kind::Busy => InventoryError::Unavailable(Failure::caused_by(
+            "the database is locked by another connection",
+            error,
+        )),
+        _ => InventoryError::Internal(Failure::caused_by("a database statement failed", error)),
     }
 }
 
@@ -60,11 +64,16 @@ impl<T> OrInventory<T> for Result<T, rusqlite::Error> {
 }
 
 /// A stored value that the domain refuses: the row is corrupt.
-pub(crate) fn corrupt(what: &str, error: impl std::fmt::Display) -> InventoryError {
-    InventoryError::Internal(format!("corrupt {what} row: {error}"))
+pub(crate) fn corrupt(table: &str, error: impl Error + Send + Sync + 'static) -> InventoryError {
+    InventoryError::Internal(Failure::caused_by(
+        format!("a stored {table} row is corrupt"),
+        error,
+    ))
 }
 
-/// [`corrupt`] as a `map_err` argument for any error type.
-pub(crate) fn corrupt_in<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> InventoryError {
-    move |error| corrupt(what, error)
+/// [`corrupt`] as a `map_err` argument.
+pub(crate) fn corrupt_in<E: Error + Send + Sync + 'static>(
+    table: &'static str,
+) -> impl Fn(E) -> InventoryError {
+    move |error| corrupt(table, error)
 }

@@ -28,6 +28,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_seed_stores",
         sql: include_str!("../../../migrations/0002_seed_stores.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_versioned_events",
+        sql: include_str!("../../../migrations/0003_versioned_events.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

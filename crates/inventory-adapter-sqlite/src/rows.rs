@@ -4,7 +4,7 @@
 use inventory_domain::{
     Address, Category, City, Country, CustomerId, Description, Email, Phone, Price, Product,
     ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
-    ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
+    ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
 };
 use inventory_ports::{InventoryError, RecordedEvent};
 use rusqlite::Row;
@@ -85,24 +85,25 @@ pub(crate) const RESERVATION_COLUMNS: &str =
 pub(crate) fn reservation(row: &Row<'_>) -> Result<Reservation, InventoryError> {
     const TABLE: &str = "reservations";
     let text = |i: usize| row.get::<_, String>(i).or_inventory();
-    Ok(Reservation::restore(
-        ReservationId::parse(&text(0)?).map_err(corrupt_in(TABLE))?,
-        ProductId::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
-        StoreId::parse(&text(2)?).map_err(corrupt_in(TABLE))?,
-        CustomerId::parse(&text(3)?).map_err(corrupt_in(TABLE))?,
-        Quantity::new(row.get(4).or_inventory()?).map_err(corrupt_in(TABLE))?,
-        text(5)?
+    Reservation::restore(ReservationRecord {
+        id: ReservationId::parse(&text(0)?).map_err(corrupt_in(TABLE))?,
+        product_id: ProductId::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
+        store_id: StoreId::parse(&text(2)?).map_err(corrupt_in(TABLE))?,
+        customer_id: CustomerId::parse(&text(3)?).map_err(corrupt_in(TABLE))?,
+        quantity: Quantity::new(row.get(4).or_inventory()?).map_err(corrupt_in(TABLE))?,
+        status: text(5)?
             .parse::<ReservationStatus>()
             .map_err(corrupt_in(TABLE))?,
-        timestamp::parse(&text(6)?).map_err(corrupt_in(TABLE))?,
-        timestamp::parse(&text(7)?).map_err(corrupt_in(TABLE))?,
-        timestamp::parse(&text(8)?).map_err(corrupt_in(TABLE))?,
-    ))
+        expires_at: timestamp::parse(&text(6)?).map_err(corrupt_in(TABLE))?,
+        created_at: timestamp::parse(&text(7)?).map_err(corrupt_in(TABLE))?,
+        updated_at: timestamp::parse(&text(8)?).map_err(corrupt_in(TABLE))?,
+    })
+    .map_err(corrupt_in(TABLE))
 }
 
 /// Column list matching [`event`].
-pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, event_type, aggregate_type, aggregate_id, \
-     store_id, product_id, payload, occurred_at, request_id";
+pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, event_type, schema_version, \
+     aggregate_type, aggregate_id, store_id, product_id, payload, occurred_at, request_id";
 
 pub(crate) fn event(row: &Row<'_>) -> Result<RecordedEvent, InventoryError> {
     const TABLE: &str = "events";
@@ -112,12 +113,13 @@ pub(crate) fn event(row: &Row<'_>) -> Result<RecordedEvent, InventoryError> {
         seq: u64::try_from(seq).map_err(corrupt_in(TABLE))?,
         event_id: inventory_domain::EventId::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
         event_type: text(2)?,
-        aggregate_type: text(3)?,
-        aggregate_id: text(4)?,
-        store_id: row.get(5).or_inventory()?,
-        product_id: row.get(6).or_inventory()?,
-        payload: text(7)?,
-        occurred_at: timestamp::parse(&text(8)?).map_err(corrupt_in(TABLE))?,
-        request_id: row.get(9).or_inventory()?,
+        schema_version: row.get(3).or_inventory()?,
+        aggregate_type: text(4)?,
+        aggregate_id: text(5)?,
+        store_id: row.get(6).or_inventory()?,
+        product_id: row.get(7).or_inventory()?,
+        payload: text(8)?,
+        occurred_at: timestamp::parse(&text(9)?).map_err(corrupt_in(TABLE))?,
+        request_id: row.get(10).or_inventory()?,
     })
 }

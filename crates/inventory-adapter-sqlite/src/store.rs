@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use inventory_ports::{CommitListener, InventoryError, InventoryStore, ReadWork, WriteWork};
+use inventory_ports::{
+    CommitListener, Failure, InventoryError, InventoryStore, ReadWork, WriteWork,
+};
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 
@@ -164,10 +166,13 @@ impl InventoryStore for SqliteStore {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-            .ok_or_else(|| InventoryError::Unavailable("the store is closed".into()))?;
-        let conn = pool
-            .get()
-            .map_err(|error| InventoryError::Unavailable(format!("no read connection: {error}")))?;
+            .ok_or_else(|| InventoryError::unavailable("the store is closed"))?;
+        let conn = pool.get().map_err(|error| {
+            InventoryError::Unavailable(Failure::caused_by(
+                "no read connection was free in time",
+                error,
+            ))
+        })?;
         run_read(&conn, work)
     }
 

@@ -16,10 +16,8 @@ pub(crate) fn format(instant: OffsetDateTime) -> String {
 }
 
 /// Reads back what [`format`] wrote.
-pub(crate) fn parse(text: &str) -> Result<OffsetDateTime, String> {
-    PrimitiveDateTime::parse(text, FORMAT)
-        .map(PrimitiveDateTime::assume_utc)
-        .map_err(|error| format!("bad timestamp {text:?}: {error}"))
+pub(crate) fn parse(text: &str) -> Result<OffsetDateTime, time::error::Parse> {
+    PrimitiveDateTime::parse(text, FORMAT).map(PrimitiveDateTime::assume_utc)
 }
 
 #[cfg(test)]

@@ -1,18 +1,23 @@
 //! The SQL behind the port's [`ReadTx`] and [`WriteTx`], on a connection that is already
 //! inside a transaction (a read snapshot, or the writer's `BEGIN IMMEDIATE` + savepoint).
+//!
+//! Writes come in as recorded events ([`WriteTx::record`]): each arm of `store_change` writes
+//! the state one kind of event carries, and the event's outbox row follows in the same
+//! savepoint.
 
 use inventory_domain::{
-    Category, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId, StoreName,
+    DomainEvent, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId,
+    StoreName,
 };
 use inventory_ports::{
-    InventoryError, NewEvent, OutboxBacklog, Page, ReadTx, RecordedEvent, ReservationFilter,
-    StoreStockRow, WriteTx,
+    InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent, ReservationFilter,
+    StockFilter, StoreStock, WriteTx,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use time::OffsetDateTime;
 
-use crate::errors::{Failure, OrInventory, classify, corrupt, corrupt_in, to_inventory};
+use crate::errors::{Kind, OrInventory, classify, corrupt, corrupt_in, to_inventory};
 use crate::{rows, timestamp};
 
 /// A connection inside a transaction, seen through the port.
@@ -67,7 +72,8 @@ impl<'c> SqliteTx<'c> {
     fn count(&self, sql: &str, params: impl Params) -> Result<u64, InventoryError> {
         let total: i64 = self
             .conn
-            .query_row(sql, params, |row| row.get(0))
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row(params, |row| row.get(0)))
             .or_inventory()?;
         u64::try_from(total).map_err(|e| corrupt("count", e))
     }
@@ -78,6 +84,43 @@ impl<'c> SqliteTx<'c> {
             .optional()
             .or_inventory()
             .map(|found| found.is_some())
+    }
+
+    /// A page of `table` rows matching the `given` column conditions, in `order`, and how many
+    /// match. Only the conditions given become SQL, so each can use its index.
+    fn page_where<T>(
+        &self,
+        (table, columns, order): (&str, &str, &str),
+        given: &[(&str, &str)],
+        page: Page,
+        map: fn(&Row<'_>) -> Result<T, InventoryError>,
+    ) -> Result<(Vec<T>, u64), InventoryError> {
+        let filter_sql = if given.is_empty() {
+            String::new()
+        } else {
+            let conditions: Vec<String> = given
+                .iter()
+                .enumerate()
+                .map(|(i, (column, _))| format!("{column} = ?{}", i + 1))
+                .collect();
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let mut values: Vec<&dyn ToSql> =
+            given.iter().map(|(_, value)| value as &dyn ToSql).collect();
+        let total = self.count(
+            &format!("SELECT COUNT(*) FROM {table} {filter_sql}"),
+            values.as_slice(),
+        )?;
+        let limit = i64::from(page.limit());
+        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+        values.push(&limit);
+        values.push(&offset);
+        let sql = format!(
+            "SELECT {columns} FROM {table} {filter_sql} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+            given.len() + 1,
+            given.len() + 2
+        );
+        Ok((self.all(&sql, values.as_slice(), map)?, total))
     }
 
     /// After a foreign-key failure on a (product, store) pair: which end is missing.
@@ -91,14 +134,6 @@ impl<'c> SqliteTx<'c> {
             Err(error) => error,
         }
     }
-}
-
-fn page_params(page: Page) -> (i64, i64) {
-    (i64::from(page.limit()), page.offset() as i64)
-}
-
-fn optional_str<T: AsRef<str>>(value: &Option<T>) -> Option<&str> {
-    value.as_ref().map(AsRef::as_ref)
 }
 
 impl ReadTx for SqliteTx<'_> {
@@ -120,36 +155,21 @@ impl ReadTx for SqliteTx<'_> {
 
     fn list_products(
         &self,
-        category: Option<&Category>,
+        filter: &ProductFilter,
         page: Page,
     ) -> Result<(Vec<Product>, u64), InventoryError> {
-        let (limit, offset) = page_params(page);
-        match category {
-            None => {
-                let sql = format!(
-                    "SELECT {} FROM products ORDER BY sku LIMIT ?1 OFFSET ?2",
-                    rows::PRODUCT_COLUMNS
-                );
-                let products = self.all(&sql, params![limit, offset], rows::product)?;
-                Ok((products, self.count("SELECT COUNT(*) FROM products", [])?))
-            }
-            Some(category) => {
-                let sql = format!(
-                    "SELECT {} FROM products WHERE category = ?1 ORDER BY sku LIMIT ?2 OFFSET ?3",
-                    rows::PRODUCT_COLUMNS
-                );
-                let products = self.all(
-                    &sql,
-                    params![category.as_str(), limit, offset],
-                    rows::product,
-                )?;
-                let total = self.count(
-                    "SELECT COUNT(*) FROM products WHERE category = ?1",
-                    [category.as_str()],
-                )?;
-                Ok((products, total))
-            }
-        }
+        let given: Vec<(&str, &str)> = filter
+            .category
+            .as_ref()
+            .map(|category| ("category", category.as_str()))
+            .into_iter()
+            .collect();
+        self.page_where(
+            ("products", rows::PRODUCT_COLUMNS, "sku"),
+            &given,
+            page,
+            rows::product,
+        )
     }
 
     fn store(&self, id: &StoreId) -> Result<Option<Store>, InventoryError> {
@@ -158,13 +178,12 @@ impl ReadTx for SqliteTx<'_> {
     }
 
     fn list_stores(&self, page: Page) -> Result<(Vec<Store>, u64), InventoryError> {
-        let (limit, offset) = page_params(page);
-        let sql = format!(
-            "SELECT {} FROM stores ORDER BY id LIMIT ?1 OFFSET ?2",
-            rows::STORE_COLUMNS
-        );
-        let stores = self.all(&sql, params![limit, offset], rows::store)?;
-        Ok((stores, self.count("SELECT COUNT(*) FROM stores", [])?))
+        self.page_where(
+            ("stores", rows::STORE_COLUMNS, "id"),
+            &[],
+            page,
+            rows::store,
+        )
     }
 
     fn stock(
@@ -183,58 +202,35 @@ impl ReadTx for SqliteTx<'_> {
         )
     }
 
-    fn list_stock_of_store(
+    fn list_stock(
         &self,
-        store_id: &StoreId,
+        filter: &StockFilter,
         page: Page,
     ) -> Result<(Vec<Stock>, u64), InventoryError> {
-        let (limit, offset) = page_params(page);
-        let sql = format!(
-            "SELECT {} FROM stock WHERE store_id = ?1 ORDER BY product_id LIMIT ?2 OFFSET ?3",
-            rows::STOCK_COLUMNS
-        );
-        let stock = self.all(&sql, params![store_id.as_str(), limit, offset], rows::stock)?;
-        let total = self.count(
-            "SELECT COUNT(*) FROM stock WHERE store_id = ?1",
-            [store_id.as_str()],
-        )?;
-        Ok((stock, total))
-    }
-
-    fn list_stock_of_product(
-        &self,
-        product_id: ProductId,
-        page: Page,
-    ) -> Result<(Vec<Stock>, u64), InventoryError> {
-        let (limit, offset) = page_params(page);
-        let sql = format!(
-            "SELECT {} FROM stock WHERE product_id = ?1 ORDER BY store_id LIMIT ?2 OFFSET ?3",
-            rows::STOCK_COLUMNS
-        );
-        let product = product_id.to_string();
-        let stock = self.all(&sql, params![product, limit, offset], rows::stock)?;
-        let total = self.count(
-            "SELECT COUNT(*) FROM stock WHERE product_id = ?1",
-            [&product],
-        )?;
-        Ok((stock, total))
-    }
-
-    fn reserved_units_of_product(&self, product_id: ProductId) -> Result<u64, InventoryError> {
-        self.count(
-            "SELECT COALESCE(SUM(reserved), 0) FROM stock WHERE product_id = ?1",
-            [product_id.to_string()],
+        let product = filter.product_id.map(|id| id.to_string());
+        let given: Vec<(&str, &str)> = [
+            ("product_id", product.as_deref()),
+            ("store_id", filter.store_id.as_ref().map(StoreId::as_str)),
+        ]
+        .into_iter()
+        .filter_map(|(column, value)| value.map(|value| (column, value)))
+        .collect();
+        self.page_where(
+            ("stock", rows::STOCK_COLUMNS, "product_id, store_id"),
+            &given,
+            page,
+            rows::stock,
         )
     }
 
-    fn store_stock_of_product(
+    fn stock_by_store(
         &self,
         product_id: ProductId,
         store_id: Option<&StoreId>,
-    ) -> Result<Vec<StoreStockRow>, InventoryError> {
-        fn row(row: &Row<'_>) -> Result<StoreStockRow, InventoryError> {
+    ) -> Result<Vec<StoreStock>, InventoryError> {
+        fn row(row: &Row<'_>) -> Result<StoreStock, InventoryError> {
             const TABLE: &str = "stores";
-            Ok(StoreStockRow {
+            Ok(StoreStock {
                 store_id: StoreId::parse(&row.get::<_, String>(0).or_inventory()?)
                     .map_err(corrupt_in(TABLE))?,
                 store_name: StoreName::parse(&row.get::<_, String>(1).or_inventory()?)
@@ -273,50 +269,71 @@ impl ReadTx for SqliteTx<'_> {
         filter: &ReservationFilter,
         page: Page,
     ) -> Result<(Vec<Reservation>, u64), InventoryError> {
-        // Only the filters given become conditions, so each can use its index.
-        let status = filter.status.map(|s| s.as_str());
         let given: Vec<(&str, &str)> = [
-            ("store_id", optional_str(&filter.store_id)),
-            ("customer_id", optional_str(&filter.customer_id)),
-            ("status", status),
+            ("store_id", filter.store_id.as_ref().map(StoreId::as_str)),
+            (
+                "customer_id",
+                filter.customer_id.as_ref().map(|c| c.as_str()),
+            ),
+            ("status", filter.status.map(|s| s.as_str())),
         ]
         .into_iter()
         .filter_map(|(column, value)| value.map(|value| (column, value)))
         .collect();
-        let filter_sql = if given.is_empty() {
-            String::new()
-        } else {
-            let conditions: Vec<String> = given
-                .iter()
-                .enumerate()
-                .map(|(i, (column, _))| format!("{column} = ?{}", i + 1))
-                .collect();
-            format!("WHERE {}", conditions.join(" AND "))
-        };
-        let mut values: Vec<&dyn ToSql> =
-            given.iter().map(|(_, value)| value as &dyn ToSql).collect();
-        let total = self.count(
-            &format!("SELECT COUNT(*) FROM reservations {filter_sql}"),
-            values.as_slice(),
-        )?;
-        let (limit, offset) = page_params(page);
-        let sql = format!(
-            "SELECT {} FROM reservations {filter_sql} ORDER BY id DESC LIMIT ?{} OFFSET ?{}",
-            rows::RESERVATION_COLUMNS,
-            given.len() + 1,
-            given.len() + 2
-        );
-        values.push(&limit);
-        values.push(&offset);
-        let reservations = self.all(&sql, values.as_slice(), rows::reservation)?;
-        Ok((reservations, total))
+        self.page_where(
+            ("reservations", rows::RESERVATION_COLUMNS, "id DESC"),
+            &given,
+            page,
+            rows::reservation,
+        )
     }
 
-    fn due_reservations(
+    fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
+        let next: Option<String> = self
+            .conn
+            .prepare_cached("SELECT MIN(expires_at) FROM reservations WHERE status = 'PENDING'")
+            .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
+            .or_inventory()?;
+        next.map(|text| timestamp::parse(&text).map_err(corrupt_in("reservations")))
+            .transpose()
+    }
+
+    fn events_after(
         &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        // Writers are serialised and seq is assigned inside the writing transaction, so seq
+        // order is commit order: nothing can appear below a seq already visible.
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            rows::EVENT_COLUMNS
+        );
+        self.all(&sql, params![after, i64::from(limit)], rows::event)
+    }
+
+    fn last_event_seq(&self) -> Result<u64, InventoryError> {
+        // sqlite_sequence remembers the highest seq ever assigned, even after deletes.
+        self.count(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+            [],
+        )
+    }
+}
+
+impl WriteTx for SqliteTx<'_> {
+    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+        self.store_change(&event.change)?;
+        self.append(event)
+    }
+
+    fn claim_due_reservations(
+        &mut self,
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError> {
+        // The writer holds the database's write lock: what it reads, nobody else claims.
         let sql = format!(
             "SELECT {} FROM reservations WHERE status = 'PENDING' AND expires_at <= ?1 \
              ORDER BY expires_at, id LIMIT ?2",
@@ -328,62 +345,253 @@ impl ReadTx for SqliteTx<'_> {
             rows::reservation,
         )
     }
+}
 
-    fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
-        let next: Option<String> = self
+impl SqliteTx<'_> {
+    /// Writes the state `change` carries.
+    fn store_change(&mut self, change: &DomainEvent) -> Result<(), InventoryError> {
+        match change {
+            DomainEvent::ProductCreated(product) => self.insert_product(product),
+            DomainEvent::ProductUpdated(product) => self.update_product(product),
+            DomainEvent::ProductDeleted(product) => self.delete_product(product.id),
+            DomainEvent::StoreCreated(store) => self.insert_store(store),
+            DomainEvent::StoreUpdated(store) => self.update_store(store),
+            DomainEvent::StockCreated { stock, .. } => self.insert_stock(stock),
+            DomainEvent::StockUpdated { stock, .. } => self.update_stock(stock),
+            DomainEvent::ReservationCreated { reservation, stock } => {
+                self.update_stock(stock)?;
+                self.insert_reservation(reservation)
+            }
+            DomainEvent::ReservationConfirmed { reservation, stock }
+            | DomainEvent::ReservationCancelled { reservation, stock }
+            | DomainEvent::ReservationExpired { reservation, stock } => {
+                self.update_stock(stock)?;
+                self.resolve_reservation(reservation)
+            }
+        }
+    }
+
+    fn insert_product(&self, product: &Product) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO products ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rows::PRODUCT_COLUMNS
+            ))
+            .and_then(|mut statement| execute_product(&mut statement, product))
+            .map_err(|error| match classify(&error) {
+                Kind::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
+                _ => to_inventory(error),
+            })?;
+        Ok(())
+    }
+
+    fn update_product(&self, product: &Product) -> Result<(), InventoryError> {
+        let changed = self
             .conn
-            .query_row(
-                "SELECT MIN(expires_at) FROM reservations WHERE status = 'PENDING'",
-                [],
-                |row| row.get(0),
+            .prepare_cached(
+                "UPDATE products SET sku = ?2, name = ?3, description = ?4, category = ?5, \
+                 price_cents = ?6, updated_at = ?8 WHERE id = ?1",
             )
-            .or_inventory()?;
-        next.map(|text| timestamp::parse(&text).map_err(|e| corrupt("reservations", e)))
-            .transpose()
+            .and_then(|mut statement| execute_product(&mut statement, product))
+            .map_err(|error| match classify(&error) {
+                Kind::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
+                _ => to_inventory(error),
+            })?;
+        if changed == 0 {
+            return Err(InventoryError::ProductNotFound(product.id));
+        }
+        Ok(())
     }
 
-    fn events_after(
-        &self,
-        after_seq: u64,
-        limit: u32,
-    ) -> Result<Vec<RecordedEvent>, InventoryError> {
-        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
-        self.events_where(
-            "seq > ?1 ORDER BY seq LIMIT ?2",
-            params![after, i64::from(limit)],
-        )
-    }
-
-    fn last_event_seq(&self) -> Result<u64, InventoryError> {
-        // sqlite_sequence remembers the highest seq ever assigned, even after deletes.
-        self.count(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-            [],
-        )
-    }
-
-    fn unpublished_events(&self, limit: u32) -> Result<Vec<RecordedEvent>, InventoryError> {
-        self.events_where(
-            "published_at IS NULL ORDER BY seq LIMIT ?1",
-            [i64::from(limit)],
-        )
-    }
-
-    fn outbox_backlog(&self) -> Result<OutboxBacklog, InventoryError> {
-        let (events, oldest): (i64, Option<String>) = self
+    fn delete_product(&self, id: ProductId) -> Result<(), InventoryError> {
+        let deleted = self
             .conn
-            .query_row(
-                "SELECT COUNT(*), MIN(occurred_at) FROM events WHERE published_at IS NULL",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .prepare_cached("DELETE FROM products WHERE id = ?1")
+            .and_then(|mut statement| statement.execute([id.to_string()]))
             .or_inventory()?;
-        Ok(OutboxBacklog {
-            events: u64::try_from(events).map_err(corrupt_in("events"))?,
-            oldest: oldest
-                .map(|text| timestamp::parse(&text).map_err(corrupt_in("events")))
-                .transpose()?,
-        })
+        if deleted == 0 {
+            return Err(InventoryError::ProductNotFound(id));
+        }
+        Ok(())
+    }
+
+    fn insert_store(&self, store: &Store) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO stores ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rows::STORE_COLUMNS
+            ))
+            .and_then(|mut statement| execute_store(&mut statement, store))
+            .map_err(|error| match classify(&error) {
+                Kind::Unique => InventoryError::DuplicateStore(store.id.clone()),
+                _ => to_inventory(error),
+            })?;
+        Ok(())
+    }
+
+    fn update_store(&self, store: &Store) -> Result<(), InventoryError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE stores SET name = ?2, address = ?3, city = ?4, country = ?5, phone = ?6, \
+                 email = ?7, active = ?8, updated_at = ?10 WHERE id = ?1",
+            )
+            .and_then(|mut statement| execute_store(&mut statement, store))
+            .or_inventory()?;
+        if changed == 0 {
+            return Err(InventoryError::StoreNotFound(store.id.clone()));
+        }
+        Ok(())
+    }
+
+    fn insert_stock(&self, stock: &Stock) -> Result<(), InventoryError> {
+        if stock.version() != 1 {
+            return Err(InventoryError::internal(format!(
+                "a new stock record of {} in {} must be at version 1, not {}",
+                stock.product_id(),
+                stock.store_id(),
+                stock.version()
+            )));
+        }
+        let updated_at = timestamp::format(stock.updated_at());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO stock (product_id, store_id, quantity, reserved, version, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    stock.product_id().to_string(),
+                    stock.store_id().as_str(),
+                    stock.quantity(),
+                    stock.reserved(),
+                    stock.version() as i64,
+                    updated_at,
+                ])
+            })
+            .map_err(|error| match classify(&error) {
+                Kind::ForeignKey => self.missing_end(stock.product_id(), stock.store_id()),
+                Kind::Unique => InventoryError::Internal(inventory_ports::Failure::caused_by(
+                    format!(
+                        "the stock of {} in {} already has a record",
+                        stock.product_id(),
+                        stock.store_id()
+                    ),
+                    error,
+                )),
+                _ => to_inventory(error),
+            })?;
+        Ok(())
+    }
+
+    /// Stores a stock record one change after the version stored: every change bumps the
+    /// version by one, so the record must be at `version - 1`.
+    fn update_stock(&self, stock: &Stock) -> Result<(), InventoryError> {
+        // The version condition makes a lost update impossible to store even if two writers
+        // ever ran at once; the table's CHECKs refuse an oversold row even if the domain let
+        // one through.
+        let read_version = stock.version().saturating_sub(1);
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE stock SET quantity = ?3, reserved = ?4, version = ?5, updated_at = ?6 \
+                 WHERE product_id = ?1 AND store_id = ?2 AND version = ?7",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    stock.product_id().to_string(),
+                    stock.store_id().as_str(),
+                    stock.quantity(),
+                    stock.reserved(),
+                    stock.version() as i64,
+                    timestamp::format(stock.updated_at()),
+                    read_version as i64,
+                ])
+            })
+            .or_inventory()?;
+        if changed != 1 {
+            return Err(InventoryError::internal(format!(
+                "the stock of {} in {} is not at version {read_version}",
+                stock.product_id(),
+                stock.store_id()
+            )));
+        }
+        Ok(())
+    }
+
+    fn insert_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO reservations ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rows::RESERVATION_COLUMNS
+            ))
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    reservation.id().to_string(),
+                    reservation.product_id().to_string(),
+                    reservation.store_id().as_str(),
+                    reservation.customer_id().as_str(),
+                    reservation.quantity().get(),
+                    reservation.status().as_str(),
+                    timestamp::format(reservation.expires_at()),
+                    timestamp::format(reservation.created_at()),
+                    timestamp::format(reservation.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        Ok(())
+    }
+
+    fn resolve_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE reservations SET status = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND status = 'PENDING'",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    reservation.id().to_string(),
+                    reservation.status().as_str(),
+                    timestamp::format(reservation.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        if changed != 1 {
+            return Err(InventoryError::internal(format!(
+                "reservation {} is not PENDING in the database",
+                reservation.id()
+            )));
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+        let wire = &event.wire;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (event_id, event_type, schema_version, aggregate_type, \
+                 aggregate_id, store_id, product_id, payload, request_id, occurred_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    event.event_id.to_string(),
+                    wire.event_type.as_str(),
+                    wire.schema_version,
+                    wire.aggregate_type().as_str(),
+                    wire.aggregate_id,
+                    wire.store_id,
+                    wire.product_id,
+                    wire.payload,
+                    event.request_id,
+                    timestamp::format(event.occurred_at),
+                ])
+            })
+            .or_inventory()?;
+        let seq = u64::try_from(self.conn.last_insert_rowid()).map_err(|e| corrupt("events", e))?;
+        self.last_seq = Some(seq);
+        Ok(seq)
     }
 }
 
@@ -425,241 +633,4 @@ fn execute_store(
         timestamp::format(store.created_at),
         timestamp::format(store.updated_at),
     ])
-}
-
-impl SqliteTx<'_> {
-    fn events_where(
-        &self,
-        condition: &str,
-        params: impl Params,
-    ) -> Result<Vec<RecordedEvent>, InventoryError> {
-        let sql = format!(
-            "SELECT {} FROM events WHERE {condition}",
-            rows::EVENT_COLUMNS
-        );
-        self.all(&sql, params, rows::event)
-    }
-}
-
-impl WriteTx for SqliteTx<'_> {
-    fn insert_product(&mut self, product: &Product) -> Result<(), InventoryError> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO products ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rows::PRODUCT_COLUMNS
-            ))
-            .and_then(|mut statement| execute_product(&mut statement, product))
-            .map_err(|error| match classify(&error) {
-                Failure::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
-                _ => to_inventory(error),
-            })?;
-        Ok(())
-    }
-
-    fn update_product(&mut self, product: &Product) -> Result<(), InventoryError> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE products SET sku = ?2, name = ?3, description = ?4, category = ?5, \
-                 price_cents = ?6, updated_at = ?8 WHERE id = ?1",
-            )
-            .and_then(|mut statement| execute_product(&mut statement, product))
-            .map_err(|error| match classify(&error) {
-                Failure::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
-                _ => to_inventory(error),
-            })?;
-        if changed == 0 {
-            return Err(InventoryError::ProductNotFound(product.id));
-        }
-        Ok(())
-    }
-
-    fn delete_product(&mut self, id: ProductId) -> Result<(), InventoryError> {
-        let deleted = self
-            .conn
-            .prepare_cached("DELETE FROM products WHERE id = ?1")
-            .and_then(|mut statement| statement.execute([id.to_string()]))
-            .or_inventory()?;
-        if deleted == 0 {
-            return Err(InventoryError::ProductNotFound(id));
-        }
-        Ok(())
-    }
-
-    fn insert_store(&mut self, store: &Store) -> Result<(), InventoryError> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO stores ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                rows::STORE_COLUMNS
-            ))
-            .and_then(|mut statement| execute_store(&mut statement, store))
-            .map_err(|error| match classify(&error) {
-                Failure::Unique => InventoryError::DuplicateStore(store.id.clone()),
-                _ => to_inventory(error),
-            })?;
-        Ok(())
-    }
-
-    fn update_store(&mut self, store: &Store) -> Result<(), InventoryError> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE stores SET name = ?2, address = ?3, city = ?4, country = ?5, phone = ?6, \
-                 email = ?7, active = ?8, updated_at = ?10 WHERE id = ?1",
-            )
-            .and_then(|mut statement| execute_store(&mut statement, store))
-            .or_inventory()?;
-        if changed == 0 {
-            return Err(InventoryError::StoreNotFound(store.id.clone()));
-        }
-        Ok(())
-    }
-
-    fn insert_stock(&mut self, stock: &Stock) -> Result<(), InventoryError> {
-        let updated_at = timestamp::format(stock.updated_at());
-        self.conn
-            .prepare_cached(
-                "INSERT INTO stock (product_id, store_id, quantity, reserved, version, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    stock.product_id().to_string(),
-                    stock.store_id().as_str(),
-                    stock.quantity(),
-                    stock.reserved(),
-                    stock.version() as i64,
-                    updated_at,
-                ])
-            })
-            .map_err(|error| match classify(&error) {
-                Failure::ForeignKey => self.missing_end(stock.product_id(), stock.store_id()),
-                _ => to_inventory(error),
-            })?;
-        Ok(())
-    }
-
-    fn update_stock(&mut self, stock: &Stock, read_version: u64) -> Result<(), InventoryError> {
-        // The version condition makes a lost update impossible to store even if two writers
-        // ever ran at once; the table's CHECKs refuse an oversold row even if the domain let
-        // one through.
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE stock SET quantity = ?3, reserved = ?4, version = ?5, updated_at = ?6 \
-                 WHERE product_id = ?1 AND store_id = ?2 AND version = ?7",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    stock.product_id().to_string(),
-                    stock.store_id().as_str(),
-                    stock.quantity(),
-                    stock.reserved(),
-                    stock.version() as i64,
-                    timestamp::format(stock.updated_at()),
-                    read_version as i64,
-                ])
-            })
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::Internal(format!(
-                "stock of {} in {} changed since version {read_version}",
-                stock.product_id(),
-                stock.store_id()
-            )));
-        }
-        Ok(())
-    }
-
-    fn insert_reservation(&mut self, reservation: &Reservation) -> Result<(), InventoryError> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO reservations ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                rows::RESERVATION_COLUMNS
-            ))
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    reservation.id().to_string(),
-                    reservation.product_id().to_string(),
-                    reservation.store_id().as_str(),
-                    reservation.customer_id().as_str(),
-                    reservation.quantity().get(),
-                    reservation.status().as_str(),
-                    timestamp::format(reservation.expires_at()),
-                    timestamp::format(reservation.created_at()),
-                    timestamp::format(reservation.updated_at()),
-                ])
-            })
-            .or_inventory()?;
-        Ok(())
-    }
-
-    fn resolve_reservation(&mut self, reservation: &Reservation) -> Result<(), InventoryError> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE reservations SET status = ?2, updated_at = ?3 \
-                 WHERE id = ?1 AND status = 'PENDING'",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    reservation.id().to_string(),
-                    reservation.status().as_str(),
-                    timestamp::format(reservation.updated_at()),
-                ])
-            })
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::Internal(format!(
-                "reservation {} is not PENDING in the database",
-                reservation.id()
-            )));
-        }
-        Ok(())
-    }
-
-    fn append_event(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO events (event_id, event_type, aggregate_type, aggregate_id, store_id, \
-                 product_id, payload, request_id, occurred_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    event.event_id.to_string(),
-                    event.event_type,
-                    event.aggregate_type,
-                    event.aggregate_id,
-                    event.store_id.as_ref().map(StoreId::as_str),
-                    event.product_id.map(|id| id.to_string()),
-                    event.payload,
-                    event.request_id,
-                    timestamp::format(event.occurred_at),
-                ])
-            })
-            .or_inventory()?;
-        let seq = u64::try_from(self.conn.last_insert_rowid()).map_err(|e| corrupt("events", e))?;
-        self.last_seq = Some(seq);
-        Ok(seq)
-    }
-
-    fn mark_published(
-        &mut self,
-        up_to_seq: u64,
-        at: OffsetDateTime,
-    ) -> Result<u64, InventoryError> {
-        let marked = self
-            .conn
-            .prepare_cached(
-                "UPDATE events SET published_at = ?2 WHERE seq <= ?1 AND published_at IS NULL",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    i64::try_from(up_to_seq).unwrap_or(i64::MAX),
-                    timestamp::format(at)
-                ])
-            })
-            .or_inventory()?;
-        Ok(marked as u64)
-    }
 }

@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use inventory_ports::{CommitListener, InventoryError, ReadWork, WriteWork};
+use inventory_ports::{CommitListener, ErrorChain, InventoryError, ReadWork, WriteWork};
 use rusqlite::Connection;
 
-use crate::errors::{Failure, classify, to_inventory};
+use crate::errors::{Kind, classify, to_inventory};
 use crate::transaction::SqliteTx;
 
 /// A request to the writer thread, with where to send its result.
@@ -97,7 +97,7 @@ impl Writer {
         &self,
         job: impl FnOnce(SyncSender<Result<(), InventoryError>>) -> Job,
     ) -> Result<(), InventoryError> {
-        let closed = || InventoryError::Unavailable("the store is closed".into());
+        let closed = || InventoryError::unavailable("the store is closed");
         let jobs = lock(&self.jobs).clone().ok_or_else(closed)?;
         let (done, result) = sync_channel(1);
         jobs.send(job(done)).map_err(|_| closed())?;
@@ -169,7 +169,7 @@ pub(crate) fn run_read(conn: &Connection, work: ReadWork) -> Result<(), Inventor
     conn.execute_batch("BEGIN").map_err(to_inventory)?;
     let tx = SqliteTx::new(conn);
     let result = catch_unwind(AssertUnwindSafe(|| work(&tx)))
-        .unwrap_or_else(|_| Err(InventoryError::Internal("a read panicked".into())));
+        .unwrap_or_else(|_| Err(InventoryError::internal("a read panicked")));
     let _ = conn.execute_batch("COMMIT");
     result
 }
@@ -221,7 +221,7 @@ fn commit_batch(conn: &mut Connection, batch: Batch, listeners: &Listeners) {
         }
         Err(error) => {
             let _ = conn.execute_batch("ROLLBACK");
-            tracing::error!(%error, "a write batch failed to commit; nothing of it was kept");
+            tracing::error!(error = %ErrorChain(&error), "a write batch failed to commit; nothing of it was kept");
             for (done, result) in results {
                 // A request that failed on its own keeps its own error; the others learn that
                 // nothing was kept.
@@ -247,7 +247,7 @@ fn run_in_savepoint(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         tracing::error!(%message, "a write request panicked; it was rolled back");
-        Err(InventoryError::Internal(format!(
+        Err(InventoryError::internal(format!(
             "a write request panicked: {message}"
         )))
     });
@@ -271,7 +271,7 @@ fn begin_immediate(conn: &Connection) -> Result<(), InventoryError> {
             // busy_timeout already waited; keep trying for a while longer rather than fail a
             // whole batch because another process ran a long transaction.
             Err(error)
-                if classify(&error) == Failure::Busy && started.elapsed() < LOCK_RETRY_WINDOW =>
+                if classify(&error) == Kind::Busy && started.elapsed() < LOCK_RETRY_WINDOW =>
             {
                 tracing::warn!(%error, "the database is locked by another connection; retrying");
             }
@@ -286,7 +286,7 @@ fn commit(conn: &Connection) -> Result<(), InventoryError> {
         match conn.execute_batch("COMMIT") {
             Ok(()) => return Ok(()),
             Err(error)
-                if classify(&error) == Failure::Busy && started.elapsed() < LOCK_RETRY_WINDOW =>
+                if classify(&error) == Kind::Busy && started.elapsed() < LOCK_RETRY_WINDOW =>
             {
                 tracing::warn!(%error, "commit is waiting for a lock; retrying");
             }

@@ -1,5 +1,5 @@
-//! The server: the database, the HTTP API and the background workers, started and stopped
-//! together.
+//! The server: the database, the HTTP API, the library's workers and the live feed, started
+//! and stopped together.
 
 use std::future::Future;
 use std::net::TcpListener;
@@ -7,22 +7,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use inventory::{Clock, Inventory, SqliteConfig, SystemClock};
+use inventory::{Inventory, SqliteConfig, WorkerSettings};
 use inventory_adapter_http::{AppState, Auth, HttpSettings, LiveFeed, Metrics, Role, build_server};
 use tokio::sync::watch;
 
+use crate::events::{self, RelayHealth};
 use crate::settings::Settings;
-use crate::{events, expiry_worker};
 
 /// A built server, bound to its port, not yet running.
 pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     inventory: Arc<Inventory>,
-    metrics: Arc<Metrics>,
-    clock: Arc<dyn Clock>,
-    expiry_batch: u32,
-    redis: Option<inventory_adapter_redis::RedisSettings>,
+    workers: WorkerSettings,
     live: LiveFeed,
     /// Ends live streams: first, so the graceful stop does not wait for them.
     stop_streams: watch::Sender<bool>,
@@ -30,15 +27,15 @@ pub struct Application {
 }
 
 /// The Redis status for `/health`, filled in when the relay starts (the server is built
-/// before the async runtime starts the relay).
+/// before the async runtime starts the workers).
 #[derive(Default)]
-struct RedisStatusCell(std::sync::OnceLock<Arc<inventory_adapter_redis::ConnectionStatus>>);
+struct RedisStatusCell(std::sync::OnceLock<Arc<inventory::BrokerStatus>>);
 
 impl inventory_adapter_http::RedisProbe for RedisStatusCell {
     fn status(&self) -> inventory_adapter_http::RedisStatus {
         match self.0.get() {
             None => inventory_adapter_http::RedisStatus::NotConfigured,
-            Some(status) => crate::events::RelayHealth(status.clone()).status(),
+            Some(status) => RelayHealth(status.clone()).status(),
         }
     }
 }
@@ -57,14 +54,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let metrics = Arc::new(Metrics::new()?);
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (stop_streams, streams_stopped) = watch::channel(false);
         let live = LiveFeed::new(streams_stopped);
         let redis_status = Arc::new(RedisStatusCell::default());
         let state = AppState {
             use_cases: inventory.use_cases().clone(),
-            store: inventory.store(),
-            clock: clock.clone(),
+            clock: inventory.clock(),
             redis: redis_status.clone(),
             metrics: metrics.clone(),
             live: live.clone(),
@@ -77,17 +72,29 @@ impl Application {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             shutdown_timeout: Duration::from_secs(settings.shutdown_timeout),
             fault_injection: settings.fault_injection,
+            event_stream: settings.redis_stream.clone(),
         };
         let server = build_server(listener, state, auth, &http)?;
         tracing::info!(address = %settings.bind, port, database = %settings.db.display(), "inventory server listening");
+        let workers = WorkerSettings {
+            expiry_batch: settings.expiry_batch,
+            redis: settings.redis(),
+            relay: settings.relay(),
+            observer: metrics.clone(),
+            // Test-only: a process killed right after publishing, to prove nothing is lost.
+            after_publish: settings.fault_relay_crash.then(|| {
+                let exit: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(|up_to| {
+                    tracing::error!(up_to, "fault injection: the process dies after XADD");
+                    std::process::exit(70);
+                });
+                exit
+            }),
+        };
         Ok(Self {
             port,
             server,
             inventory,
-            metrics,
-            clock,
-            expiry_batch: settings.expiry_batch,
-            redis: settings.redis(),
+            workers,
             live,
             stop_streams,
             redis_status,
@@ -103,31 +110,15 @@ impl Application {
     /// in-flight requests finish, workers stop, the database closes.
     ///
     /// # Errors
-    /// When the server fails while running.
+    /// When the workers cannot start or the server fails while running.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
         // The relay and the expiry worker stop last, after in-flight requests have finished,
         // so the events those requests commit are still published.
-        let (stop_workers, workers_stopped) = watch::channel(false);
-        let events::EventTasks {
-            redis_status,
-            tasks: mut workers,
-        } = events::start(
-            &self.inventory,
-            self.redis.clone(),
-            &self.live,
-            &self.metrics,
-            &workers_stopped,
-        )?;
-        if let Some(status) = redis_status {
+        let workers = self.inventory.start(self.workers.clone())?;
+        if let Some(status) = workers.broker_status() {
             let _ = self.redis_status.0.set(status);
         }
-        workers.push(tokio::spawn(expiry_worker::run(
-            self.inventory.reservations().clone(),
-            self.clock.clone(),
-            self.metrics.clone(),
-            self.expiry_batch,
-            workers_stopped,
-        )));
+        let feeders = events::feed_live(&self.inventory, self.workers.redis.as_ref(), &self.live);
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let ended_on_its_own = tokio::select! {
@@ -147,9 +138,9 @@ impl Application {
                 server.await
             }
         };
-        let _ = stop_workers.send(true);
-        for worker in workers {
-            let _ = worker.await;
+        workers.stop().await;
+        for feeder in feeders {
+            let _ = feeder.await;
         }
         // Worker threads may still be letting go of their handles: close regardless, on the
         // blocking pool (it waits for queued writes and a final checkpoint).

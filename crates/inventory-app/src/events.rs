@@ -1,20 +1,18 @@
-//! Background tasks that move events: the outbox relay to Redis, and the live feed that SSE
-//! streams read (this process's commits, plus the Redis stream for other instances' commits).
+//! Wiring of the event paths that belong to the server, not the library: `/health`'s view of
+//! Redis, the live feed that SSE streams read (this process's commits, plus the Redis stream
+//! for other instances' commits), and `inventory events tail`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use inventory::Inventory;
-use inventory_adapter_http::{LiveFeed, Metrics, RedisProbe, RedisStatus, follow_outbox};
-use inventory_adapter_redis::{
-    ConnectionStatus, EventReader, RedisSettings, Relay, RelayLease, RelayMetrics, StartAt,
-    StreamPublisher, lazy_connection,
-};
+use inventory::{Backoff, BrokerStatus, Inventory, RedisSettings};
+use inventory_adapter_http::{LiveFeed, RedisProbe, RedisStatus, follow_outbox};
+use inventory_adapter_redis::{EventReader, StartAt};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 /// `/health`'s view of Redis: what the relay last found.
-pub struct RelayHealth(pub Arc<ConnectionStatus>);
+pub struct RelayHealth(pub Arc<BrokerStatus>);
 
 impl RedisProbe for RelayHealth {
     fn status(&self) -> RedisStatus {
@@ -26,35 +24,16 @@ impl RedisProbe for RelayHealth {
     }
 }
 
-/// The running event tasks.
-pub struct EventTasks {
-    /// What `/health` reports about Redis, when Redis is configured.
-    pub redis_status: Option<Arc<ConnectionStatus>>,
-    /// The tasks, to await on shutdown.
-    pub tasks: Vec<JoinHandle<()>>,
-}
-
-/// Starts the event tasks.
-///
-/// # Errors
-/// When the Redis URL is malformed or metrics cannot be registered.
-pub fn start(
+/// Starts the tasks that feed `live`: this process's commits (woken by each commit) and, with
+/// Redis, the stream (other instances' commits). They end with the feed's shutdown.
+pub fn feed_live(
     inventory: &Inventory,
-    redis: Option<RedisSettings>,
+    redis: Option<&RedisSettings>,
     live: &LiveFeed,
-    metrics: &Metrics,
-    shutdown: &watch::Receiver<bool>,
-) -> anyhow::Result<EventTasks> {
-    // One listener wakes both the relay and the live feed after each commit.
-    let relay_wake = Arc::new(Notify::new());
-    let live_wake = Arc::new(Notify::new());
-    {
-        let (relay_wake, live_wake) = (relay_wake.clone(), live_wake.clone());
-        inventory.on_commit(move |_| {
-            relay_wake.notify_one();
-            live_wake.notify_one();
-        });
-    }
+) -> Vec<JoinHandle<()>> {
+    let wake = Arc::new(Notify::new());
+    let waker = Arc::clone(&wake);
+    inventory.on_commit(move |_| waker.notify_one());
     // Other processes' commits wake nothing here: without Redis the feed polls the outbox for
     // them; with Redis it hears them from the stream, and the poll is only a safety net.
     let poll = if redis.is_some() {
@@ -65,39 +44,17 @@ pub fn start(
     let mut tasks = vec![tokio::spawn(follow_outbox(
         inventory.events().clone(),
         live.clone(),
-        live_wake,
+        wake,
         poll,
     ))];
-    let Some(redis) = redis else {
-        return Ok(EventTasks {
-            redis_status: None,
-            tasks,
-        });
-    };
-    let status = Arc::new(ConnectionStatus::default());
-    let connection = lazy_connection(&redis.url, Duration::from_secs(2))?;
-    let publisher = StreamPublisher::new(connection.clone(), &redis.stream, redis.max_len);
-    let lease = RelayLease::new(connection, redis.lease_key(), redis.lease_ttl);
-    let relay = Relay::new(
-        inventory.events().clone(),
-        publisher,
-        Some(lease),
-        relay_wake,
-        status.clone(),
-        Some(RelayMetrics::register(metrics.registry())?),
-        redis.clone(),
-    );
-    tasks.push(tokio::spawn(relay.run(shutdown.clone())));
-    tasks.push(tokio::spawn(follow_stream(
-        redis,
-        live.clone(),
-        shutdown.clone(),
-    )));
-    tracing::info!("events are published to Redis");
-    Ok(EventTasks {
-        redis_status: Some(status),
-        tasks,
-    })
+    if let Some(redis) = redis {
+        tasks.push(tokio::spawn(follow_stream(
+            redis.clone(),
+            live.clone(),
+            live.shutdown(),
+        )));
+    }
+    tasks
 }
 
 /// Feeds the live feed from the Redis stream, so this instance's clients see other instances'
@@ -115,7 +72,7 @@ async fn follow_stream(redis: RedisSettings, live: LiveFeed, mut shutdown: watch
             return;
         }
     };
-    let mut backoff = redis.min_backoff;
+    let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(5));
     loop {
         let batch = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return,
@@ -123,7 +80,7 @@ async fn follow_stream(redis: RedisSettings, live: LiveFeed, mut shutdown: watch
         };
         match batch {
             Ok(events) => {
-                backoff = redis.min_backoff;
+                backoff.reset();
                 for event in events
                     .into_iter()
                     .flatten()
@@ -136,9 +93,8 @@ async fn follow_stream(redis: RedisSettings, live: LiveFeed, mut shutdown: watch
                 tracing::debug!(%error, "cannot read the Redis stream; retrying");
                 tokio::select! {
                     _ = shutdown.wait_for(|stop| *stop) => return,
-                    () = tokio::time::sleep(backoff) => {}
+                    () = tokio::time::sleep(backoff.failed()) => {}
                 }
-                backoff = (backoff * 2).min(redis.max_backoff);
             }
         }
     }
@@ -158,6 +114,7 @@ pub async fn tail(redis: Option<RedisSettings>, from_seq: Option<u64>) -> anyhow
         "following {} on {} (Ctrl-C to stop)",
         redis.stream, redis.url
     );
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     loop {
         let batch = tokio::select! {
             _ = tokio::signal::ctrl_c() => return Ok(()),
@@ -165,32 +122,24 @@ pub async fn tail(redis: Option<RedisSettings>, from_seq: Option<u64>) -> anyhow
         };
         match batch {
             Ok(events) => {
+                backoff.reset();
                 for event in events {
                     match event {
-                        Ok(event) => println!("{}", event_json(&event)),
+                        Ok(event) => println!(
+                            "{}",
+                            serde_json::to_string(&inventory::events::EventEnvelope::from(
+                                event.into_event()
+                            ))?
+                        ),
                         Err(error) => eprintln!("skipping an entry: {error}"),
                     }
                 }
             }
             Err(error) => {
+                let pause = backoff.failed();
                 eprintln!("cannot read the stream ({error}); retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::time::sleep(pause).await;
             }
         }
     }
-}
-
-fn event_json(event: &inventory_adapter_redis::StreamEvent) -> serde_json::Value {
-    serde_json::json!({
-        "seq": event.seq,
-        "event_id": event.event_id,
-        "event_type": event.event_type,
-        "aggregate_type": event.aggregate_type,
-        "aggregate_id": event.aggregate_id,
-        "store_id": event.store_id,
-        "product_id": event.product_id,
-        "payload": serde_json::from_str::<serde_json::Value>(&event.payload).unwrap_or(serde_json::Value::Null),
-        "occurred_at": event.occurred_at.format(&time::format_description::well_known::Rfc3339).ok(),
-        "request_id": event.request_id,
-    })
 }

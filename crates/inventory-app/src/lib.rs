@@ -5,13 +5,13 @@
 //! parses the command line and calls in here, so tests can start the real server in process.
 //!
 //! Wiring, from the outside in: [`settings::Settings`] → [`application::Application::build`]
-//! opens the SQLite inventory (`inventory` crate), builds the HTTP server
-//! (`inventory-adapter-http`) on a bound listener, and [`application::Application::run_until`]
-//! runs it with the expiry worker until a shutdown signal.
+//! opens the inventory (`inventory` crate), builds the HTTP server (`inventory-adapter-http`)
+//! on a bound listener, and [`application::Application::run_until`] runs it with the
+//! library's workers (expiry, outbox relay) and the live feed until a shutdown signal. No
+//! logic lives here that the library or an adapter could own.
 
 pub mod application;
 pub mod events;
-pub mod expiry_worker;
 pub mod seed_demo;
 pub mod settings;
 pub mod telemetry;

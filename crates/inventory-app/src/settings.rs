@@ -184,8 +184,8 @@ pub struct Settings {
         global = true
     )]
     pub relay_lease_ms: u64,
-    /// Test-only fault: the relay exits the process right after XADD, before marking events
-    /// published. Never in production.
+    /// Test-only fault: the process exits right after the relay's first XADD. Never in
+    /// production.
     #[arg(long, env = "INVENTORY_FAULT_RELAY_CRASH", hide = true, global = true)]
     pub fault_relay_crash: bool,
     /// Adds a test-only route that panics (`GET /__fault/panic`). Never in production.
@@ -208,14 +208,20 @@ impl Settings {
     }
 
     /// The Redis settings, when Redis is configured.
-    pub fn redis(&self) -> Option<inventory_adapter_redis::RedisSettings> {
-        let mut redis = inventory_adapter_redis::RedisSettings::new(self.redis_url.clone()?);
+    pub fn redis(&self) -> Option<inventory::RedisSettings> {
+        let mut redis = inventory::RedisSettings::new(self.redis_url.clone()?);
         redis.stream.clone_from(&self.redis_stream);
         redis.max_len = self.redis_max_len;
-        redis.poll_interval = std::time::Duration::from_millis(self.relay_poll_ms.max(1));
         redis.lease_ttl = std::time::Duration::from_millis(self.relay_lease_ms.max(100));
-        redis.crash_after_publish = self.fault_relay_crash;
         Some(redis)
+    }
+
+    /// How the outbox relay paces itself.
+    pub fn relay(&self) -> inventory::RelaySettings {
+        inventory::RelaySettings {
+            poll_interval: std::time::Duration::from_millis(self.relay_poll_ms.max(1)),
+            ..inventory::RelaySettings::default()
+        }
     }
 
     /// Settings for tests: defaults, a database path, a port chosen by the OS.

@@ -2,7 +2,9 @@
 //!
 //! Every state change returns its event, and the use case stores the event in the same
 //! transaction as the change (the outbox), so no change goes unannounced and no event
-//! announces a change that was rolled back.
+//! announces a change that was rolled back. Each event carries the state after the change,
+//! which is what storage writes. How an event is named and encoded on the wire belongs to
+//! the `inventory-events` crate, not to the rules.
 
 use crate::{Product, ProductId, Reservation, Stock, StockChange, Store, StoreId};
 
@@ -67,71 +69,6 @@ pub enum DomainEvent {
 }
 
 impl DomainEvent {
-    /// Every event type, as written on the wire.
-    pub const TYPES: [&'static str; 11] = [
-        "product.created",
-        "product.updated",
-        "product.deleted",
-        "store.created",
-        "store.updated",
-        "stock.created",
-        "stock.updated",
-        "reservation.created",
-        "reservation.confirmed",
-        "reservation.cancelled",
-        "reservation.expired",
-    ];
-
-    /// The event's type (`stock.updated`).
-    pub fn event_type(&self) -> &'static str {
-        match self {
-            Self::ProductCreated(_) => "product.created",
-            Self::ProductUpdated(_) => "product.updated",
-            Self::ProductDeleted(_) => "product.deleted",
-            Self::StoreCreated(_) => "store.created",
-            Self::StoreUpdated(_) => "store.updated",
-            Self::StockCreated { .. } => "stock.created",
-            Self::StockUpdated { .. } => "stock.updated",
-            Self::ReservationCreated { .. } => "reservation.created",
-            Self::ReservationConfirmed { .. } => "reservation.confirmed",
-            Self::ReservationCancelled { .. } => "reservation.cancelled",
-            Self::ReservationExpired { .. } => "reservation.expired",
-        }
-    }
-
-    /// The kind of thing that changed: `product`, `store`, `stock` or `reservation`.
-    pub fn aggregate_type(&self) -> &'static str {
-        match self {
-            Self::ProductCreated(_) | Self::ProductUpdated(_) | Self::ProductDeleted(_) => {
-                "product"
-            }
-            Self::StoreCreated(_) | Self::StoreUpdated(_) => "store",
-            Self::StockCreated { .. } | Self::StockUpdated { .. } => "stock",
-            Self::ReservationCreated { .. }
-            | Self::ReservationConfirmed { .. }
-            | Self::ReservationCancelled { .. }
-            | Self::ReservationExpired { .. } => "reservation",
-        }
-    }
-
-    /// Which one changed: a product id, a store code, `<product_id>:<store_id>` for stock, or
-    /// a reservation id.
-    pub fn aggregate_id(&self) -> String {
-        match self {
-            Self::ProductCreated(product)
-            | Self::ProductUpdated(product)
-            | Self::ProductDeleted(product) => product.id.to_string(),
-            Self::StoreCreated(store) | Self::StoreUpdated(store) => store.id.to_string(),
-            Self::StockCreated { stock, .. } | Self::StockUpdated { stock, .. } => {
-                format!("{}:{}", stock.product_id(), stock.store_id())
-            }
-            Self::ReservationCreated { reservation, .. }
-            | Self::ReservationConfirmed { reservation, .. }
-            | Self::ReservationCancelled { reservation, .. }
-            | Self::ReservationExpired { reservation, .. } => reservation.id().to_string(),
-        }
-    }
-
     /// The store concerned, when there is one (product events concern every store).
     pub fn store_id(&self) -> Option<&StoreId> {
         match self {

@@ -50,6 +50,7 @@ mod adjustment_reason;
 mod error;
 mod event;
 mod identifiers;
+mod invariant;
 mod labels;
 mod price;
 mod product;
@@ -64,6 +65,7 @@ pub use adjustment_reason::AdjustmentReason;
 pub use error::ValidationError;
 pub use event::DomainEvent;
 pub use identifiers::{CustomerId, EventId, ProductId, ReservationId, Sku, StoreId, UserId};
+pub use invariant::InvariantViolation;
 pub use labels::{
     Address, Category, City, Country, Description, Email, Phone, ProductName, StoreName,
 };
@@ -71,7 +73,7 @@ pub use price::{MAX_PRICE_CENTS, Price};
 pub use product::{Product, ProductDetails};
 pub use quantity::{MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Quantity, StockCount, StockDelta};
 pub use reservation::{
-    ExpiredAt, Reservation, ReservationError, ReservationRequest, ReservationStatus,
+    Reservation, ReservationError, ReservationRecord, ReservationRequest, ReservationStatus,
 };
 pub use stock::{Stock, StockChange, StockError};
 pub use store::{Store, StoreDetails};

@@ -1,12 +1,11 @@
 //! A product of the catalogue. The catalogue is global: stock is per store, products are not.
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::{Category, Description, DomainEvent, Price, ProductId, ProductName, Sku};
 
 /// What describes a product; everything a caller may set when creating or updating one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductDetails {
     /// Unique across the catalogue.
     pub sku: Sku,
@@ -21,18 +20,15 @@ pub struct ProductDetails {
 }
 
 /// A product as the catalogue holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Product {
     /// Identifies the product everywhere (stock, reservations, events).
     pub id: ProductId,
     /// The product's description.
-    #[serde(flatten)]
     pub details: ProductDetails,
     /// When the product was created.
-    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// When the product last changed.
-    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

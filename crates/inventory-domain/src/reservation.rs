@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{
-    CustomerId, DomainEvent, ProductId, Quantity, ReservationId, ReservationTtl, Stock, StockError,
-    StoreId, ValidationError,
+    CustomerId, DomainEvent, InvariantViolation, ProductId, Quantity, ReservationId,
+    ReservationTtl, Stock, StockError, StoreId, ValidationError,
 };
 
 /// Where a reservation is in its life.
@@ -92,35 +92,13 @@ pub enum ReservationError {
     #[error("the reservation expired at {expires_at}")]
     Expired {
         /// When it expired.
-        #[source]
-        expires_at: ExpiredAt,
+        expires_at: OffsetDateTime,
     },
-    /// The expiry worker tried to expire a reservation that still has time.
-    #[error("the reservation does not expire until {0}")]
-    NotYetDue(ExpiredAt),
-    /// The stock passed in is not the reservation's (a bug in the caller).
-    #[error("reservation {reservation} does not hold stock of product {product_id} in {store_id}")]
-    WrongStock {
-        /// The reservation.
-        reservation: ReservationId,
-        /// The stock's product.
-        product_id: ProductId,
-        /// The stock's store.
-        store_id: StoreId,
-    },
+    /// A bug in the caller (an expiry before the deadline, another pair's stock) or corrupt
+    /// stored data; never the client's fault.
+    #[error(transparent)]
+    Invariant(#[from] InvariantViolation),
 }
-
-/// An expiry instant, wrapped so it can sit in an error's source chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExpiredAt(pub OffsetDateTime);
-
-impl fmt::Display for ExpiredAt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for ExpiredAt {}
 
 /// What a customer asks to reserve; the store and product come with the stock it is taken from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,7 +117,7 @@ pub struct ReservationRequest {
 ///
 /// Fields are private: status changes only through [`Reservation::confirm`],
 /// [`Reservation::cancel`] and [`Reservation::expire`], each of which refuses a resolved one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reservation {
     id: ReservationId,
     product_id: ProductId,
@@ -147,12 +125,32 @@ pub struct Reservation {
     customer_id: CustomerId,
     quantity: Quantity,
     status: ReservationStatus,
-    #[serde(with = "time::serde::rfc3339")]
     expires_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
+}
+
+/// A reservation as storage keeps it, to be checked by [`Reservation::restore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationRecord {
+    /// The reservation's id.
+    pub id: ReservationId,
+    /// The product reserved.
+    pub product_id: ProductId,
+    /// The store it is reserved in.
+    pub store_id: StoreId,
+    /// Who reserved.
+    pub customer_id: CustomerId,
+    /// Units held.
+    pub quantity: Quantity,
+    /// Where it is in its life.
+    pub status: ReservationStatus,
+    /// When it stops holding units if not confirmed.
+    pub expires_at: OffsetDateTime,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
 }
 
 impl Reservation {
@@ -185,30 +183,30 @@ impl Reservation {
         Ok((reservation, event))
     }
 
-    /// Rebuilds a reservation read from storage.
-    #[allow(clippy::too_many_arguments)]
-    pub fn restore(
-        id: ReservationId,
-        product_id: ProductId,
-        store_id: StoreId,
-        customer_id: CustomerId,
-        quantity: Quantity,
-        status: ReservationStatus,
-        expires_at: OffsetDateTime,
-        created_at: OffsetDateTime,
-        updated_at: OffsetDateTime,
-    ) -> Self {
-        Self {
-            id,
-            product_id,
-            store_id,
-            customer_id,
-            quantity,
-            status,
-            expires_at,
-            created_at,
-            updated_at,
+    /// Rebuilds a reservation read from storage, checking what a reservation made by
+    /// [`Reservation::place`] always satisfies.
+    ///
+    /// # Errors
+    /// An [`InvariantViolation`] when it expires at or before its creation, or changed before
+    /// it was created: the row is corrupt.
+    pub fn restore(record: ReservationRecord) -> Result<Self, InvariantViolation> {
+        if record.expires_at <= record.created_at || record.updated_at < record.created_at {
+            return Err(InvariantViolation::new(format!(
+                "reservation {} was created at {}, changed at {} and expires at {}",
+                record.id, record.created_at, record.updated_at, record.expires_at
+            )));
         }
+        Ok(Self {
+            id: record.id,
+            product_id: record.product_id,
+            store_id: record.store_id,
+            customer_id: record.customer_id,
+            quantity: record.quantity,
+            status: record.status,
+            expires_at: record.expires_at,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+        })
     }
 
     /// Turns the held units into a sale: the `reservation.confirmed` event.
@@ -224,7 +222,7 @@ impl Reservation {
         self.check_resolvable(stock)?;
         if self.is_due(now) {
             return Err(ReservationError::Expired {
-                expires_at: ExpiredAt(self.expires_at),
+                expires_at: self.expires_at,
             });
         }
         stock.commit_held(self.quantity, now)?;
@@ -250,7 +248,7 @@ impl Reservation {
         self.check_resolvable(stock)?;
         if self.is_due(now) {
             return Err(ReservationError::Expired {
-                expires_at: ExpiredAt(self.expires_at),
+                expires_at: self.expires_at,
             });
         }
         stock.release(self.quantity, now)?;
@@ -266,7 +264,7 @@ impl Reservation {
     ///
     /// # Errors
     /// [`ReservationError::AlreadyResolved`] when it is not PENDING;
-    /// [`ReservationError::NotYetDue`] when `now` is before `expires_at`.
+    /// [`ReservationError::Invariant`] when `now` is before `expires_at` (the caller's bug).
     pub fn expire(
         &mut self,
         stock: &mut Stock,
@@ -274,7 +272,11 @@ impl Reservation {
     ) -> Result<DomainEvent, ReservationError> {
         self.check_resolvable(stock)?;
         if !self.is_due(now) {
-            return Err(ReservationError::NotYetDue(ExpiredAt(self.expires_at)));
+            return Err(InvariantViolation::new(format!(
+                "reservation {} does not expire until {}",
+                self.id, self.expires_at
+            ))
+            .into());
         }
         stock.release(self.quantity, now)?;
         self.resolve(ReservationStatus::Expired, now);
@@ -341,11 +343,13 @@ impl Reservation {
             });
         }
         if stock.product_id() != self.product_id || stock.store_id() != &self.store_id {
-            return Err(ReservationError::WrongStock {
-                reservation: self.id,
-                product_id: stock.product_id(),
-                store_id: stock.store_id().clone(),
-            });
+            return Err(InvariantViolation::new(format!(
+                "reservation {} does not hold stock of product {} in {}",
+                self.id,
+                stock.product_id(),
+                stock.store_id()
+            ))
+            .into());
         }
         Ok(())
     }
@@ -407,7 +411,10 @@ mod tests {
             .unwrap();
         assert_eq!((stock.quantity(), stock.reserved()), (13, 0));
         assert_eq!(reservation.status(), ReservationStatus::Confirmed);
-        assert_eq!(event.event_type(), "reservation.confirmed");
+        assert!(
+            matches!(event, DomainEvent::ReservationConfirmed { .. }),
+            "{event:?}"
+        );
     }
 
     #[test]
@@ -460,7 +467,7 @@ mod tests {
         let error = reservation
             .expire(&mut stock, NOW + Duration::seconds(59))
             .unwrap_err();
-        assert!(matches!(error, ReservationError::NotYetDue(_)));
+        assert!(matches!(error, ReservationError::Invariant(_)));
         reservation
             .expire(&mut stock, NOW + Duration::seconds(60))
             .unwrap();
@@ -484,8 +491,31 @@ mod tests {
         .0;
         assert!(matches!(
             reservation.confirm(&mut other, NOW),
-            Err(ReservationError::WrongStock { .. })
+            Err(ReservationError::Invariant(_))
         ));
+    }
+
+    #[test]
+    fn a_stored_reservation_that_expires_before_it_was_made_is_corrupt() {
+        let mut stock = stock_with(15);
+        let placed = reserve(&mut stock, 2, 60);
+        let record = ReservationRecord {
+            id: placed.id(),
+            product_id: placed.product_id(),
+            store_id: placed.store_id().clone(),
+            customer_id: placed.customer_id().clone(),
+            quantity: placed.quantity(),
+            status: placed.status(),
+            expires_at: placed.expires_at(),
+            created_at: placed.created_at(),
+            updated_at: placed.updated_at(),
+        };
+        assert_eq!(Reservation::restore(record.clone()), Ok(placed));
+        let corrupt = ReservationRecord {
+            expires_at: record.created_at,
+            ..record
+        };
+        assert!(Reservation::restore(corrupt).is_err());
     }
 
     #[test]

@@ -4,32 +4,29 @@
 //! always. Every method either applies a whole change and returns what it did, or changes
 //! nothing and says why.
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::{
-    AdjustmentReason, DomainEvent, MAX_STOCK_LEVEL, ProductId, Quantity, StockCount, StockDelta,
-    StoreId, UserId,
+    AdjustmentReason, DomainEvent, InvariantViolation, MAX_STOCK_LEVEL, ProductId, Quantity,
+    StockCount, StockDelta, StoreId, UserId,
 };
 
 /// A (product, store) stock level.
 ///
 /// Fields are private: the only way to change a stock level is through the rule methods, so
 /// the invariant cannot be broken from outside this module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stock {
     product_id: ProductId,
     store_id: StoreId,
     quantity: u32,
     reserved: u32,
     version: u64,
-    #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
 }
 
 /// What moved a stock level, carried by `stock.created` and `stock.updated` events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockChange {
     /// Moved by a delta (`POST /stock`).
     Adjustment {
@@ -84,18 +81,17 @@ pub enum StockError {
         /// The version now stored.
         current: u64,
     },
-    /// Stored data breaks the stock invariant: a bug or a corrupted database, never the
-    /// caller's fault.
-    #[error("stock invariant broken: {0}")]
-    InvariantBroken(String),
+    /// A bug or corrupt stored data, never the caller's fault.
+    #[error(transparent)]
+    Invariant(#[from] InvariantViolation),
 }
 
 impl Stock {
     /// Rebuilds a stock level read from storage, checking the invariant.
     ///
     /// # Errors
-    /// [`StockError::InvariantBroken`] when `reserved > quantity` or `quantity` is above the
-    /// limit: the stored row is corrupt.
+    /// An [`InvariantViolation`] when `reserved > quantity`, `quantity` is above the limit or
+    /// the version is 0 (a stored pair has been written at least once): the row is corrupt.
     pub fn restore(
         product_id: ProductId,
         store_id: StoreId,
@@ -103,7 +99,7 @@ impl Stock {
         reserved: u32,
         version: u64,
         updated_at: OffsetDateTime,
-    ) -> Result<Self, StockError> {
+    ) -> Result<Self, InvariantViolation> {
         let stock = Self {
             product_id,
             store_id,
@@ -113,6 +109,12 @@ impl Stock {
             updated_at,
         };
         stock.check_invariant()?;
+        if version == 0 {
+            return Err(InvariantViolation::new(format!(
+                "stored stock of product {} in {} is at version 0",
+                stock.product_id, stock.store_id
+            )));
+        }
         Ok(stock)
     }
 
@@ -241,9 +243,9 @@ impl Stock {
         &mut self,
         quantity: Quantity,
         now: OffsetDateTime,
-    ) -> Result<(), StockError> {
+    ) -> Result<(), InvariantViolation> {
         self.reserved = self.reserved.checked_sub(quantity.get()).ok_or_else(|| {
-            StockError::InvariantBroken(format!(
+            InvariantViolation::new(format!(
                 "releasing {quantity} units but only {} are reserved",
                 self.reserved
             ))
@@ -258,9 +260,9 @@ impl Stock {
         &mut self,
         quantity: Quantity,
         now: OffsetDateTime,
-    ) -> Result<(), StockError> {
+    ) -> Result<(), InvariantViolation> {
         if quantity.get() > self.reserved {
-            return Err(StockError::InvariantBroken(format!(
+            return Err(InvariantViolation::new(format!(
                 "confirming {quantity} units but only {} are reserved",
                 self.reserved
             )));
@@ -354,9 +356,9 @@ impl Stock {
         debug_assert!(self.check_invariant().is_ok(), "{self:?}");
     }
 
-    fn check_invariant(&self) -> Result<(), StockError> {
+    fn check_invariant(&self) -> Result<(), InvariantViolation> {
         if self.reserved > self.quantity || self.quantity > MAX_STOCK_LEVEL {
-            return Err(StockError::InvariantBroken(format!(
+            return Err(InvariantViolation::new(format!(
                 "quantity {} and reserved {} for product {} in store {}",
                 self.quantity, self.reserved, self.product_id, self.store_id
             )));
@@ -404,7 +406,10 @@ mod tests {
             (stock.quantity(), stock.reserved(), stock.version()),
             (20, 0, 1)
         );
-        assert_eq!(event.event_type(), "stock.created");
+        assert!(
+            matches!(event, DomainEvent::StockCreated { .. }),
+            "{event:?}"
+        );
     }
 
     #[test]
@@ -513,7 +518,10 @@ mod tests {
             .count(StockCount::new(9).unwrap(), 1, None, NOW)
             .unwrap();
         assert_eq!((stock.quantity(), stock.version()), (9, 2));
-        assert_eq!(event.event_type(), "stock.updated");
+        assert!(
+            matches!(event, DomainEvent::StockUpdated { .. }),
+            "{event:?}"
+        );
     }
 
     #[test]
@@ -537,6 +545,9 @@ mod tests {
             NOW,
         )
         .unwrap_err();
-        assert!(matches!(error, StockError::InvariantBroken(_)));
+        assert!(
+            error.to_string().contains("quantity 1 and reserved 2"),
+            "{error}"
+        );
     }
 }

@@ -1,13 +1,12 @@
 //! A physical store of the chain (`MAD-001` Madrid Centro...). Stock and reservations are kept
 //! per store; `store_id` is data, not configuration, so opening a store needs no deployment.
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::{Address, City, Country, DomainEvent, Email, Phone, StoreId, StoreName};
 
 /// What describes a store; everything a caller may set when creating or updating one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreDetails {
     /// Shown to customers (`Madrid Centro`).
     pub name: StoreName,
@@ -27,18 +26,15 @@ pub struct StoreDetails {
 }
 
 /// A store as the service holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Store {
     /// The store's code.
     pub id: StoreId,
     /// The store's description.
-    #[serde(flatten)]
     pub details: StoreDetails,
     /// When the store was created.
-    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// When the store last changed.
-    #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
 }
 

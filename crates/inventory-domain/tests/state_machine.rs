@@ -245,7 +245,7 @@ fn model_event(event: &DomainEvent) -> ModelEvent {
         .stock()
         .expect("the model only makes stock-moving events");
     ModelEvent {
-        event_type: event.event_type(),
+        event_type: inventory_events::EventType::of(event).as_str(),
         store: store_index(stock.store_id()),
         reservation: event.reservation().map(|r| reservation_index(r.id())),
         quantity: stock.quantity(),

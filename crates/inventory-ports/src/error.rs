@@ -1,8 +1,13 @@
 //! The one error type of the use cases, with a stable code for every variant.
 
+use std::borrow::Cow;
+use std::error::Error;
+use std::fmt;
+use std::sync::Arc;
+
 use inventory_domain::{
-    ProductId, ReservationError, ReservationId, ReservationStatus, Sku, StockError, StoreId,
-    ValidationError,
+    InvariantViolation, ProductId, ReservationError, ReservationId, ReservationStatus, Sku,
+    StockError, StoreId, ValidationError,
 };
 
 /// Everything a use case can report. Each use case documents, under `# Errors`, which of these
@@ -54,16 +59,91 @@ pub enum InventoryError {
     },
     /// A stock rule refused the change.
     #[error(transparent)]
-    Stock(#[from] StockError),
+    Stock(StockError),
     /// A reservation rule refused the change.
     #[error(transparent)]
     Reservation(ReservationError),
     /// The storage is busy or unreachable; the same request may succeed later.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// A bug or corrupted data; never the caller's fault.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Its display says only that; the [`Failure`] is its source (log it with [`ErrorChain`]).
+    #[error("storage unavailable")]
+    Unavailable(#[source] Failure),
+    /// A bug or corrupted data; never the caller's fault. Its display says only that; the
+    /// [`Failure`] is its source.
+    #[error("internal error")]
+    Internal(#[source] Failure),
+}
+
+/// What failed underneath a use case: a sentence of ours, and the library error that caused
+/// it, kept as the error's source so logs show the whole chain. Clients see neither.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    what: Cow<'static, str>,
+    source: Option<Arc<dyn Error + Send + Sync + 'static>>,
+}
+
+impl Failure {
+    /// A failure described in our words, with no underlying error.
+    pub fn new(what: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            what: what.into(),
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source` (a database or network error).
+    pub fn caused_by(
+        what: impl Into<Cow<'static, str>>,
+        source: impl Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            what: what.into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
+    /// Our description, without the cause.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.what)
+    }
+}
+
+impl Error for Failure {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn Error + 'static))
+    }
+}
+
+impl PartialEq for Failure {
+    fn eq(&self, other: &Self) -> bool {
+        self.what == other.what
+            && self.source.as_ref().map(ToString::to_string)
+                == other.source.as_ref().map(ToString::to_string)
+    }
+}
+
+impl Eq for Failure {}
+
+/// Formats an error with every cause in its chain (`a: b: c`), for logs.
+pub struct ErrorChain<'a>(pub &'a (dyn Error + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
+    }
 }
 
 /// The family of an error, which decides the HTTP status.
@@ -82,6 +162,16 @@ pub enum ErrorKind {
 }
 
 impl InventoryError {
+    /// An internal error described in our words.
+    pub fn internal(what: impl Into<Cow<'static, str>>) -> Self {
+        Self::Internal(Failure::new(what))
+    }
+
+    /// An unavailable error described in our words.
+    pub fn unavailable(what: impl Into<Cow<'static, str>>) -> Self {
+        Self::Unavailable(Failure::new(what))
+    }
+
     /// A stable, upper-case code that clients match on (`INSUFFICIENT_STOCK`).
     pub fn code(&self) -> &'static str {
         match self {
@@ -99,7 +189,7 @@ impl InventoryError {
                 StockError::BelowReserved { .. } => "STOCK_BELOW_RESERVED",
                 StockError::AboveLimit { .. } => "STOCK_LIMIT_EXCEEDED",
                 StockError::VersionConflict { .. } => "VERSION_CONFLICT",
-                StockError::InvariantBroken(_) => "INTERNAL_ERROR",
+                StockError::Invariant(_) => "INTERNAL_ERROR",
             },
             Self::Reservation(error) => match error {
                 ReservationError::Stock(_) => "INSUFFICIENT_STOCK",
@@ -111,9 +201,7 @@ impl InventoryError {
                     }
                 },
                 ReservationError::Expired { .. } => "RESERVATION_EXPIRED",
-                ReservationError::NotYetDue(_) | ReservationError::WrongStock { .. } => {
-                    "INTERNAL_ERROR"
-                }
+                ReservationError::Invariant(_) => "INTERNAL_ERROR",
             },
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
@@ -131,10 +219,8 @@ impl InventoryError {
             | Self::ReservationNotFound(_) => ErrorKind::NotFound,
             Self::Unavailable(_) => ErrorKind::Unavailable,
             Self::Internal(_)
-            | Self::Stock(StockError::InvariantBroken(_))
-            | Self::Reservation(
-                ReservationError::NotYetDue(_) | ReservationError::WrongStock { .. },
-            ) => ErrorKind::Internal,
+            | Self::Stock(StockError::Invariant(_))
+            | Self::Reservation(ReservationError::Invariant(_)) => ErrorKind::Internal,
             Self::DuplicateSku(_)
             | Self::DuplicateStore(_)
             | Self::StoreInactive(_)
@@ -145,12 +231,32 @@ impl InventoryError {
     }
 }
 
+impl From<InvariantViolation> for InventoryError {
+    fn from(violation: InvariantViolation) -> Self {
+        Self::Internal(Failure::caused_by(
+            "a rule of the model was broken",
+            violation,
+        ))
+    }
+}
+
+impl From<StockError> for InventoryError {
+    /// A broken invariant is a bug, reported as internal; the rest are the caller's conflicts.
+    fn from(error: StockError) -> Self {
+        match error {
+            StockError::Invariant(violation) => violation.into(),
+            refusal => Self::Stock(refusal),
+        }
+    }
+}
+
 impl From<ReservationError> for InventoryError {
     /// A stock refusal inside a reservation is reported as the stock error it is, so
     /// `INSUFFICIENT_STOCK` carries the same details whichever rule raised it.
     fn from(error: ReservationError) -> Self {
         match error {
-            ReservationError::Stock(stock) => Self::Stock(stock),
+            ReservationError::Stock(stock) => stock.into(),
+            ReservationError::Invariant(violation) => violation.into(),
             other => Self::Reservation(other),
         }
     }
@@ -170,12 +276,6 @@ mod tests {
         assert_eq!(error.code(), "INSUFFICIENT_STOCK");
         assert_eq!(error.kind(), ErrorKind::Conflict);
         assert!(matches!(error, InventoryError::Stock(_)));
-    }
-
-    #[test]
-    fn a_broken_invariant_is_internal_not_the_callers_fault() {
-        let error = InventoryError::Stock(StockError::InvariantBroken("x".into()));
-        assert_eq!(error.kind(), ErrorKind::Internal);
     }
 
     #[test]
@@ -200,5 +300,21 @@ mod tests {
             (error.code(), error.kind()),
             ("VALIDATION_FAILED", ErrorKind::Invalid)
         );
+    }
+
+    #[test]
+    fn a_failure_keeps_its_cause_for_the_logs() {
+        let cause = std::io::Error::other("disk I/O error at page 7");
+        let error = InventoryError::Unavailable(Failure::caused_by("the database is busy", cause));
+        assert_eq!(
+            error.to_string(),
+            "storage unavailable",
+            "no cause in the display"
+        );
+        assert_eq!(
+            ErrorChain(&error).to_string(),
+            "storage unavailable: the database is busy: disk I/O error at page 7"
+        );
+        assert_eq!(error.kind(), ErrorKind::Unavailable);
     }
 }

@@ -1,55 +1,52 @@
 //! # inventory-ports
 //!
-//! The ports of the inventory hexagon and the use cases that drive the domain through them.
+//! The ports of the inventory hexagon: the traits the application drives and the adapters
+//! implement, and the values that cross them. No use case lives here (they are in
+//! `inventory-application`) and no adapter (they are the `inventory-adapter-*` crates).
 //!
-//! ## Driven ports (implemented by adapters)
+//! ## Driven ports
 //!
 //! - [`InventoryStore`]: a unit of work over the data and the outbox. A use case passes a
-//!   closure; the store runs it in one transaction, so a change and its events commit
-//!   together. Its [`ReadTx`] and [`WriteTx`] methods document, under `# Errors`, what every
-//!   adapter must return; the contract suite in `inventory-testkit` checks it.
+//!   closure; the store runs it in one transaction. Inside, [`ReadTx`] reads and
+//!   [`WriteTx::record`] is the only way to change state: it stores the state a domain event
+//!   carries together with the event's outbox row, so no change goes without its event. The
+//!   `# Errors` sections are the contract; `inventory-testkit`'s suite checks every adapter
+//!   against it.
 //! - [`Clock`] and [`IdGenerator`]: time and ids, replaceable in tests.
-//! - [`EventPublisher`]: where the relay sends outbox events (Redis Streams in
-//!   `inventory-adapter-redis`).
+//! - [`EventPublisher`] and [`Leadership`]: where the outbox relay sends events, and which
+//!   process's relay does (Redis Streams in `inventory-adapter-redis`).
 //!
-//! ## Use cases (driving side)
+//! ## Values
 //!
-//! [`UseCases`] bundles [`Catalogue`], [`StoreDirectory`], [`StockKeeping`],
-//! [`AvailabilityQuery`], [`Reservations`] and [`EventLog`]. They are synchronous: each call
-//! is one short transaction. Async callers run them on a blocking pool.
-//!
-//! Every use case returns [`InventoryError`], whose [`InventoryError::code`] is the stable code
-//! an API reports.
+//! [`InventoryError`] (with its stable [`InventoryError::code`]), [`Page`] and [`Paged`],
+//! the list filters, [`RequestContext`], and the outbox records [`NewEvent`] and
+//! [`RecordedEvent`].
 
 mod clock;
 mod context;
 mod error;
+mod filters;
 mod id_generator;
 mod outbox;
 mod paging;
 mod publisher;
-mod store;
-pub mod use_cases;
+mod storage;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 pub use clock::{Clock, ManualClock, SystemClock, truncate_to_millis};
 pub use context::RequestContext;
-pub use error::{ErrorKind, InventoryError};
+pub use error::{ErrorChain, ErrorKind, Failure, InventoryError};
+pub use filters::{ProductFilter, ReservationFilter, StockFilter};
 #[cfg(any(test, feature = "mocks"))]
 pub use id_generator::MockIdGenerator;
 pub use id_generator::{IdGenerator, SequentialIds, UuidV7Ids};
-pub use outbox::{NewEvent, RecordedEvent, StockSnapshot};
+pub use outbox::{NewEvent, RecordedEvent};
 pub use paging::{Page, Paged};
 #[cfg(any(test, feature = "mocks"))]
 pub use publisher::MockEventPublisher;
-pub use publisher::{EventPublisher, PublishError, PublishFuture};
-pub use store::{
-    CommitListener, InventoryStore, InventoryStoreExt, OutboxBacklog, ReadTx, ReadWork,
-    ReservationFilter, StoreStockRow, WriteTx, WriteWork,
-};
-pub use use_cases::{
-    AdjustStock, AvailabilityQuery, Catalogue, CountStock, EventLog, Ports, ProductAvailability,
-    Reservations, ReserveStock, StockChanged, StockKeeping, StoreAvailability, StoreDirectory,
-    UseCases,
+pub use publisher::{EventPublisher, Leadership, LeaseFuture, PublishError, PublishFuture};
+pub use storage::{
+    CommitListener, InventoryStore, InventoryStoreExt, ReadTx, ReadWork, StoreStock, WriteTx,
+    WriteWork,
 };

@@ -1,7 +1,6 @@
 //! Bounded pages for every list: no query returns an unbounded number of rows.
 
 use inventory_domain::ValidationError;
-use serde::Serialize;
 
 /// Which slice of a list to return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +65,7 @@ impl Default for Page {
 }
 
 /// One page of a list and the size of the whole list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paged<T> {
     /// The items of this page.
     pub data: Vec<T>,

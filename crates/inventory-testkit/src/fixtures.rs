@@ -1,9 +1,10 @@
 //! Small builders for test data, so tests say what matters and nothing else.
 
+use inventory_application::{AdjustStock, ReserveStock, UseCases};
 use inventory_domain::{
-    AdjustmentReason, CustomerId, Price, Product, ProductDetails, ProductId, ProductName, Quantity,
-    Reservation, ReservationId, ReservationRequest, ReservationTtl, Sku, Stock, StockDelta, Store,
-    StoreDetails, StoreId, StoreName,
+    AdjustmentReason, CustomerId, DomainEvent, EventId, Price, Product, ProductDetails, ProductId,
+    ProductName, Quantity, Reservation, ReservationId, ReservationRequest, ReservationTtl, Sku,
+    Stock, StockDelta, Store, StoreDetails, StoreId, StoreName,
 };
 use inventory_ports::{NewEvent, RequestContext};
 use time::OffsetDateTime;
@@ -67,11 +68,12 @@ pub fn store(code: &str) -> Store {
     .0
 }
 
-/// A stock record holding `quantity` units, opened at [`T0`] (version 1).
+/// A stock record holding `quantity` units, opened at [`T0`] (version 1), with its
+/// `stock.created` event.
 ///
 /// # Panics
 /// When `quantity` is not a valid first delta.
-pub fn stock(product: ProductId, store: &str, quantity: i64) -> Stock {
+pub fn open_stock(product: ProductId, store: &str, quantity: i64) -> (Stock, DomainEvent) {
     Stock::open(
         product,
         store_id(store),
@@ -81,20 +83,20 @@ pub fn stock(product: ProductId, store: &str, quantity: i64) -> Stock {
         T0,
     )
     .expect("opening stock")
-    .0
 }
 
-/// Places a reservation of `units` on `stock` at `now` with a `ttl_seconds` time to live.
+/// Places reservation `id` of `units` on `stock` at `now` with a `ttl_seconds` time to live,
+/// for customer `cust-<id>`; returns it with its `reservation.created` event.
 ///
 /// # Panics
 /// When the stock cannot hold the units.
-pub fn reservation(
+pub fn place(
     id: u128,
     stock: &mut Stock,
     units: i64,
     ttl_seconds: i64,
     now: OffsetDateTime,
-) -> Reservation {
+) -> (Reservation, DomainEvent) {
     Reservation::place(
         stock,
         ReservationRequest {
@@ -106,26 +108,28 @@ pub fn reservation(
         now,
     )
     .expect("placing a reservation")
-    .0
 }
 
-/// The outbox record of a product's creation, with event id `n`.
-pub fn product_event(n: u128, product: &Product) -> NewEvent {
-    NewEvent::from_domain(
-        &inventory_domain::DomainEvent::ProductCreated(product.clone()),
-        inventory_domain::EventId::from_uuid(uuid::Uuid::from_u128(n)),
-        T0,
-        &RequestContext::with_request_id(format!("req-{n}")),
-    )
-    .expect("a product event serialises")
+/// The outbox record of `change`: a fresh event id, at [`T0`], no request id.
+///
+/// # Panics
+/// When the change cannot be encoded (a bug).
+pub fn new_event(change: DomainEvent) -> NewEvent {
+    NewEvent {
+        event_id: EventId::from_uuid(uuid::Uuid::new_v4()),
+        occurred_at: T0,
+        request_id: None,
+        wire: inventory_events::encode(&change).expect("an event encodes"),
+        change,
+    }
 }
 
 /// A delta command: RESTOCK when `units` is positive, SALE when negative.
 ///
 /// # Panics
 /// When `units` is zero or out of range, or `store` is not a store code.
-pub fn adjust_command(product: ProductId, store: &str, units: i64) -> inventory_ports::AdjustStock {
-    inventory_ports::AdjustStock {
+pub fn adjust_command(product: ProductId, store: &str, units: i64) -> AdjustStock {
+    AdjustStock {
         product_id: product,
         store_id: store_id(store),
         delta: StockDelta::new(units).expect("a valid delta"),
@@ -148,12 +152,30 @@ pub fn reserve_command(
     customer: &str,
     units: i64,
     ttl_seconds: i64,
-) -> inventory_ports::ReserveStock {
-    inventory_ports::ReserveStock {
+) -> ReserveStock {
+    ReserveStock {
         product_id: product,
         store_id: store_id(store),
         customer_id: CustomerId::parse(customer).expect("a valid customer"),
         quantity: Quantity::new(units).expect("a valid quantity"),
         ttl: ReservationTtl::from_seconds(ttl_seconds).expect("a valid ttl"),
     }
+}
+
+/// A product `sku`, created through `use_cases`, with `units` restocked in Madrid.
+///
+/// # Panics
+/// When the use cases refuse (a duplicate SKU, an invalid quantity).
+pub fn stocked(use_cases: &UseCases, sku: &str, units: i64) -> ProductId {
+    let context = RequestContext::default();
+    let product = use_cases
+        .products
+        .create(details(sku), &context)
+        .expect("create product")
+        .id;
+    use_cases
+        .stock
+        .adjust(adjust_command(product, "MAD-001", units), &context)
+        .expect("restock");
+    product
 }

@@ -1,19 +1,27 @@
 //! # inventory
 //!
-//! The inventory service as a library: open an inventory file and reserve stock from your own
-//! Rust program, with the same rules, the same database and the same event log as the HTTP
-//! service.
+//! The inventory service as a library: products, the stock of every product in every store,
+//! and customers' reservations that expire if not confirmed, with the same rules, the same
+//! database and the same event log as the HTTP service. Every change commits together with
+//! its event; the expiry worker releases reservations on time and the relay publishes every
+//! event to Redis.
 //!
 //! ```
 //! use inventory::{
-//!     AdjustStock, AdjustmentReason, Inventory, Price, ProductDetails, ProductName, Quantity,
-//!     RequestContext, ReservationTtl, ReserveStock, Sku, StockDelta, StoreId, CustomerId,
+//!     AdjustStock, AdjustmentReason, CustomerId, Inventory, Price, ProductDetails,
+//!     ProductName, Quantity, RequestContext, ReservationTtl, ReserveStock, Sku, StockDelta,
+//!     StoreId, WorkerSettings,
 //! };
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let inventory = Inventory::in_memory()?; // or Inventory::open("inventory.db")?
-//! let ctx = RequestContext::default();
+//! # let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! # runtime.block_on(async {
+//! // A file in production (`Inventory::open("inventory.db")`); memory here.
+//! let inventory = Inventory::in_memory()?;
+//! // The expiry worker, and with `redis: Some(RedisSettings::new(url))` the outbox relay.
+//! let workers = inventory.start(WorkerSettings::default())?;
 //!
+//! let ctx = RequestContext::default();
 //! let laptop = inventory.products().create(
 //!     ProductDetails {
 //!         sku: Sku::parse("HP-PAV-15")?,
@@ -47,7 +55,12 @@
 //! )?;
 //! inventory.reservations().confirm(reservation.id(), &ctx)?;
 //! assert_eq!(inventory.availability().of_product(laptop.id, None)?.total_available, 9);
-//! # Ok(())
+//!
+//! // Stop the workers (the relay publishes what is left), then close the database.
+//! workers.stop().await;
+//! inventory.close();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })
 //! # }
 //! ```
 //!
@@ -57,35 +70,106 @@
 //!   database, and exposes the use cases: [`Inventory::products`], [`Inventory::stores`],
 //!   [`Inventory::stock`], [`Inventory::availability`], [`Inventory::reservations`],
 //!   [`Inventory::events`].
-//! - Every call is synchronous and commits before it returns. From async code, call it
-//!   inside `tokio::task::spawn_blocking` (or your runtime's equivalent).
+//! - Every call is synchronous and commits durably before it returns. From async code, run
+//!   it on a blocking thread ([`blocking`] does that on tokio).
+//! - [`Inventory::start`] runs the background work on the current tokio runtime: the expiry
+//!   worker, and with Redis configured the outbox relay. [`Workers::stop`] stops them.
 //! - Every change writes its event to the outbox in the same transaction; read them in order
-//!   with [`EventLog::after`], or get told about commits with [`Inventory::on_commit`].
+//!   with [`EventLog::after`], or be told about commits with [`Inventory::on_commit`]. The
+//!   wire format of events is [`events`].
 //! - The four stores of the chain (MAD-001, BCN-001, VAL-001, SEV-001) exist from the start.
 //! - Several processes may open the same file at once (the HTTP server and a batch job, say):
 //!   SQLite's lock serialises their writes and no unit is ever sold twice.
-//!
-//! Expired reservations are released by [`Reservations::expire_due`]; the HTTP server runs it
-//! in a worker, an embedding program calls it itself (for example once a second).
-//!
-//! All domain types and port types are re-exported here, so this one crate is enough.
 
 use std::path::Path;
 use std::sync::Arc;
 
-pub use inventory_adapter_sqlite::{
-    Location, OpenError, SCHEMA_VERSION, SqliteConfig, SqliteStore, Synchronous,
-};
-pub use inventory_domain::*;
-pub use inventory_ports::*;
+use inventory_adapter_redis::{RelayLease, StreamPublisher, lazy_connection};
+use inventory_adapter_sqlite::SqliteStore;
+use inventory_application::{ExpiryWorker, OutboxRelay, Ports};
+use inventory_ports::InventoryStore;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
-/// An open inventory: a SQLite database and the use cases over it.
+pub use inventory_adapter_redis::RedisSettings;
+pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
+pub use inventory_application::{
+    AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Catalogue, CountStock, EventLog, Health,
+    NoObserver, ProductAvailability, RelaySettings, Reservations, ReserveStock, StockChanged,
+    StockKeeping, StoreAvailability, StoreDirectory, UseCases, WorkerObserver, blocking,
+};
+pub use inventory_domain::{
+    Address, AdjustmentReason, Category, City, Country, CustomerId, Description, Email, EventId,
+    InvariantViolation, MAX_PRICE_CENTS, MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, OffsetDateTime,
+    Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation,
+    ReservationError, ReservationId, ReservationStatus, ReservationTtl, Sku, Stock, StockChange,
+    StockCount, StockDelta, StockError, Store, StoreDetails, StoreId, StoreName, UserId,
+    ValidationError,
+};
+pub use inventory_ports::{
+    Clock, ErrorChain, ErrorKind, Failure, IdGenerator, InventoryError, ManualClock, Page, Paged,
+    RecordedEvent, RequestContext, ReservationFilter, SystemClock, UuidV7Ids,
+};
+
+/// The event wire format: types, versioned payloads, decoding, the AsyncAPI document's types.
+pub mod events {
+    pub use inventory_events::{
+        AggregateType, AvailabilityChange, DecodeError, EventEnvelope, EventPayload, EventType,
+        ProductPayload, ProductState, ReservationPayload, ReservationState, STREAM_FIELDS,
+        StockChangeState, StockPayload, StockState, StorePayload, StoreState, StreamField,
+    };
+}
+
+/// Why an inventory could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The database was written by a newer version of the service; this one will not touch it.
+    #[error(
+        "the database schema is version {found} but this build supports up to {supported}: \
+         upgrade the service or open another file"
+    )]
+    SchemaTooNew {
+        /// The database's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// The database could not be opened or migrated (the source says why).
+    #[error("the database could not be opened")]
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<inventory_adapter_sqlite::OpenError> for OpenError {
+    fn from(error: inventory_adapter_sqlite::OpenError) -> Self {
+        match error {
+            inventory_adapter_sqlite::OpenError::SchemaTooNew { found, supported } => {
+                Self::SchemaTooNew { found, supported }
+            }
+            other => Self::Storage(Box::new(other)),
+        }
+    }
+}
+
+/// Why the workers could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// [`Inventory::start`] was called outside a tokio runtime.
+    #[error("the workers run on tokio: call Inventory::start inside a tokio runtime")]
+    NoRuntime,
+    /// The Redis URL is malformed.
+    #[error("the Redis URL is not valid")]
+    Redis(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An open inventory: a database and the use cases over it.
 ///
-/// Cheap to share: clone the [`UseCases`] it hands out, or wrap it in an `Arc`. Dropping the
+/// Cheap to share behind an `Arc`; the use cases it hands out are cheap to clone. Dropping the
 /// last handle finishes queued writes and closes the database cleanly.
 pub struct Inventory {
     use_cases: UseCases,
-    store: Arc<SqliteStore>,
+    clock: Arc<dyn Clock>,
+    store: Arc<dyn InventoryStore>,
+    sqlite: Arc<SqliteStore>,
 }
 
 impl Inventory {
@@ -145,27 +229,83 @@ impl Inventory {
         &self.use_cases.events
     }
 
+    /// Whether the database answers.
+    pub fn health(&self) -> &Health {
+        &self.use_cases.health
+    }
+
     /// All use cases, to hand to something that needs several (an HTTP adapter).
     pub fn use_cases(&self) -> &UseCases {
         &self.use_cases
     }
 
-    /// The store underneath, as the port (for health checks and commit listeners).
-    pub fn store(&self) -> Arc<dyn InventoryStore> {
-        self.store.clone()
-    }
-
-    /// Closes the database now: queued writes finish, connections close, the WAL is
-    /// checkpointed. Use cases handed out earlier fail as unavailable afterwards. Dropping the
-    /// last handle does the same; this is for when handles may still be held elsewhere.
-    pub fn close(&self) {
-        self.store.close();
+    /// The clock the use cases read.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// Calls `listener` after every commit that wrote events, with the highest sequence
-    /// number committed. It runs on the writer thread: signal, don't work.
+    /// number committed, before that commit's writers are answered. It runs on the committing
+    /// thread: signal, don't work.
     pub fn on_commit(&self, listener: impl Fn(u64) + Send + Sync + 'static) {
         self.store.on_commit(Arc::new(listener));
+    }
+
+    /// Starts the background work on the current tokio runtime: the expiry worker, and with
+    /// `settings.redis` the outbox relay (woken by every commit). Stop them with
+    /// [`Workers::stop`] before [`Inventory::close`].
+    ///
+    /// # Errors
+    /// [`StartError::NoRuntime`] outside a tokio runtime; [`StartError::Redis`] for a
+    /// malformed Redis URL.
+    pub fn start(&self, settings: WorkerSettings) -> Result<Workers, StartError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| StartError::NoRuntime)?;
+        let (stop, stopped) = watch::channel(false);
+        let expiry = ExpiryWorker::new(
+            self.use_cases.reservations.clone(),
+            self.clock(),
+            Arc::clone(&settings.observer),
+            settings.expiry_batch,
+        );
+        let mut tasks = vec![runtime.spawn(expiry.run(stopped.clone()))];
+        let mut broker = None;
+        if let Some(redis) = &settings.redis {
+            let connection = lazy_connection(&redis.url, std::time::Duration::from_secs(2))
+                .map_err(|error| StartError::Redis(Box::new(error)))?;
+            let publisher = StreamPublisher::new(connection.clone(), &redis.stream, redis.max_len);
+            let lease = RelayLease::new(connection, redis.lease_key(), redis.lease_ttl);
+            let wake = Arc::new(Notify::new());
+            let waker = Arc::clone(&wake);
+            self.on_commit(move |_| waker.notify_one());
+            let status = Arc::new(BrokerStatus::default());
+            let mut relay = OutboxRelay::new(
+                self.use_cases.events.clone(),
+                publisher,
+                Box::new(lease),
+                wake,
+                Arc::clone(&status),
+                Arc::clone(&settings.observer),
+                settings.relay,
+            );
+            if let Some(hook) = settings.after_publish.clone() {
+                relay = relay.after_publish(move |up_to| hook(up_to));
+            }
+            tasks.push(runtime.spawn(relay.run(stopped)));
+            broker = Some(status);
+            tracing::info!(stream = %redis.stream, "events are published to Redis");
+        }
+        Ok(Workers {
+            stop,
+            tasks,
+            broker,
+        })
+    }
+
+    /// Closes the database now, whoever still holds a handle: queued writes finish,
+    /// connections close, the WAL is checkpointed. Use cases handed out earlier fail as
+    /// unavailable afterwards. Dropping the last handle does the same.
+    pub fn close(&self) {
+        self.sqlite.close();
     }
 }
 
@@ -194,12 +334,73 @@ impl InventoryBuilder {
     /// # Errors
     /// [`OpenError`] when the database cannot be opened or migrated.
     pub fn open(self) -> Result<Inventory, OpenError> {
-        let store = Arc::new(SqliteStore::open(&self.config)?);
+        let sqlite = Arc::new(SqliteStore::open(&self.config)?);
+        let store: Arc<dyn InventoryStore> = sqlite.clone();
         let use_cases = UseCases::new(Ports {
-            store: store.clone(),
-            clock: self.clock,
+            store: Arc::clone(&store),
+            clock: Arc::clone(&self.clock),
             ids: self.ids,
         });
-        Ok(Inventory { use_cases, store })
+        Ok(Inventory {
+            use_cases,
+            clock: self.clock,
+            store,
+            sqlite,
+        })
+    }
+}
+
+/// What [`Inventory::start`] runs.
+#[derive(Clone)]
+pub struct WorkerSettings {
+    /// Most reservations the expiry worker releases per transaction (1 to
+    /// [`Reservations::MAX_EXPIRY_BATCH`]).
+    pub expiry_batch: u32,
+    /// Where the relay publishes events; `None`: no relay (events stay in the outbox, readable
+    /// with [`EventLog::after`]).
+    pub redis: Option<RedisSettings>,
+    /// How the relay paces itself.
+    pub relay: RelaySettings,
+    /// Told about the workers' progress (metrics).
+    pub observer: Arc<dyn WorkerObserver>,
+    /// Runs after every publish with the highest seq now in Redis: a test hook (the fault
+    /// tests stop the process there). `None` in production.
+    pub after_publish: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            expiry_batch: 200,
+            redis: None,
+            relay: RelaySettings::default(),
+            observer: Arc::new(NoObserver),
+            after_publish: None,
+        }
+    }
+}
+
+/// The running background work of an [`Inventory`].
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    broker: Option<Arc<BrokerStatus>>,
+}
+
+impl Workers {
+    /// Whether Redis answers, as the relay last found it (`None` without Redis).
+    pub fn broker_status(&self) -> Option<Arc<BrokerStatus>> {
+        self.broker.clone()
+    }
+
+    /// Stops the workers and waits for them: the relay first publishes what is left (for a
+    /// few seconds at most) and gives up its lease.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "a worker ended abnormally");
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! Pieces shared by the resource modules: path parsing, pages, the outcome counter.
+//! Pieces shared by the resource modules: running a use case, path parsing, pages, the
+//! outcome counter.
 
 use actix_web::HttpRequest;
 use inventory_domain::{ProductId, ReservationId, StoreId};
@@ -7,6 +8,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::{ApiError, Metrics, RequestId};
+
+/// Runs a use case off the async threads ([`inventory_application::blocking`]) and turns its
+/// error into the API's.
+///
+/// # Errors
+/// The use case's error, as an [`ApiError`].
+pub async fn run<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, InventoryError> + Send + 'static,
+) -> Result<T, ApiError> {
+    inventory_application::blocking(work)
+        .await
+        .map_err(ApiError::from)
+}
 
 /// One page of a list.
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,65 +1,20 @@
 //! `GET /api/v1/events`: the outbox, replayed in commit order (store staff).
 
 use actix_web::{HttpResponse, get, web};
-use inventory_ports::RecordedEvent;
+use inventory_events::EventEnvelope;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Role;
+use super::common::run;
+use crate::access::{Action, authorize, event_visible};
 use crate::state::AppState;
-use crate::{ApiError, Caller, ErrorBody, blocking};
-
-/// An event of the log.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventResponse {
-    /// Position in the log: strictly increasing in commit order, never reused.
-    pub seq: u64,
-    /// Stable id, the same on every delivery.
-    pub event_id: String,
-    /// `stock.updated`, `reservation.created`...
-    pub event_type: String,
-    /// `product`, `store`, `stock` or `reservation`.
-    pub aggregate_type: String,
-    /// Which one.
-    pub aggregate_id: String,
-    /// The store concerned, if any.
-    pub store_id: Option<String>,
-    /// The product concerned, if any.
-    pub product_id: Option<String>,
-    /// The event's data (see the README's event format).
-    #[schema(value_type = Object)]
-    pub payload: Value,
-    /// When it happened.
-    #[serde(with = "time::serde::rfc3339")]
-    pub occurred_at: OffsetDateTime,
-    /// The request that caused it.
-    pub request_id: Option<String>,
-}
-
-impl From<RecordedEvent> for EventResponse {
-    fn from(event: RecordedEvent) -> Self {
-        Self {
-            seq: event.seq,
-            event_id: event.event_id.to_string(),
-            payload: serde_json::from_str(&event.payload).unwrap_or(Value::String(event.payload)),
-            event_type: event.event_type,
-            aggregate_type: event.aggregate_type,
-            aggregate_id: event.aggregate_id,
-            store_id: event.store_id,
-            product_id: event.product_id,
-            occurred_at: event.occurred_at,
-            request_id: event.request_id,
-        }
-    }
-}
+use crate::{ApiError, Caller, ErrorBody};
 
 /// A page of the log and where to continue.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventPage {
     /// Events with `seq > after_seq`, in order.
-    pub data: Vec<EventResponse>,
+    pub data: Vec<EventEnvelope>,
     /// Pass this as `after_seq` to read on.
     pub next_after_seq: u64,
 }
@@ -79,8 +34,6 @@ pub struct EventQuery {
 /// customers' ids). `next_after_seq` continues after everything this page looked at, shown or
 /// not.
 #[utoipa::path(
-    get,
-    path = "/api/v1/events",
     tag = "events",
     params(EventQuery),
     responses(
@@ -97,24 +50,17 @@ pub async fn replay(
     caller: Caller,
     query: web::Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
+    authorize(&caller, Action::ReadEventLog)?;
     let after = query.after_seq.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
     let log = state.use_cases.events.clone();
-    let events = blocking::run(move || log.after(after, limit)).await?;
+    let events = run(move || log.after(after, limit)).await?;
     let next_after_seq = events.last().map_or(after, |e| e.seq);
-    let visible = |event: &RecordedEvent| match (&caller.role, &caller.store_id) {
-        (Role::Vendor, Some(own)) => event
-            .store_id
-            .as_deref()
-            .is_none_or(|store| store == own.as_str()),
-        _ => true,
-    };
     Ok(HttpResponse::Ok().json(EventPage {
         data: events
             .into_iter()
-            .filter(visible)
-            .map(EventResponse::from)
+            .filter(|event| event_visible(&caller, event.store_id.as_deref()))
+            .map(EventEnvelope::from)
             .collect(),
         next_after_seq,
     }))

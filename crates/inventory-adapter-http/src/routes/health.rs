@@ -7,7 +7,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::blocking;
+use super::common::run;
 use crate::state::{AppState, RedisStatus};
 
 /// The health report.
@@ -29,8 +29,6 @@ pub struct HealthResponse {
 
 /// Checks the database (a read and a write round trip) and Redis.
 #[utoipa::path(
-    get,
-    path = "/health",
     tag = "operations",
     responses(
         (status = 200, description = "Healthy or degraded", body = HealthResponse),
@@ -39,8 +37,8 @@ pub struct HealthResponse {
 )]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let store = state.store.clone();
-    let database_ok = blocking::run(move || store.check_health()).await.is_ok();
+    let health = state.use_cases.health.clone();
+    let database_ok = run(move || health.check()).await.is_ok();
     let redis = state.redis.status();
     let status = match (database_ok, redis) {
         (false, _) => "unhealthy",
@@ -68,8 +66,6 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 /// Liveness: the process serves requests. Checks nothing else, so a slow database never gets
 /// the process restarted.
 #[utoipa::path(
-    get,
-    path = "/livez",
     tag = "operations",
     responses((status = 200, description = "The process is serving", body = Object))
 )]
@@ -83,9 +79,9 @@ mod tests {
     use std::sync::Arc;
 
     use actix_web::{App, test, web};
+    use inventory_application::{Ports, UseCases};
     use inventory_ports::{
-        CommitListener, InventoryError, InventoryStore, Ports, ReadWork, SystemClock, UseCases,
-        UuidV7Ids, WriteWork,
+        CommitListener, InventoryError, InventoryStore, ReadWork, SystemClock, UuidV7Ids, WriteWork,
     };
 
     use super::*;
@@ -97,14 +93,30 @@ mod tests {
 
     impl InventoryStore for BrokenStore {
         fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
-            Err(InventoryError::Unavailable("disk gone".into()))
+            Err(InventoryError::unavailable("disk gone"))
         }
         fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
-            Err(InventoryError::Unavailable("disk gone".into()))
+            Err(InventoryError::unavailable("disk gone"))
         }
         fn on_commit(&self, _: CommitListener) {}
         fn check_health(&self) -> Result<(), InventoryError> {
-            Err(InventoryError::Unavailable("disk gone".into()))
+            Err(InventoryError::unavailable("disk gone"))
+        }
+    }
+
+    /// A store whose health check passes (the use cases are not called by `/health`).
+    struct HealthyStore;
+
+    impl InventoryStore for HealthyStore {
+        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
+            Ok(())
+        }
+        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
+            Ok(())
+        }
+        fn on_commit(&self, _: CommitListener) {}
+        fn check_health(&self) -> Result<(), InventoryError> {
+            Ok(())
         }
     }
 
@@ -119,11 +131,10 @@ mod tests {
     fn state(store: Arc<dyn InventoryStore>, redis: Arc<dyn RedisProbe>) -> AppState {
         AppState {
             use_cases: UseCases::new(Ports {
-                store: store.clone(),
+                store,
                 clock: Arc::new(SystemClock),
                 ids: Arc::new(UuidV7Ids),
             }),
-            store,
             clock: Arc::new(SystemClock),
             redis,
             metrics: Arc::new(Metrics::new().expect("metrics")),
@@ -146,22 +157,6 @@ mod tests {
         assert_eq!(status, 503);
         assert_eq!(body["status"], "unhealthy");
         assert_eq!(body["database"], "unavailable");
-    }
-
-    /// A store whose health check passes (the use cases are not called by `/health`).
-    struct HealthyStore;
-
-    impl InventoryStore for HealthyStore {
-        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
-            Ok(())
-        }
-        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
-            Ok(())
-        }
-        fn on_commit(&self, _: CommitListener) {}
-        fn check_health(&self) -> Result<(), InventoryError> {
-            Ok(())
-        }
     }
 
     #[actix_web::test]

@@ -1,4 +1,5 @@
-//! Every route, wired in one place.
+//! Every route, wired in one place: registering a handler here also puts its operation in
+//! the OpenAPI document (utoipa-actix-web reads each handler's `#[utoipa::path]`).
 
 pub mod common;
 pub mod events;
@@ -11,18 +12,21 @@ pub mod stores;
 pub mod stream;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::ApiError;
 
-/// Registers every route of the API.
-pub fn configure(config: &mut web::ServiceConfig, fault_injection: bool) {
+/// Registers every route of the API, and its operation in the OpenAPI document.
+pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
     config
         .service(health::health)
         .service(health::livez)
         .service(operations::metrics)
         .service(operations::openapi)
+        .service(operations::asyncapi)
         .service(
-            web::scope("/api/v1")
+            scope("/api/v1")
                 .service(stores::list)
                 .service(stores::create)
                 .service(stock::list_by_store)
@@ -47,10 +51,10 @@ pub fn configure(config: &mut web::ServiceConfig, fault_injection: bool) {
                 .service(stream::stream),
         );
     if fault_injection {
-        // Test builds only (off unless the server is started with fault injection on): proves
-        // that a panicking handler answers 500 and the server keeps serving.
+        // Off unless the server is started with fault injection on, and not in the document.
+        // A panicking handler answers 500 and the server keeps serving:
         config.route("/__fault/panic", web::get().to(panic_on_purpose));
-        // Proves that a graceful stop lets an in-flight request finish.
+        // A graceful stop lets an in-flight request finish:
         config.route("/__fault/slow", web::get().to(slow_on_purpose));
     }
 }

@@ -1,18 +1,19 @@
 //! `/api/v1/products`: the catalogue (reads public, writes admin) and availability.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use inventory_application::ProductAvailability;
 use inventory_domain::{
     Category, Description, Price, Product, ProductDetails, ProductName, Sku, ValidationError,
 };
-use inventory_ports::ProductAvailability;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-use super::common::{PageOf, PageQuery, product_id, request_context, store_id};
+use super::common::{PageOf, PageQuery, product_id, request_context, run, store_id};
+use crate::access::{Action, authorize};
 use crate::state::AppState;
-use crate::{ApiError, Caller, ErrorBody, blocking};
+use crate::{ApiError, Caller, ErrorBody};
 
 /// A product as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -110,8 +111,6 @@ pub struct ProductListQuery {
 
 /// Lists products by SKU, optionally of one category.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products",
     tag = "products",
     params(ProductListQuery),
     responses(
@@ -131,14 +130,12 @@ pub async fn list(
     .page()?;
     let category = Category::parse_optional(query.category.as_deref())?;
     let products = state.use_cases.products.clone();
-    let paged = blocking::run(move || products.list(category, page)).await?;
+    let paged = run(move || products.list(category, page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, ProductResponse::from)))
 }
 
 /// Creates a product (admin).
 #[utoipa::path(
-    post,
-    path = "/api/v1/products",
     tag = "products",
     request_body = ProductRequest,
     responses(
@@ -159,11 +156,11 @@ pub async fn create(
     request: HttpRequest,
     body: web::Json<ProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
+    authorize(&caller, Action::ManageCatalogue)?;
     let details = body.into_inner().try_into_domain()?;
     let context = request_context(&request);
     let products = state.use_cases.products.clone();
-    let product = blocking::run(move || products.create(details, &context)).await?;
+    let product = run(move || products.create(details, &context)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/products/{}", product.id)))
         .json(ProductResponse::from(product)))
@@ -171,8 +168,6 @@ pub async fn create(
 
 /// Finds a product by SKU.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products/sku/{sku}",
     tag = "products",
     params(("sku" = String, Path, description = "The SKU (case-insensitive)")),
     responses(
@@ -188,14 +183,12 @@ pub async fn get_by_sku(
 ) -> Result<HttpResponse, ApiError> {
     let sku = Sku::parse(&path)?;
     let products = state.use_cases.products.clone();
-    let product = blocking::run(move || products.get_by_sku(&sku)).await?;
+    let product = run(move || products.get_by_sku(&sku)).await?;
     Ok(HttpResponse::Ok().json(ProductResponse::from(product)))
 }
 
 /// Finds a product by id.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products/{product_id}",
     tag = "products",
     params(("product_id" = String, Path, description = "Product UUID")),
     responses(
@@ -211,14 +204,12 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = product_id(&path)?;
     let products = state.use_cases.products.clone();
-    let product = blocking::run(move || products.get(id)).await?;
+    let product = run(move || products.get(id)).await?;
     Ok(HttpResponse::Ok().json(ProductResponse::from(product)))
 }
 
 /// Replaces a product's SKU, name, description, category and price (admin).
 #[utoipa::path(
-    put,
-    path = "/api/v1/products/{product_id}",
     tag = "products",
     params(("product_id" = String, Path, description = "Product UUID")),
     request_body = ProductRequest,
@@ -240,19 +231,17 @@ pub async fn update(
     path: web::Path<String>,
     body: web::Json<ProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
+    authorize(&caller, Action::ManageCatalogue)?;
     let id = product_id(&path)?;
     let details = body.into_inner().try_into_domain()?;
     let context = request_context(&request);
     let products = state.use_cases.products.clone();
-    let product = blocking::run(move || products.update(id, details, &context)).await?;
+    let product = run(move || products.update(id, details, &context)).await?;
     Ok(HttpResponse::Ok().json(ProductResponse::from(product)))
 }
 
 /// Deletes a product with its stock records (admin); refused while units are reserved.
 #[utoipa::path(
-    delete,
-    path = "/api/v1/products/{product_id}",
     tag = "products",
     params(("product_id" = String, Path, description = "Product UUID")),
     responses(
@@ -271,11 +260,11 @@ pub async fn remove(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
+    authorize(&caller, Action::ManageCatalogue)?;
     let id = product_id(&path)?;
     let context = request_context(&request);
     let products = state.use_cases.products.clone();
-    blocking::run(move || products.delete(id, &context)).await?;
+    run(move || products.delete(id, &context)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -339,8 +328,6 @@ pub struct AvailabilityQuery {
 /// How many units of a product can be reserved, in total and per store. Always read from the
 /// database: never older than the last commit.
 #[utoipa::path(
-    get,
-    path = "/api/v1/products/{product_id}/availability",
     tag = "availability",
     params(("product_id" = String, Path, description = "Product UUID"), AvailabilityQuery),
     responses(
@@ -358,6 +345,6 @@ pub async fn product_availability(
     let id = product_id(&path)?;
     let store = query.store_id.as_deref().map(store_id).transpose()?;
     let availability = state.use_cases.availability.clone();
-    let result = blocking::run(move || availability.of_product(id, store)).await?;
+    let result = run(move || availability.of_product(id, store)).await?;
     Ok(HttpResponse::Ok().json(AvailabilityResponse::from(result)))
 }

@@ -2,21 +2,22 @@
 //! and see only their own reservations; vendors act on their store's; admins on all.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use inventory_application::ReserveStock;
 use inventory_domain::{
     CustomerId, Quantity, Reservation, ReservationStatus, ReservationTtl, ValidationError,
 };
-use inventory_ports::{ReservationFilter, ReserveStock};
+use inventory_ports::ReservationFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{
     PageOf, PageQuery, count_stock_operation, is_insufficient_stock, product_id, request_context,
-    reservation_id, store_id,
+    reservation_id, run, store_id,
 };
-use crate::auth::Role;
+use crate::access::{Action, authorize, scope_reservations};
 use crate::state::AppState;
-use crate::{ApiError, Caller, ErrorBody, blocking};
+use crate::{ApiError, Caller, ErrorBody};
 
 /// A reservation as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,8 +93,6 @@ pub struct ReserveRequest {
 
 /// Holds units for a customer until confirmed, cancelled or expired.
 #[utoipa::path(
-    post,
-    path = "/api/v1/reservations",
     tag = "reservations",
     request_body = ReserveRequest,
     responses(
@@ -137,9 +136,9 @@ async fn place(
     request: &HttpRequest,
     body: &ReserveRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let customer = match (&body.customer_id, caller.role) {
+    let customer = match (&body.customer_id, caller) {
         (Some(customer), _) => CustomerId::parse(customer)?,
-        (None, Role::Customer) => CustomerId::parse(&caller.subject)?,
+        (None, Caller::Customer { id }) => id.clone(),
         (None, _) => {
             return Err(
                 ValidationError::new("customer_id", "is required when staff reserve").into(),
@@ -157,10 +156,16 @@ async fn place(
             .transpose()?
             .unwrap_or_default(),
     };
-    caller.require_may_reserve(&command.customer_id, &command.store_id)?;
+    authorize(
+        caller,
+        Action::Reserve {
+            customer: &command.customer_id,
+            store: &command.store_id,
+        },
+    )?;
     let context = request_context(request);
     let reservations = state.use_cases.reservations.clone();
-    let reservation = blocking::run(move || reservations.reserve(command, &context)).await?;
+    let reservation = run(move || reservations.reserve(command, &context)).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -171,8 +176,6 @@ async fn place(
 
 /// One reservation.
 #[utoipa::path(
-    get,
-    path = "/api/v1/reservations/{reservation_id}",
     tag = "reservations",
     params(("reservation_id" = String, Path, description = "Reservation UUID")),
     responses(
@@ -191,15 +194,13 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = reservation_id(&path)?;
     let reservations = state.use_cases.reservations.clone();
-    let reservation = blocking::run(move || reservations.get(id)).await?;
-    caller.require_reservation(&reservation)?;
+    let reservation = run(move || reservations.get(id)).await?;
+    authorize(&caller, handling(&reservation))?;
     Ok(HttpResponse::Ok().json(ReservationResponse::new(reservation, state.clock.now())))
 }
 
 /// Turns a PENDING reservation into a sale: the units leave the store.
 #[utoipa::path(
-    post,
-    path = "/api/v1/reservations/{reservation_id}/confirm",
     tag = "reservations",
     params(("reservation_id" = String, Path, description = "Reservation UUID")),
     responses(
@@ -223,8 +224,6 @@ pub async fn confirm(
 
 /// Gives a PENDING reservation's units back.
 #[utoipa::path(
-    post,
-    path = "/api/v1/reservations/{reservation_id}/cancel",
     tag = "reservations",
     params(("reservation_id" = String, Path, description = "Reservation UUID")),
     responses(
@@ -246,6 +245,14 @@ pub async fn cancel(
     resolve(&state, &caller, &request, &path, Resolution::Cancel).await
 }
 
+/// Seeing, confirming or cancelling `reservation`.
+fn handling(reservation: &Reservation) -> Action<'_> {
+    Action::HandleReservation {
+        customer: reservation.customer_id(),
+        store: reservation.store_id(),
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Resolution {
     Confirm,
@@ -262,18 +269,18 @@ async fn resolve(
     let id = reservation_id(path)?;
     let reservations = state.use_cases.reservations.clone();
     // Store and customer never change, so checking them before resolving is not a race.
-    let current = blocking::run({
+    let current = run({
         let reservations = reservations.clone();
         move || reservations.get(id)
     })
     .await?;
-    caller.require_reservation(&current)?;
+    authorize(caller, handling(&current))?;
     let context = request_context(request);
     let (operation, outcome) = match resolution {
         Resolution::Confirm => ("confirm", "confirmed"),
         Resolution::Cancel => ("cancel", "cancelled"),
     };
-    let result = blocking::run(move || match resolution {
+    let result = run(move || match resolution {
         Resolution::Confirm => reservations.confirm(id, &context),
         Resolution::Cancel => reservations.cancel(id, &context),
     })
@@ -312,8 +319,6 @@ pub struct ReservationListQuery {
 /// Lists reservations, newest first. A customer's list is always its own; a vendor's always
 /// its store's.
 #[utoipa::path(
-    get,
-    path = "/api/v1/reservations",
     tag = "reservations",
     params(ReservationListQuery),
     responses(
@@ -335,38 +340,20 @@ pub async fn list(
         offset: query.offset,
     }
     .page()?;
-    let mut filter = ReservationFilter {
-        store_id: query.store_id.as_deref().map(store_id).transpose()?,
-        customer_id: query
-            .customer_id
-            .as_deref()
-            .map(CustomerId::parse)
-            .transpose()?,
-        status: query.status.as_deref().map(str::parse).transpose()?,
-    };
-    match caller.role {
-        Role::Admin => {}
-        Role::Vendor => {
-            let own = caller.store_id.clone();
-            if filter.store_id.is_some() && filter.store_id != own {
-                return Err(ApiError::forbidden(
-                    "a vendor sees only its own store's reservations",
-                ));
-            }
-            filter.store_id = own;
-        }
-        Role::Customer => {
-            let own = CustomerId::parse(&caller.subject)?;
-            if filter.customer_id.as_ref().is_some_and(|c| *c != own) {
-                return Err(ApiError::forbidden(
-                    "a customer sees only its own reservations",
-                ));
-            }
-            filter.customer_id = Some(own);
-        }
-    }
+    let filter = scope_reservations(
+        &caller,
+        ReservationFilter {
+            store_id: query.store_id.as_deref().map(store_id).transpose()?,
+            customer_id: query
+                .customer_id
+                .as_deref()
+                .map(CustomerId::parse)
+                .transpose()?,
+            status: query.status.as_deref().map(str::parse).transpose()?,
+        },
+    )?;
     let reservations = state.use_cases.reservations.clone();
-    let paged = blocking::run(move || reservations.list(filter, page)).await?;
+    let paged = run(move || reservations.list(filter, page)).await?;
     let now = state.clock.now();
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, |r| {
         ReservationResponse::new(r, now)

@@ -3,17 +3,18 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use inventory_application::{AdjustStock, CountStock, StockChanged};
 use inventory_domain::{AdjustmentReason, Stock, StockCount, StockDelta, UserId, ValidationError};
-use inventory_ports::{AdjustStock, CountStock, StockChanged};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::common::{
-    PageOf, PageQuery, count_stock_operation, product_id, request_context, store_id,
+    PageOf, PageQuery, count_stock_operation, product_id, request_context, run, store_id,
 };
+use crate::access::{Action, authorize};
 use crate::state::AppState;
-use crate::{ApiError, Caller, ErrorBody, blocking};
+use crate::{ApiError, Caller, ErrorBody};
 
 /// A stock level.
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,8 +89,6 @@ pub struct AdjustStockRequest {
 
 /// Moves a stock level by a delta. Creates the stock record on the first change of a pair.
 #[utoipa::path(
-    post,
-    path = "/api/v1/stock",
     tag = "stock",
     request_body = AdjustStockRequest,
     responses(
@@ -128,13 +127,18 @@ async fn adjust_stock(
         delta: StockDelta::new(body.quantity_change)?,
         reason: body.reason.parse::<AdjustmentReason>()?,
         user_id: Some(UserId::parse(
-            body.user_id.as_deref().unwrap_or(&caller.subject),
+            body.user_id.as_deref().unwrap_or(caller.subject()),
         )?),
     };
-    caller.require_store(&command.store_id)?;
+    authorize(
+        caller,
+        Action::ChangeStock {
+            store: &command.store_id,
+        },
+    )?;
     let context = request_context(request);
     let stock = state.use_cases.stock.clone();
-    let changed = blocking::run(move || stock.adjust(command, &context)).await?;
+    let changed = run(move || stock.adjust(command, &context)).await?;
     Ok(changed_response(changed))
 }
 
@@ -152,8 +156,6 @@ pub struct CountStockRequest {
 
 /// Sets a stock level to a physical count: a compare-and-set on `expected_version`.
 #[utoipa::path(
-    put,
-    path = "/api/v1/stock/{product_id}/{store_id}",
     tag = "stock",
     params(
         ("product_id" = String, Path, description = "Product UUID"),
@@ -223,13 +225,18 @@ async fn count_stock(
         quantity: StockCount::new(body.quantity)?,
         expected_version,
         user_id: Some(UserId::parse(
-            body.user_id.as_deref().unwrap_or(&caller.subject),
+            body.user_id.as_deref().unwrap_or(caller.subject()),
         )?),
     };
-    caller.require_store(&command.store_id)?;
+    authorize(
+        caller,
+        Action::ChangeStock {
+            store: &command.store_id,
+        },
+    )?;
     let context = request_context(request);
     let stock = state.use_cases.stock.clone();
-    let changed = blocking::run(move || stock.count(command, &context)).await?;
+    let changed = run(move || stock.count(command, &context)).await?;
     Ok(changed_response(changed))
 }
 
@@ -251,8 +258,6 @@ fn if_match_version(request: &HttpRequest) -> Result<Option<u64>, ApiError> {
 
 /// One stock level (store staff).
 #[utoipa::path(
-    get,
-    path = "/api/v1/stock/{product_id}/{store_id}",
     tag = "stock",
     params(
         ("product_id" = String, Path, description = "Product UUID"),
@@ -272,18 +277,16 @@ pub async fn get(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
     let product = product_id(&path.0)?;
     let store = store_id(&path.1)?;
+    authorize(&caller, Action::ReadStock { store: &store })?;
     let stock = state.use_cases.stock.clone();
-    let level = blocking::run(move || stock.get(product, &store)).await?;
+    let level = run(move || stock.get(product, &store)).await?;
     Ok(stock_response(actix_web::http::StatusCode::OK, level))
 }
 
 /// A store's stock levels, by product (store staff).
 #[utoipa::path(
-    get,
-    path = "/api/v1/stores/{store_id}/stock",
     tag = "stock",
     params(("store_id" = String, Path, description = "Store code"), PageQuery),
     responses(
@@ -301,10 +304,10 @@ pub async fn list_by_store(
     path: web::Path<String>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_staff()?;
     let store = store_id(&path)?;
+    authorize(&caller, Action::ReadStock { store: &store })?;
     let page = query.page()?;
     let stock = state.use_cases.stock.clone();
-    let paged = blocking::run(move || stock.list_by_store(&store, page)).await?;
+    let paged = run(move || stock.list_by_store(&store, page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, StockResponse::from)))
 }

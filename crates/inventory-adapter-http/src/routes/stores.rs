@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::common::{PageOf, PageQuery, request_context, store_id};
+use super::common::{PageOf, PageQuery, request_context, run, store_id};
+use crate::access::{Action, authorize};
 use crate::state::AppState;
-use crate::{ApiError, Caller, ErrorBody, blocking};
+use crate::{ApiError, Caller, ErrorBody};
 
 /// A store as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -98,8 +99,6 @@ impl StoreRequest {
 
 /// Lists stores by code.
 #[utoipa::path(
-    get,
-    path = "/api/v1/stores",
     tag = "stores",
     params(PageQuery),
     responses((status = 200, description = "A page of stores", body = PageOf<StoreResponse>))
@@ -111,14 +110,12 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page()?;
     let stores = state.use_cases.stores.clone();
-    let paged = blocking::run(move || stores.list(page)).await?;
+    let paged = run(move || stores.list(page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, StoreResponse::from)))
 }
 
 /// Finds a store.
 #[utoipa::path(
-    get,
-    path = "/api/v1/stores/{store_id}",
     tag = "stores",
     params(("store_id" = String, Path, description = "Store code")),
     responses(
@@ -133,14 +130,12 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = store_id(&path)?;
     let stores = state.use_cases.stores.clone();
-    let store = blocking::run(move || stores.get(&id)).await?;
+    let store = run(move || stores.get(&id)).await?;
     Ok(HttpResponse::Ok().json(StoreResponse::from(store)))
 }
 
 /// Opens a store (admin).
 #[utoipa::path(
-    post,
-    path = "/api/v1/stores",
     tag = "stores",
     request_body = StoreRequest,
     responses(
@@ -159,7 +154,7 @@ pub async fn create(
     request: HttpRequest,
     body: web::Json<StoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
+    authorize(&caller, Action::ManageCatalogue)?;
     let id: StoreId = match &body.id {
         Some(id) => store_id(id)?,
         None => return Err(ValidationError::new("id", "is required to create a store").into()),
@@ -167,7 +162,7 @@ pub async fn create(
     let details = body.details(true)?;
     let context = request_context(&request);
     let stores = state.use_cases.stores.clone();
-    let store = blocking::run(move || stores.create(id, details, &context)).await?;
+    let store = run(move || stores.create(id, details, &context)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/stores/{}", store.id)))
         .json(StoreResponse::from(store)))
@@ -175,8 +170,6 @@ pub async fn create(
 
 /// Replaces a store's details, including `active` (admin).
 #[utoipa::path(
-    put,
-    path = "/api/v1/stores/{store_id}",
     tag = "stores",
     params(("store_id" = String, Path, description = "Store code")),
     request_body = StoreRequest,
@@ -197,7 +190,7 @@ pub async fn update(
     path: web::Path<String>,
     body: web::Json<StoreRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_admin()?;
+    authorize(&caller, Action::ManageCatalogue)?;
     let id = store_id(&path)?;
     if let Some(body_id) = &body.id
         && store_id(body_id)? != id
@@ -207,13 +200,13 @@ pub async fn update(
     // An update that does not mention `active` keeps it: leaving it out must not reopen a
     // closed store.
     let stores = state.use_cases.stores.clone();
-    let current = blocking::run({
+    let current = run({
         let (stores, id) = (stores.clone(), id.clone());
         move || stores.get(&id)
     })
     .await?;
     let details = body.details(current.details.active)?;
     let context = request_context(&request);
-    let store = blocking::run(move || stores.update(id, details, &context)).await?;
+    let store = run(move || stores.update(id, details, &context)).await?;
     Ok(HttpResponse::Ok().json(StoreResponse::from(store)))
 }

@@ -5,10 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::common::run;
 use super::common::{product_id, store_id};
 use crate::live::{StreamFilter, Subscription};
 use crate::state::AppState;
-use crate::{ApiError, ErrorBody, blocking};
+use crate::{ApiError, ErrorBody};
 
 /// Which changes to stream, and from where.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -27,15 +28,13 @@ pub struct StreamQuery {
 /// sequence number, `data:` an `AvailabilityChange` JSON object. Reconnecting with
 /// `Last-Event-ID` resumes with no gap. Public: it carries no customer data.
 #[utoipa::path(
-    get,
-    path = "/api/v1/stream",
     tag = "availability",
     params(
         StreamQuery,
         ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event"),
     ),
     responses(
-        (status = 200, description = "text/event-stream of availability changes", content_type = "text/event-stream", body = crate::live::AvailabilityChange),
+        (status = 200, description = "text/event-stream of availability changes", content_type = "text/event-stream", body = inventory_events::AvailabilityChange),
         (status = 400, description = "Invalid filter or Last-Event-ID", body = ErrorBody),
         (status = 503, description = "Too many live streams open", body = ErrorBody),
     )
@@ -81,7 +80,7 @@ pub async fn stream(
         ));
     }
     let events = state.use_cases.events.clone();
-    let last_seq = blocking::run(move || events.last_seq()).await?;
+    let last_seq = run(move || events.last_seq()).await?;
     // A position beyond the log (a restored database, a made-up id) starts at its end, not in
     // a silence that never ends.
     let after_seq = last_event_id
@@ -92,7 +91,7 @@ pub async fn stream(
         state.use_cases.events.clone(),
         filter,
         after_seq,
-        state.metrics.sse_clients.clone(),
+        state.metrics.clone(),
     );
     let chunks = futures_util::stream::unfold(subscription, |mut subscription| async move {
         subscription

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use inventory_adapter_redis::{Deduplicator, EventBody, EventConsumer, EventReader, StartAt};
+use inventory_adapter_redis::{Deduplicator, EventConsumer, EventReader, StartAt};
+use inventory_application::Round;
+use inventory_events::{EventPayload, EventType};
 use inventory_testkit::redis_server::{shared_url, unique_stream};
 
 use crate::support::{Inventory, cleanup, relay, settings};
@@ -12,7 +14,7 @@ async fn published_history(stream: &str) -> (Inventory, String) {
     let inventory = Inventory::new();
     inventory.make_history();
     let (mut relay, _) = relay(&inventory.use_cases, &settings(&url, stream), false);
-    while relay.round().await.expect("round") != inventory_adapter_redis::Round::Idle {}
+    while relay.round().await.expect("round") != Round::Idle {}
     (inventory, url)
 }
 
@@ -42,12 +44,13 @@ async fn a_reader_follows_the_stream_from_a_sequence_number_with_typed_events() 
         .iter()
         .find(|e| e.event_type == "reservation.confirmed")
         .expect("a confirmation");
-    match confirmed.body().expect("typed payload") {
-        EventBody::Reservation { reservation, stock } => {
-            assert_eq!(reservation.status, "CONFIRMED");
+    match confirmed.decode().expect("a payload this build reads") {
+        (EventType::ReservationConfirmed, EventPayload::Reservation(body)) => {
+            assert_eq!(body.reservation.status, "CONFIRMED");
+            let stock = body.stock;
             assert_eq!((stock.quantity, stock.reserved, stock.available), (8, 0, 8));
         }
-        other => panic!("not a reservation body: {other:?}"),
+        other => panic!("not a confirmation: {other:?}"),
     }
     assert!(
         reader.next(10).await.expect("read").is_empty(),

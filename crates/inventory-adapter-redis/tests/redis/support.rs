@@ -3,11 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use inventory_adapter_redis::{
-    ConnectionStatus, RedisSettings, Relay, RelayLease, StreamPublisher, lazy_connection,
-};
+use inventory_adapter_redis::{RedisSettings, RelayLease, StreamPublisher, lazy_connection};
 use inventory_adapter_sqlite::{SqliteConfig, SqliteStore, Synchronous};
-use inventory_ports::{Clock, Ports, RequestContext, SystemClock, UseCases, UuidV7Ids};
+use inventory_application::{
+    BrokerStatus, NoObserver, OutboxRelay, Ports, RelaySettings, SoleRelay, UseCases,
+};
+use inventory_ports::{Clock, Leadership, RequestContext, SystemClock, UuidV7Ids};
 use inventory_testkit::fixtures::{adjust_command, details, reserve_command};
 use tokio::sync::Notify;
 
@@ -112,32 +113,46 @@ impl Inventory {
 pub fn settings(url: &str, stream: &str) -> RedisSettings {
     let mut settings = RedisSettings::new(url);
     settings.stream = stream.to_owned();
-    settings.min_backoff = Duration::from_millis(20);
-    settings.max_backoff = Duration::from_millis(200);
     settings.lease_ttl = Duration::from_millis(600);
-    settings.batch = 7; // several batches for a small history
     settings
 }
 
-/// A relay of `inventory` to `settings`' stream, with a lease when `with_lease`.
+/// Several batches for a small history, short backoffs.
+pub fn relay_settings() -> RelaySettings {
+    RelaySettings {
+        batch: 7,
+        min_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(200),
+        ..RelaySettings::default()
+    }
+}
+
+/// A relay of `use_cases`' outbox to `settings`' stream, with a lease when `with_lease`.
 pub fn relay(
     use_cases: &UseCases,
     settings: &RedisSettings,
     with_lease: bool,
-) -> (Relay<StreamPublisher>, Arc<ConnectionStatus>) {
+) -> (OutboxRelay<StreamPublisher>, Arc<BrokerStatus>) {
     let connection = lazy_connection(&settings.url, Duration::from_secs(2)).expect("url");
     let publisher = StreamPublisher::new(connection.clone(), &settings.stream, settings.max_len);
-    let lease =
-        with_lease.then(|| RelayLease::new(connection, settings.lease_key(), settings.lease_ttl));
-    let status = Arc::new(ConnectionStatus::default());
-    let relay = Relay::new(
+    let leadership: Box<dyn Leadership> = if with_lease {
+        Box::new(RelayLease::new(
+            connection,
+            settings.lease_key(),
+            settings.lease_ttl,
+        ))
+    } else {
+        Box::new(SoleRelay)
+    };
+    let status = Arc::new(BrokerStatus::default());
+    let relay = OutboxRelay::new(
         use_cases.events.clone(),
         publisher,
-        lease,
+        leadership,
         Arc::new(Notify::new()),
         status.clone(),
-        None,
-        settings.clone(),
+        Arc::new(NoObserver),
+        relay_settings(),
     );
     (relay, status)
 }

@@ -1,6 +1,8 @@
-//! A change and its event commit together or not at all. A trigger makes every insert into the
-//! outbox fail, which is a failure between the stock update and the event insert: afterwards
-//! there must be no trace of the change.
+//! A change and its event commit together or not at all, down to SQL statements: a trigger
+//! makes every insert into the outbox fail, which is a failure inside one recorded change,
+//! between its stock update and its event insert. Afterwards there must be no trace of the
+//! change. (The contract's `a_failing_transaction_returns_its_error_and_leaves_nothing` fails
+//! a whole record; this fails a statement inside one.)
 
 use inventory_domain::StoreId;
 use inventory_ports::{InventoryError, Page, ReservationFilter};
@@ -26,7 +28,7 @@ fn heal(db: &TestDb) {
 #[test]
 fn a_failure_between_the_stock_update_and_the_event_insert_leaves_no_trace() {
     let db = TestDb::new();
-    let (use_cases, _) = use_cases(db.store.clone());
+    let (use_cases, _) = use_cases(&db);
     let product = use_cases
         .products
         .create(details("ATOM-1"), &ctx())
@@ -86,7 +88,7 @@ fn a_failure_between_the_stock_update_and_the_event_insert_leaves_no_trace() {
 #[test]
 fn a_failed_confirmation_keeps_the_reservation_pending_and_the_units_held() {
     let db = TestDb::new();
-    let (use_cases, _) = use_cases(db.store.clone());
+    let (use_cases, _) = use_cases(&db);
     let product = use_cases
         .products
         .create(details("ATOM-2"), &ctx())

@@ -1,14 +1,11 @@
-//! The SQLite adapter on real database files: the store contract, the use cases against the
-//! reference model, concurrency across threads and across independent connections to one
-//! file, atomicity under injected failures, migrations, and refusals of bad input.
+//! The SQLite adapter on real database files: the shared storage contract (on a file, and in
+//! memory), and what only SQLite has: migrations, the schema's own guards, a failure inside
+//! one recorded change rolled back by its savepoint, and the background checkpointer.
 //!
 //! One test binary (modules below) so the workspace links it once.
 
 mod atomicity;
-mod concurrency;
 mod contract;
 mod migrations;
-mod model;
-mod refusals;
 mod support;
 mod wal;

@@ -2,8 +2,9 @@
 //! the schema's own guards against oversold or twice-resolved rows.
 
 use inventory_adapter_sqlite::{OpenError, SCHEMA_VERSION, SqliteConfig, SqliteStore};
-use inventory_ports::{InventoryStore, InventoryStoreExt, Page};
-use inventory_testkit::fixtures::{product, product_id, stock};
+use inventory_domain::DomainEvent;
+use inventory_ports::{InventoryStore, InventoryStoreExt, Page, ProductFilter};
+use inventory_testkit::fixtures::{new_event, open_stock, product, product_id};
 
 use crate::support::TestDb;
 
@@ -28,7 +29,11 @@ fn opening_creates_the_file_and_migrates_it_to_the_current_version() {
 fn opening_twice_is_a_no_op() {
     let db = TestDb::new();
     db.store
-        .write_with(|tx| tx.insert_product(&product(1, "KEEP-ME")))
+        .write_with(|tx| {
+            tx.record(&new_event(DomainEvent::ProductCreated(product(
+                1, "KEEP-ME",
+            ))))
+        })
         .expect("write");
     let again = SqliteStore::open(&SqliteConfig::file(&db.path)).expect("second open");
     assert_eq!(user_version(&db.raw()), SCHEMA_VERSION);
@@ -36,7 +41,8 @@ fn opening_twice_is_a_no_op() {
         .read_with(|tx| {
             Ok((
                 tx.list_stores(Page::default())?.1,
-                tx.list_products(None, Page::default())?.1,
+                tx.list_products(&ProductFilter::default(), Page::default())?
+                    .1,
             ))
         })
         .expect("read");
@@ -81,8 +87,10 @@ fn the_schema_refuses_oversold_and_negative_stock_whatever_the_code_does() {
     let db = TestDb::new();
     db.store
         .write_with(|tx| {
-            tx.insert_product(&product(1, "GUARD-1"))?;
-            tx.insert_stock(&stock(product_id(1), "MAD-001", 5))
+            tx.record(&new_event(DomainEvent::ProductCreated(product(
+                1, "GUARD-1",
+            ))))?;
+            tx.record(&new_event(open_stock(product_id(1), "MAD-001", 5).1))
         })
         .expect("setup");
     let conn = db.raw();
@@ -123,4 +131,41 @@ fn the_schema_refuses_to_change_a_resolved_reservation() {
         error.to_string().contains("reservation already resolved"),
         "{error}"
     );
+}
+
+#[test]
+fn a_version_2_database_gets_versioned_events_and_keeps_its_outbox() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("v2.db");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch(concat!(
+        include_str!("../../../../migrations/0001_initial_schema.sql"),
+        include_str!("../../../../migrations/0002_seed_stores.sql"),
+        "INSERT INTO events (event_id, event_type, aggregate_type, aggregate_id, payload, \
+         occurred_at, published_at) VALUES ('0192f0c1-7c4e-7b35-9f1e-6d1c6b8a9e01', \
+         'store.updated', 'store', 'MAD-001', '{}', '2025-10-26T00:00:00.000Z', NULL);
+         PRAGMA user_version = 2;"
+    ))
+    .expect("a version 2 database");
+    drop(conn);
+    let store = SqliteStore::open(&SqliteConfig::file(&path)).expect("migrates");
+    let events = store.read_with(|tx| tx.events_after(0, 10)).expect("read");
+    assert_eq!(events.len(), 1, "the outbox is kept");
+    assert_eq!(events[0].schema_version, 1, "old events are version 1");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("reopen");
+    assert_eq!(user_version(&conn), SCHEMA_VERSION);
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('events')")
+        .and_then(|mut statement| {
+            statement
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()
+        })
+        .expect("columns");
+    assert!(
+        columns.contains(&"schema_version".to_owned()),
+        "{columns:?}"
+    );
+    assert!(!columns.contains(&"published_at".to_owned()), "{columns:?}");
 }

@@ -1,13 +1,12 @@
-//! Temporary databases and wired use cases for the tests.
+//! Temporary databases for the tests.
 
-use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use inventory_adapter_sqlite::{SqliteConfig, SqliteStore, Synchronous};
-use inventory_ports::{
-    Clock, IdGenerator, ManualClock, Ports, RequestContext, SequentialIds, UseCases,
-};
+use inventory_adapter_sqlite::{SqliteConfig, SqliteStore};
+use inventory_application::UseCases;
+use inventory_ports::{InventoryStore, ManualClock, RequestContext};
+use inventory_testkit::contract::TestDatabase;
 use inventory_testkit::fixtures::T0;
 use tempfile::TempDir;
 
@@ -36,45 +35,50 @@ impl TestDb {
         }
     }
 
-    /// Another, independent store on the same file: its own writer and read pool, as a
-    /// second process would have.
-    pub fn second_store(&self, synchronous: Synchronous) -> SqliteStore {
-        let mut config = SqliteConfig::file(&self.path);
-        config.synchronous = synchronous;
-        SqliteStore::open(&config).expect("open the same file again")
-    }
-
     /// A raw connection to the file, to look under the adapter.
     pub fn raw(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.path).expect("open raw connection")
     }
 }
 
-impl Deref for TestDb {
-    type Target = SqliteStore;
-    fn deref(&self) -> &SqliteStore {
-        &self.store
+impl TestDatabase for TestDb {
+    fn store(&self) -> Arc<dyn InventoryStore> {
+        self.store.clone()
+    }
+
+    /// Another, independent store on the same file: its own writer and read pool, as a
+    /// second process would have.
+    fn second_store(&self) -> Arc<dyn InventoryStore> {
+        Arc::new(SqliteStore::open(&SqliteConfig::file(&self.path)).expect("open the same file"))
     }
 }
 
-/// Use cases over `store` with a manual clock at [`T0`] and sequential ids (1, 2, 3...).
-pub fn use_cases(store: Arc<SqliteStore>) -> (UseCases, Arc<ManualClock>) {
-    use_cases_with_ids(store, Arc::new(SequentialIds::default()))
+/// A private in-memory database: one store, which is also its own second handle.
+pub struct MemoryDb(pub Arc<SqliteStore>);
+
+impl MemoryDb {
+    pub fn new() -> Self {
+        Self(Arc::new(SqliteStore::in_memory().expect("open in memory")))
+    }
 }
 
-/// Use cases over `store` with a manual clock at [`T0`] and the given ids (UUID v7 when
-/// several stores write to one file and their ids must not collide).
-pub fn use_cases_with_ids(
-    store: Arc<SqliteStore>,
-    ids: Arc<dyn IdGenerator>,
-) -> (UseCases, Arc<ManualClock>) {
+impl TestDatabase for MemoryDb {
+    fn store(&self) -> Arc<dyn InventoryStore> {
+        self.0.clone()
+    }
+
+    fn second_store(&self) -> Arc<dyn InventoryStore> {
+        self.0.clone()
+    }
+}
+
+/// Use cases over `db` with a manual clock at [`T0`].
+pub fn use_cases(db: &TestDb) -> (UseCases, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(T0));
-    let use_cases = UseCases::new(Ports {
-        store,
-        clock: clock.clone() as Arc<dyn Clock>,
-        ids,
-    });
-    (use_cases, clock)
+    (
+        inventory_testkit::contract::use_cases(db.store(), &clock),
+        clock,
+    )
 }
 
 /// No request id.

@@ -2,8 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use inventory_domain::DomainEvent;
 use inventory_ports::InventoryStoreExt;
-use inventory_testkit::fixtures::product;
+use inventory_testkit::fixtures::{new_event, product};
 
 use crate::support::TestDb;
 
@@ -14,7 +15,8 @@ fn committed_pages_reach_the_database_file_while_the_store_stays_open() {
     db.store
         .write_with(|tx| {
             for n in 0..3000u128 {
-                tx.insert_product(&product(n + 1, &format!("WAL-{n}")))?;
+                let created = DomainEvent::ProductCreated(product(n + 1, &format!("WAL-{n}")));
+                tx.record(&new_event(created))?;
             }
             Ok(())
         })

@@ -1,0 +1,90 @@
+//! The authenticated caller of a request. Extracting it fails with 401 when the request has no
+//! valid bearer token.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use inventory_domain::{CustomerId, StoreId};
+
+use crate::ApiError;
+use crate::access::token::unauthorized;
+use crate::access::{Auth, Role};
+
+/// Who is calling. Each role carries exactly what it needs: a vendor always has its store, a
+/// customer its customer id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// An operator: may do everything.
+    Admin {
+        /// The token's `sub`.
+        subject: String,
+    },
+    /// Staff of one store.
+    Vendor {
+        /// The token's `sub`: the vendor's user id.
+        subject: String,
+        /// The store the vendor works in.
+        store: StoreId,
+    },
+    /// A customer, acting for itself.
+    Customer {
+        /// The token's `sub`.
+        id: CustomerId,
+    },
+}
+
+impl Caller {
+    /// The token's `sub`: who acted, for the audit trail.
+    pub fn subject(&self) -> &str {
+        match self {
+            Self::Admin { subject } | Self::Vendor { subject, .. } => subject,
+            Self::Customer { id } => id.as_str(),
+        }
+    }
+
+    /// The caller's role.
+    pub fn role(&self) -> Role {
+        match self {
+            Self::Admin { .. } => Role::Admin,
+            Self::Vendor { .. } => Role::Vendor,
+            Self::Customer { .. } => Role::Customer,
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(request))
+    }
+}
+
+fn authenticate(request: &HttpRequest) -> Result<Caller, ApiError> {
+    let auth = request
+        .app_data::<web::Data<Auth>>()
+        .ok_or_else(|| ApiError::Internal("no Auth in the app data".into()))?;
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("UNAUTHORIZED", "this request needs a bearer token"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            unauthorized(
+                "INVALID_TOKEN",
+                "the Authorization header must be `Bearer <token>`",
+            )
+        })?;
+    auth.verify(token)
+}

@@ -1,0 +1,49 @@
+//! # inventory-application
+//!
+//! What the inventory does: the use cases, each one transaction through the storage port, and
+//! the background workers that keep reservations and events moving.
+//!
+//! ## Layout
+//!
+//! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
+//!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`EventLog`] and [`Health`].
+//!   They are synchronous: each call is one short transaction. Async callers run them with
+//!   [`blocking`].
+//! - `unit_of_work` (private): the one entry point every write goes through. A change runs in
+//!   one write transaction, and the only way it can change state is to record a domain event
+//!   ([`inventory_ports::WriteTx::record`]), which stores the state the event carries with its
+//!   outbox row. A write path cannot forget its event.
+//! - [`workers`]: the [`ExpiryWorker`] (releases reservations when their time runs out) and
+//!   the [`OutboxRelay`] (publishes the outbox through the [`inventory_ports::EventPublisher`]
+//!   port), with the one [`Backoff`] and the one [`blocking`] helper they and the adapters
+//!   share.
+//!
+//! Every use case returns [`InventoryError`], whose [`InventoryError::code`] is the stable code
+//! an API reports.
+
+mod availability;
+mod events;
+mod health;
+mod listing;
+mod products;
+mod reservations;
+mod stock;
+mod stores;
+mod unit_of_work;
+mod use_cases;
+pub mod workers;
+
+pub use availability::{AvailabilityQuery, ProductAvailability, StoreAvailability};
+pub use events::EventLog;
+pub use health::Health;
+pub use inventory_ports::InventoryError;
+pub use products::Catalogue;
+pub use reservations::{Reservations, ReserveStock};
+pub use stock::{AdjustStock, CountStock, StockChanged, StockKeeping};
+pub use stores::StoreDirectory;
+pub use unit_of_work::Ports;
+pub use use_cases::UseCases;
+pub use workers::{
+    Backoff, BrokerStatus, ExpiryWorker, NoObserver, OutboxRelay, RelayError, RelaySettings, Round,
+    SoleRelay, WorkerObserver, blocking,
+};

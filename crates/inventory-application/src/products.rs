@@ -1,0 +1,132 @@
+//! The catalogue: products are global, their stock is per store.
+
+use inventory_domain::{Category, Product, ProductDetails, ProductId, Sku};
+use inventory_ports::{InventoryError, Page, Paged, ProductFilter, RequestContext, StockFilter};
+
+use crate::Ports;
+use crate::listing;
+
+/// Creates, changes, removes and finds products.
+#[derive(Clone)]
+pub struct Catalogue {
+    ports: Ports,
+}
+
+impl Catalogue {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Adds a product to the catalogue (`product.created`).
+    ///
+    /// # Errors
+    /// [`InventoryError::DuplicateSku`] when another product has the SKU.
+    pub fn create(
+        &self,
+        details: ProductDetails,
+        context: &RequestContext,
+    ) -> Result<Product, InventoryError> {
+        self.ports.change(context, move |change| {
+            if change.read().product_by_sku(&details.sku)?.is_some() {
+                return Err(InventoryError::DuplicateSku(details.sku));
+            }
+            let id = ProductId::from_uuid(change.new_id());
+            let (product, event) = Product::create(id, details, change.now());
+            change.record(event)?;
+            Ok(product)
+        })
+    }
+
+    /// Replaces a product's description, SKU and price (`product.updated`).
+    ///
+    /// # Errors
+    /// [`InventoryError::ProductNotFound`]; [`InventoryError::DuplicateSku`] when the new SKU
+    /// belongs to another product.
+    pub fn update(
+        &self,
+        id: ProductId,
+        details: ProductDetails,
+        context: &RequestContext,
+    ) -> Result<Product, InventoryError> {
+        self.ports.change(context, move |change| {
+            let mut product = change
+                .read()
+                .product(id)?
+                .ok_or(InventoryError::ProductNotFound(id))?;
+            if let Some(other) = change.read().product_by_sku(&details.sku)?
+                && other.id != id
+            {
+                return Err(InventoryError::DuplicateSku(details.sku));
+            }
+            let event = product.update(details, change.now());
+            change.record(event)?;
+            Ok(product)
+        })
+    }
+
+    /// Removes a product with its stock records (`product.deleted`). Refused while any of its
+    /// units are reserved: those customers were promised the units.
+    ///
+    /// # Errors
+    /// [`InventoryError::ProductNotFound`]; [`InventoryError::ProductHasReservations`].
+    pub fn delete(&self, id: ProductId, context: &RequestContext) -> Result<(), InventoryError> {
+        self.ports.change(context, move |change| {
+            let product = change
+                .read()
+                .product(id)?
+                .ok_or(InventoryError::ProductNotFound(id))?;
+            let filter = StockFilter {
+                product_id: Some(id),
+                store_id: None,
+            };
+            let reserved: u64 = listing::all(|page| change.read().list_stock(&filter, page))?
+                .iter()
+                .map(|stock| u64::from(stock.reserved()))
+                .sum();
+            if reserved > 0 {
+                return Err(InventoryError::ProductHasReservations {
+                    product_id: id,
+                    reserved,
+                });
+            }
+            change.record(product.delete())?;
+            Ok(())
+        })
+    }
+
+    /// The product with this id.
+    ///
+    /// # Errors
+    /// [`InventoryError::ProductNotFound`].
+    pub fn get(&self, id: ProductId) -> Result<Product, InventoryError> {
+        self.ports
+            .query(move |tx| tx.product(id)?.ok_or(InventoryError::ProductNotFound(id)))
+    }
+
+    /// The product with this SKU.
+    ///
+    /// # Errors
+    /// [`InventoryError::SkuNotFound`].
+    pub fn get_by_sku(&self, sku: &Sku) -> Result<Product, InventoryError> {
+        let sku = sku.clone();
+        self.ports.query(move |tx| {
+            tx.product_by_sku(&sku)?
+                .ok_or(InventoryError::SkuNotFound(sku))
+        })
+    }
+
+    /// A page of products ordered by SKU, optionally of one category.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub fn list(
+        &self,
+        category: Option<Category>,
+        page: Page,
+    ) -> Result<Paged<Product>, InventoryError> {
+        self.ports.query(move |tx| {
+            let (products, total) = tx.list_products(&ProductFilter { category }, page)?;
+            Ok(Paged::new(products, total, page))
+        })
+    }
+}

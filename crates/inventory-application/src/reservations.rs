@@ -1,0 +1,212 @@
+//! Reservations: the design document's flow 3, plus confirmation, cancellation and expiry.
+
+use inventory_domain::{
+    CustomerId, DomainEvent, ProductId, Quantity, Reservation, ReservationError, ReservationId,
+    ReservationRequest, ReservationTtl, Stock, StockError, StoreId, ValidationError,
+};
+use inventory_ports::{InventoryError, Page, Paged, ReadTx, RequestContext, ReservationFilter};
+use time::OffsetDateTime;
+
+use crate::Ports;
+
+/// Hold units of a product in a store for a customer until confirmed, cancelled or expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReserveStock {
+    /// The product.
+    pub product_id: ProductId,
+    /// The store where the customer collects.
+    pub store_id: StoreId,
+    /// Who reserves.
+    pub customer_id: CustomerId,
+    /// How many units.
+    pub quantity: Quantity,
+    /// How long to hold them.
+    pub ttl: ReservationTtl,
+}
+
+/// A rule that resolves a PENDING reservation against its stock.
+type Resolution =
+    fn(&mut Reservation, &mut Stock, OffsetDateTime) -> Result<DomainEvent, ReservationError>;
+
+/// Places, resolves, expires and finds reservations.
+#[derive(Clone)]
+pub struct Reservations {
+    ports: Ports,
+}
+
+impl Reservations {
+    /// The most reservations [`Reservations::expire_due`] releases in one transaction.
+    pub const MAX_EXPIRY_BATCH: u32 = 500;
+
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Holds units for a customer (`reservation.created`). The check of available units and
+    /// the hold happen in one transaction that keeps the stock row as read, so two customers
+    /// can never both get the last unit.
+    ///
+    /// # Errors
+    /// - [`InventoryError::ProductNotFound`], [`InventoryError::StoreNotFound`];
+    /// - [`InventoryError::StoreInactive`];
+    /// - [`InventoryError::Stock`] with [`StockError::InsufficientStock`] carrying the units
+    ///   available and requested (0 available when the pair has no stock record).
+    pub fn reserve(
+        &self,
+        command: ReserveStock,
+        context: &RequestContext,
+    ) -> Result<Reservation, InventoryError> {
+        self.ports.change(context, move |change| {
+            let read = change.read();
+            let store = read
+                .store(&command.store_id)?
+                .ok_or_else(|| InventoryError::StoreNotFound(command.store_id.clone()))?;
+            if !store.details.active {
+                return Err(InventoryError::StoreInactive(store.id));
+            }
+            if read.product(command.product_id)?.is_none() {
+                return Err(InventoryError::ProductNotFound(command.product_id));
+            }
+            let mut stock = read.stock(command.product_id, &command.store_id)?.ok_or(
+                StockError::InsufficientStock {
+                    available: 0,
+                    requested: command.quantity.get(),
+                },
+            )?;
+            let request = ReservationRequest {
+                id: ReservationId::from_uuid(change.new_id()),
+                customer_id: command.customer_id,
+                quantity: command.quantity,
+                ttl: command.ttl,
+            };
+            let (reservation, event) = Reservation::place(&mut stock, request, change.now())?;
+            change.record(event)?;
+            Ok(reservation)
+        })
+    }
+
+    /// Turns a reservation into a sale (`reservation.confirmed`): the units leave the store.
+    ///
+    /// # Errors
+    /// - [`InventoryError::ReservationNotFound`];
+    /// - [`InventoryError::Reservation`] when it is no longer PENDING, or its `expires_at`
+    ///   has passed (even if the expiry has not run yet).
+    pub fn confirm(
+        &self,
+        id: ReservationId,
+        context: &RequestContext,
+    ) -> Result<Reservation, InventoryError> {
+        self.resolve(id, context, Reservation::confirm)
+    }
+
+    /// Gives a reservation's units back (`reservation.cancelled`).
+    ///
+    /// # Errors
+    /// As [`Reservations::confirm`].
+    pub fn cancel(
+        &self,
+        id: ReservationId,
+        context: &RequestContext,
+    ) -> Result<Reservation, InventoryError> {
+        self.resolve(id, context, Reservation::cancel)
+    }
+
+    /// Releases every PENDING reservation whose `expires_at` is at or before `now`
+    /// (`reservation.expired` each), in transactions of at most `batch` reservations so other
+    /// writers are never held up for long. Returns how many it released. Several callers (in
+    /// several processes) may run it at once: each reservation is claimed, and expired, once.
+    ///
+    /// # Errors
+    /// [`InventoryError::Invalid`] when `batch` is 0 or above
+    /// [`Reservations::MAX_EXPIRY_BATCH`]; storage failures (reservations released by earlier
+    /// batches stay released).
+    pub fn expire_due(&self, now: OffsetDateTime, batch: u32) -> Result<usize, InventoryError> {
+        if !(1..=Self::MAX_EXPIRY_BATCH).contains(&batch) {
+            return Err(ValidationError::new(
+                "batch",
+                format!("must be between 1 and {}", Self::MAX_EXPIRY_BATCH),
+            )
+            .into());
+        }
+        let mut released = 0;
+        loop {
+            let expired = self
+                .ports
+                .change(&RequestContext::default(), move |change| {
+                    let due = change.claim_due_reservations(now, batch)?;
+                    for mut reservation in due.iter().cloned() {
+                        let mut stock = stock_of(change.read(), &reservation)?;
+                        let event = reservation.expire(&mut stock, now)?;
+                        change.record(event)?;
+                    }
+                    Ok(due.len())
+                })?;
+            released += expired;
+            if expired < batch as usize {
+                return Ok(released);
+            }
+        }
+    }
+
+    /// When the next PENDING reservation expires, if any: the expiry worker sleeps until then.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
+        self.ports.query(|tx| tx.next_expiry())
+    }
+
+    /// The reservation with this id.
+    ///
+    /// # Errors
+    /// [`InventoryError::ReservationNotFound`].
+    pub fn get(&self, id: ReservationId) -> Result<Reservation, InventoryError> {
+        self.ports.query(move |tx| {
+            tx.reservation(id)?
+                .ok_or(InventoryError::ReservationNotFound(id))
+        })
+    }
+
+    /// A page of reservations matching `filter`, newest first.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub fn list(
+        &self,
+        filter: ReservationFilter,
+        page: Page,
+    ) -> Result<Paged<Reservation>, InventoryError> {
+        self.ports.query(move |tx| {
+            let (reservations, total) = tx.list_reservations(&filter, page)?;
+            Ok(Paged::new(reservations, total, page))
+        })
+    }
+
+    fn resolve(
+        &self,
+        id: ReservationId,
+        context: &RequestContext,
+        rule: Resolution,
+    ) -> Result<Reservation, InventoryError> {
+        self.ports.change(context, move |change| {
+            let mut reservation = change
+                .read()
+                .reservation(id)?
+                .ok_or(InventoryError::ReservationNotFound(id))?;
+            let mut stock = stock_of(change.read(), &reservation)?;
+            let event = rule(&mut reservation, &mut stock, change.now())?;
+            change.record(event)?;
+            Ok(reservation)
+        })
+    }
+}
+
+fn stock_of(tx: &dyn ReadTx, reservation: &Reservation) -> Result<Stock, InventoryError> {
+    tx.stock(reservation.product_id(), reservation.store_id())?
+        .ok_or_else(|| {
+            InventoryError::internal(format!(
+                "reservation {} holds stock that has no record",
+                reservation.id()
+            ))
+        })
+}

@@ -1,0 +1,40 @@
+//! Every use case, wired to one set of ports.
+
+use crate::{
+    AvailabilityQuery, Catalogue, EventLog, Health, Ports, Reservations, StockKeeping,
+    StoreDirectory,
+};
+
+/// Every use case, sharing one set of ports. Cheap to clone.
+#[derive(Clone)]
+pub struct UseCases {
+    /// Products: create, update, delete, get, list.
+    pub products: Catalogue,
+    /// Stores: create, update, get, list.
+    pub stores: StoreDirectory,
+    /// Stock levels: adjust, count, get, list.
+    pub stock: StockKeeping,
+    /// Availability of a product across stores.
+    pub availability: AvailabilityQuery,
+    /// Reservations: reserve, confirm, cancel, expire, get, list.
+    pub reservations: Reservations,
+    /// The outbox, read in order.
+    pub events: EventLog,
+    /// Whether the storage answers.
+    pub health: Health,
+}
+
+impl UseCases {
+    /// Wires every use case to `ports`.
+    pub fn new(ports: Ports) -> Self {
+        Self {
+            products: Catalogue::new(ports.clone()),
+            stores: StoreDirectory::new(ports.clone()),
+            stock: StockKeeping::new(ports.clone()),
+            availability: AvailabilityQuery::new(ports.clone()),
+            reservations: Reservations::new(ports.clone()),
+            events: EventLog::new(ports.clone()),
+            health: Health::new(ports),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! One domain event of every type, for the tests of this crate.
+
+use inventory_domain::{
+    AdjustmentReason, CustomerId, DomainEvent, Price, Product, ProductDetails, ProductId,
+    ProductName, Quantity, Reservation, ReservationId, ReservationRequest, ReservationTtl, Sku,
+    Stock, StockCount, StockDelta, Store, StoreDetails, StoreId, StoreName,
+};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const NOW: OffsetDateTime = datetime!(2025-10-26 17:20 UTC);
+
+/// Every type of event, in [`crate::EventType::ALL`] order.
+pub(crate) fn every_event() -> Vec<DomainEvent> {
+    let details = ProductDetails {
+        sku: Sku::parse("HP-PAV-15").unwrap(),
+        name: ProductName::parse("Laptop HP Pavilion 15").unwrap(),
+        description: None,
+        category: None,
+        price: Price::parse("899.99").unwrap(),
+    };
+    let (mut product, created) = Product::create(
+        ProductId::from_uuid(uuid::Uuid::from_u128(1)),
+        details.clone(),
+        NOW,
+    );
+    let updated = product.update(details, NOW);
+    let deleted = product.clone().delete();
+    let store_details = StoreDetails {
+        name: StoreName::parse("Madrid Centro").unwrap(),
+        address: None,
+        city: None,
+        country: None,
+        phone: None,
+        email: None,
+        active: true,
+    };
+    let (mut store, store_created) = Store::create(
+        StoreId::parse("MAD-001").unwrap(),
+        store_details.clone(),
+        NOW,
+    );
+    let store_updated = store.update(store_details, NOW);
+    let (mut stock, stock_created) = Stock::open(
+        product.id,
+        store.id.clone(),
+        StockDelta::new(10).unwrap(),
+        AdjustmentReason::Restock,
+        None,
+        NOW,
+    )
+    .unwrap();
+    let stock_updated = stock
+        .count(StockCount::new(12).unwrap(), 1, None, NOW)
+        .unwrap();
+    let request = |n: u128| ReservationRequest {
+        id: ReservationId::from_uuid(uuid::Uuid::from_u128(n)),
+        customer_id: CustomerId::parse("cust-456").unwrap(),
+        quantity: Quantity::new(1).unwrap(),
+        ttl: ReservationTtl::from_seconds(60).unwrap(),
+    };
+    let (mut confirmed, reserved) = Reservation::place(&mut stock, request(10), NOW).unwrap();
+    let confirmation = confirmed.confirm(&mut stock, NOW).unwrap();
+    let (mut cancelled, _) = Reservation::place(&mut stock, request(11), NOW).unwrap();
+    let cancellation = cancelled.cancel(&mut stock, NOW).unwrap();
+    let (mut expired, _) = Reservation::place(&mut stock, request(12), NOW).unwrap();
+    let expiry = expired
+        .expire(&mut stock, NOW + time::Duration::minutes(1))
+        .unwrap();
+    vec![
+        created,
+        updated,
+        deleted,
+        store_created,
+        store_updated,
+        stock_created,
+        stock_updated,
+        reserved,
+        confirmation,
+        cancellation,
+        expiry,
+    ]
+}

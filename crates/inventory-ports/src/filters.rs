@@ -1,0 +1,30 @@
+//! What a list asks for: every field given narrows the list.
+
+use inventory_domain::{Category, CustomerId, ProductId, ReservationStatus, StoreId};
+
+/// Which products to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductFilter {
+    /// Only this category.
+    pub category: Option<Category>,
+}
+
+/// Which stock records to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StockFilter {
+    /// Only this product's.
+    pub product_id: Option<ProductId>,
+    /// Only this store's.
+    pub store_id: Option<StoreId>,
+}
+
+/// Which reservations to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReservationFilter {
+    /// Only this store's.
+    pub store_id: Option<StoreId>,
+    /// Only this customer's.
+    pub customer_id: Option<CustomerId>,
+    /// Only those with this status.
+    pub status: Option<ReservationStatus>,
+}

@@ -1,0 +1,318 @@
+//! The storage port: a unit of work over products, stores, stock, reservations and the outbox.
+//!
+//! A use case hands the store a closure; the store runs it inside one transaction and commits
+//! the closure's changes and their outbox events together, or none of them. The closure
+//! cannot `.await`, so no transaction (and no database lock) is held across an await point.
+//!
+//! ## The contract every adapter keeps
+//!
+//! The `# Errors` sections below say what each method returns when. Across all of them:
+//!
+//! - [`InventoryError::Unavailable`] means **retry**: the database is busy, locked by another
+//!   process past the timeout, unreachable, or the store is closing. Nothing was kept.
+//! - A conflict variant ([`InventoryError::DuplicateSku`], [`InventoryError::DuplicateStore`])
+//!   or a not-found variant is the **caller's** to report: the request cannot succeed as is.
+//! - [`InventoryError::Internal`] is a **bug** or corrupt data: a stored row the domain
+//!   refuses, a lost update, a second resolution of a reservation. Nothing was kept.
+//!
+//! The adapter-independent suite in `inventory-testkit` (`storage_contract_tests!`) checks
+//! every promise here, for every adapter.
+
+use std::sync::{Arc, Mutex};
+
+use inventory_domain::{
+    Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId, StoreName,
+};
+use time::OffsetDateTime;
+
+use crate::{
+    InventoryError, NewEvent, Page, ProductFilter, RecordedEvent, ReservationFilter, StockFilter,
+};
+
+/// Work done in a write transaction.
+pub type WriteWork = Box<dyn FnOnce(&mut dyn WriteTx) -> Result<(), InventoryError> + Send>;
+
+/// Work done in a read transaction (a consistent snapshot).
+pub type ReadWork = Box<dyn FnOnce(&dyn ReadTx) -> Result<(), InventoryError> + Send>;
+
+/// Called after every commit that wrote events, with the highest sequence number committed,
+/// before the writers of that commit get their answer. Runs on the committing thread: it must
+/// only signal someone (wake a relay), never block.
+pub type CommitListener = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// The storage of the inventory.
+///
+/// Calls block the calling thread until the database answers; async callers run them on a
+/// blocking pool.
+pub trait InventoryStore: Send + Sync {
+    /// Runs `work` in one write transaction and commits it durably before returning: when
+    /// this returns `Ok`, the change survives a crash (and, with the default settings, a power
+    /// cut).
+    ///
+    /// Isolation: every row `work` reads stays as read until it commits (no other writer, in
+    /// this process or another, changes it in between), and `work` sees every transaction
+    /// committed before it started.
+    ///
+    /// # Errors
+    /// - the error `work` returned, unchanged; nothing `work` wrote is kept;
+    /// - [`InventoryError::Unavailable`]: the database stayed locked or unreachable past the
+    ///   timeout, or the store is closing. Nothing was kept; retry;
+    /// - [`InventoryError::Internal`]: `work` panicked, or the commit failed (disk full, I/O
+    ///   error). Nothing of `work` was kept.
+    fn write(&self, work: WriteWork) -> Result<(), InventoryError>;
+
+    /// Runs `work` on a consistent snapshot of committed data.
+    ///
+    /// # Errors
+    /// The error `work` returned; [`InventoryError::Unavailable`] when no connection could be
+    /// had in time; [`InventoryError::Internal`] when `work` panicked.
+    fn read(&self, work: ReadWork) -> Result<(), InventoryError>;
+
+    /// Registers `listener` to be told about every commit that wrote events, before the
+    /// writers of that commit get their answer.
+    fn on_commit(&self, listener: CommitListener);
+
+    /// Checks that the database answers, for reads and for writes.
+    ///
+    /// # Errors
+    /// [`InventoryError::Unavailable`] when it does not.
+    fn check_health(&self) -> Result<(), InventoryError>;
+}
+
+/// Reads, inside a read or a write transaction.
+///
+/// Every method may also fail with [`InventoryError::Unavailable`] (retry) or
+/// [`InventoryError::Internal`] (a stored row the domain refuses); the sections below name
+/// only the others.
+pub trait ReadTx {
+    /// The product with this id, if any.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn product(&self, id: ProductId) -> Result<Option<Product>, InventoryError>;
+
+    /// The product with this SKU, if any.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, InventoryError>;
+
+    /// A page of the products matching `filter`, ordered by SKU, and how many match.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_products(
+        &self,
+        filter: &ProductFilter,
+        page: Page,
+    ) -> Result<(Vec<Product>, u64), InventoryError>;
+
+    /// The store with this code, if any.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn store(&self, id: &StoreId) -> Result<Option<Store>, InventoryError>;
+
+    /// A page of stores ordered by code, and how many there are.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_stores(&self, page: Page) -> Result<(Vec<Store>, u64), InventoryError>;
+
+    /// The stock of a product in a store, if the pair has a record.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn stock(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<Stock>, InventoryError>;
+
+    /// A page of the stock records matching `filter`, ordered by product then store, and how
+    /// many match.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_stock(
+        &self,
+        filter: &StockFilter,
+        page: Page,
+    ) -> Result<(Vec<Stock>, u64), InventoryError>;
+
+    /// A product's stock in every active store (or only in `store_id`, active or not),
+    /// ordered by store code, with zeros where the product has no stock record: the
+    /// availability of the design document's flow 1, the hottest read, in one query.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn stock_by_store(
+        &self,
+        product_id: ProductId,
+        store_id: Option<&StoreId>,
+    ) -> Result<Vec<StoreStock>, InventoryError>;
+
+    /// The reservation with this id, if any.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError>;
+
+    /// A page of the reservations matching `filter`, newest first (by id, which is
+    /// time-ordered), and how many match.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_reservations(
+        &self,
+        filter: &ReservationFilter,
+        page: Page,
+    ) -> Result<(Vec<Reservation>, u64), InventoryError>;
+
+    /// The earliest `expires_at` among PENDING reservations, if any: when the expiry worker
+    /// should look next.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError>;
+
+    /// Up to `limit` outbox events with `seq > after_seq`, in sequence order.
+    ///
+    /// Never skips: an event this returns is never followed, in a later call, by an event
+    /// with a lower seq. (A reader that remembers the last seq it saw therefore sees every
+    /// event once, even while writers commit; an adapter whose sequence numbers are handed out
+    /// before commit must hold back events above any transaction still in flight.)
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn events_after(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError>;
+
+    /// The highest sequence number [`ReadTx::events_after`] can return now (0 for an empty
+    /// log).
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn last_event_seq(&self) -> Result<u64, InventoryError>;
+}
+
+/// One store's line of [`ReadTx::stock_by_store`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreStock {
+    /// The store.
+    pub store_id: StoreId,
+    /// Its name.
+    pub store_name: StoreName,
+    /// Units in the store (0 without a stock record).
+    pub quantity: u32,
+    /// Units held by pending reservations.
+    pub reserved: u32,
+}
+
+/// Writes, inside a write transaction. Reads see the transaction's own writes.
+///
+/// There is one way to change state: [`WriteTx::record`] a domain event. The event carries the
+/// state after the change, and the adapter stores that state and the event's outbox row in the
+/// same transaction, so a change can never be stored without its event.
+pub trait WriteTx: ReadTx {
+    /// Stores the state `event.change` carries and appends `event` to the outbox; returns its
+    /// sequence number, higher than every seq committed before.
+    ///
+    /// What each change stores:
+    ///
+    /// | change | state written |
+    /// |---|---|
+    /// | `ProductCreated` / `ProductUpdated` | insert / update the product |
+    /// | `ProductDeleted` | delete the product with its stock and reservations (events stay) |
+    /// | `StoreCreated` / `StoreUpdated` | insert / update the store |
+    /// | `StockCreated` | insert the pair's stock record (version 1) |
+    /// | `StockUpdated` | update the stock record, which must be at `version - 1` |
+    /// | `ReservationCreated` | update the stock as above, insert the reservation |
+    /// | `ReservationConfirmed` / `Cancelled` / `Expired` | update the stock as above, update the reservation, which must be PENDING |
+    ///
+    /// # Errors
+    /// - [`InventoryError::DuplicateSku`]: a product's SKU belongs to another product;
+    /// - [`InventoryError::DuplicateStore`]: a created store's code is taken;
+    /// - [`InventoryError::ProductNotFound`] / [`InventoryError::StoreNotFound`]: an updated
+    ///   or deleted product or store does not exist, or either end of a created stock record;
+    /// - [`InventoryError::Internal`]: the stored stock is not at `version - 1` (a lost update,
+    ///   which the isolation of [`InventoryStore::write`] rules out), the stock record does not
+    ///   exist or already exists, the reservation is not PENDING (a reservation resolves once),
+    ///   or a row would break the database's `0 <= reserved <= quantity` checks.
+    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError>;
+
+    /// Up to `limit` PENDING reservations whose `expires_at` is at or before `now`, earliest
+    /// deadline first (ties by id), claimed for this transaction: a transaction running at the
+    /// same time in another process claims other ones, so each is expired once.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn claim_due_reservations(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Reservation>, InventoryError>;
+}
+
+/// Typed helpers over the object-safe [`InventoryStore`] methods.
+pub trait InventoryStoreExt {
+    /// Runs `work` in a write transaction and returns its value once committed.
+    ///
+    /// # Errors
+    /// As [`InventoryStore::write`].
+    fn write_with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTx) -> Result<T, InventoryError> + Send + 'static,
+    ) -> Result<T, InventoryError>;
+
+    /// Runs `work` on a snapshot and returns its value.
+    ///
+    /// # Errors
+    /// As [`InventoryStore::read`].
+    fn read_with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn ReadTx) -> Result<T, InventoryError> + Send + 'static,
+    ) -> Result<T, InventoryError>;
+}
+
+impl<S: InventoryStore + ?Sized> InventoryStoreExt for S {
+    fn write_with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut dyn WriteTx) -> Result<T, InventoryError> + Send + 'static,
+    ) -> Result<T, InventoryError> {
+        let slot = Arc::new(Mutex::new(None));
+        let filled = Arc::clone(&slot);
+        self.write(Box::new(move |tx| {
+            let value = work(tx)?;
+            *filled.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+            Ok(())
+        }))?;
+        take(&slot)
+    }
+
+    fn read_with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn ReadTx) -> Result<T, InventoryError> + Send + 'static,
+    ) -> Result<T, InventoryError> {
+        let slot = Arc::new(Mutex::new(None));
+        let filled = Arc::clone(&slot);
+        self.read(Box::new(move |tx| {
+            let value = work(tx)?;
+            *filled.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+            Ok(())
+        }))?;
+        take(&slot)
+    }
+}
+
+fn take<T>(slot: &Mutex<Option<T>>) -> Result<T, InventoryError> {
+    slot.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .ok_or_else(|| {
+            InventoryError::internal("the store reported success without running the work")
+        })
+}

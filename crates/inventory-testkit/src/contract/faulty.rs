@@ -1,0 +1,148 @@
+//! A store wrapper that makes one `record` call fail, after the calls before it in the same
+//! transaction succeeded: a transaction that fails half-way, for any adapter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use inventory_domain::{
+    Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId,
+};
+use inventory_ports::{
+    CommitListener, InventoryError, InventoryStore, NewEvent, Page, ProductFilter, ReadTx,
+    ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, WriteTx, WriteWork,
+};
+use time::OffsetDateTime;
+
+/// Fails the `n`-th [`WriteTx::record`] it sees (counting from 1 over every transaction) with
+/// [`FaultyStore::injected`]; everything else goes to the store it wraps.
+pub struct FaultyStore {
+    inner: Arc<dyn InventoryStore>,
+    until_failure: Arc<AtomicI64>,
+}
+
+impl FaultyStore {
+    /// Wraps `inner`; the `n`-th record fails.
+    pub fn failing_record(inner: Arc<dyn InventoryStore>, n: i64) -> Self {
+        Self {
+            inner,
+            until_failure: Arc::new(AtomicI64::new(n)),
+        }
+    }
+
+    /// The error the failing record returns.
+    pub fn injected() -> InventoryError {
+        InventoryError::unavailable("injected: the disk went away")
+    }
+}
+
+impl InventoryStore for FaultyStore {
+    fn write(&self, work: WriteWork) -> Result<(), InventoryError> {
+        let until_failure = Arc::clone(&self.until_failure);
+        self.inner.write(Box::new(move |tx| {
+            work(&mut FaultyTx {
+                inner: tx,
+                until_failure: &until_failure,
+            })
+        }))
+    }
+
+    fn read(&self, work: ReadWork) -> Result<(), InventoryError> {
+        self.inner.read(work)
+    }
+
+    fn on_commit(&self, listener: CommitListener) {
+        self.inner.on_commit(listener);
+    }
+
+    fn check_health(&self) -> Result<(), InventoryError> {
+        self.inner.check_health()
+    }
+}
+
+struct FaultyTx<'a> {
+    inner: &'a mut dyn WriteTx,
+    until_failure: &'a AtomicI64,
+}
+
+impl ReadTx for FaultyTx<'_> {
+    fn product(&self, id: ProductId) -> Result<Option<Product>, InventoryError> {
+        self.inner.product(id)
+    }
+    fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, InventoryError> {
+        self.inner.product_by_sku(sku)
+    }
+    fn list_products(
+        &self,
+        filter: &ProductFilter,
+        page: Page,
+    ) -> Result<(Vec<Product>, u64), InventoryError> {
+        self.inner.list_products(filter, page)
+    }
+    fn store(&self, id: &StoreId) -> Result<Option<Store>, InventoryError> {
+        self.inner.store(id)
+    }
+    fn list_stores(&self, page: Page) -> Result<(Vec<Store>, u64), InventoryError> {
+        self.inner.list_stores(page)
+    }
+    fn stock(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<Stock>, InventoryError> {
+        self.inner.stock(product_id, store_id)
+    }
+    fn list_stock(
+        &self,
+        filter: &StockFilter,
+        page: Page,
+    ) -> Result<(Vec<Stock>, u64), InventoryError> {
+        self.inner.list_stock(filter, page)
+    }
+    fn stock_by_store(
+        &self,
+        product_id: ProductId,
+        store_id: Option<&StoreId>,
+    ) -> Result<Vec<StoreStock>, InventoryError> {
+        self.inner.stock_by_store(product_id, store_id)
+    }
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
+        self.inner.reservation(id)
+    }
+    fn list_reservations(
+        &self,
+        filter: &ReservationFilter,
+        page: Page,
+    ) -> Result<(Vec<Reservation>, u64), InventoryError> {
+        self.inner.list_reservations(filter, page)
+    }
+    fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
+        self.inner.next_expiry()
+    }
+    fn events_after(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        self.inner.events_after(after_seq, limit)
+    }
+    fn last_event_seq(&self) -> Result<u64, InventoryError> {
+        self.inner.last_event_seq()
+    }
+}
+
+impl WriteTx for FaultyTx<'_> {
+    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+        if self.until_failure.fetch_sub(1, Ordering::SeqCst) == 1 {
+            return Err(FaultyStore::injected());
+        }
+        self.inner.record(event)
+    }
+
+    fn claim_due_reservations(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Reservation>, InventoryError> {
+        self.inner.claim_due_reservations(now, limit)
+    }
+}

@@ -1,0 +1,93 @@
+//! The contract of the storage port, as tests every adapter runs: one line in an adapter's
+//! test suite, [`storage_contract_tests!`](crate::storage_contract_tests), instantiates all of
+//! them for that adapter.
+//!
+//! - [`storage`]: what the port's `# Errors` sections promise, through the port itself;
+//! - [`service`]: what the service relies on, through the real use cases: no oversell under
+//!   concurrency, stale counts refused, refusals and failed transactions leave nothing,
+//!   expiry once, a follower of the log sees every event once in order;
+//! - [`use_cases_match_the_reference_model`]: random sequences of operations against the
+//!   reference model, state and events compared after every step.
+//!
+//! The in-memory reference adapter ([`crate::memory::MemoryStore`]) passes the same suite.
+
+mod faulty;
+mod model;
+pub mod service;
+pub mod storage;
+
+use std::sync::Arc;
+
+use inventory_application::{Ports, UseCases};
+use inventory_ports::{Clock, InventoryStore, ManualClock, UuidV7Ids};
+
+pub use faulty::FaultyStore;
+pub use model::{OpenDatabase, use_cases_match_the_reference_model};
+
+/// A fresh, empty (migrated) database of the adapter under test.
+pub trait TestDatabase {
+    /// The store under test.
+    fn store(&self) -> Arc<dyn InventoryStore>;
+
+    /// Another handle on the same database, with its own connections (and writer), as a
+    /// second process would open it. An adapter that cannot open a database twice returns
+    /// the same store.
+    fn second_store(&self) -> Arc<dyn InventoryStore>;
+}
+
+/// Use cases over `store` with `clock` and UUID v7 ids (unique across handles).
+pub fn use_cases(store: Arc<dyn InventoryStore>, clock: &Arc<ManualClock>) -> UseCases {
+    UseCases::new(Ports {
+        store,
+        clock: Arc::clone(clock) as Arc<dyn Clock>,
+        ids: Arc::new(UuidV7Ids),
+    })
+}
+
+/// Instantiates the whole contract for the databases `$open` makes (an expression returning
+/// something that implements [`TestDatabase`], evaluated afresh for each test).
+#[macro_export]
+macro_rules! storage_contract_tests {
+    ($open:expr) => {
+        $crate::storage_contract_tests!(@each $open;
+            storage::the_chains_stores_exist_from_the_start,
+            storage::a_recorded_product_and_its_event_read_back,
+            storage::a_duplicate_sku_is_refused,
+            storage::changing_a_missing_product_is_not_found,
+            storage::deleting_a_product_removes_its_stock_and_reservations,
+            storage::store_codes_are_unique,
+            storage::stock_needs_an_existing_product_and_store,
+            storage::a_stale_stock_change_is_refused,
+            storage::a_reservation_resolves_once,
+            storage::failed_work_leaves_no_trace,
+            storage::events_are_read_in_sequence_order,
+            storage::commit_listeners_hear_committed_events,
+            storage::products_are_listed_by_page_and_category,
+            storage::stock_is_listed_by_product_and_by_store,
+            storage::stock_by_store_lists_active_stores_with_zeros,
+            storage::reservations_are_filtered_and_claimed_when_due,
+            service::concurrent_reservations_on_one_row_never_oversell,
+            service::a_stale_count_is_refused_with_the_current_version,
+            service::a_refused_change_leaves_nothing,
+            service::a_failing_transaction_returns_its_error_and_leaves_nothing,
+            service::expiry_releases_only_due_reservations_each_once,
+            service::a_reader_following_the_log_sees_every_event_once_in_order,
+        );
+
+        #[test]
+        fn use_cases_match_the_reference_model() {
+            $crate::contract::use_cases_match_the_reference_model(&|| {
+                ::std::boxed::Box::new($open) as ::std::boxed::Box<dyn $crate::contract::TestDatabase>
+            });
+        }
+    };
+    (@each $open:expr; $($module:ident :: $name:ident,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let database = $open;
+                $crate::contract::$module::$name(&database);
+            }
+        )*
+    };
+}

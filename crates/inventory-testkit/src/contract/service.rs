@@ -1,0 +1,392 @@
+//! What the service relies on from storage, checked through the real use cases: no oversell
+//! under concurrency (within a process and across two handles, as two processes would have),
+//! stale counts refused, refusals and failed transactions leaving nothing, expiry once, and a
+//! log that a follower reads completely while writers commit.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+
+use inventory_application::{CountStock, UseCases};
+use inventory_domain::{AdjustmentReason, ReservationStatus, StockCount, StockDelta, StockError};
+use inventory_ports::{
+    InventoryError, InventoryStore, InventoryStoreExt, ManualClock, Page, RecordedEvent,
+    RequestContext, ReservationFilter,
+};
+use time::Duration;
+
+use super::faulty::FaultyStore;
+use super::{TestDatabase, use_cases};
+use crate::fixtures::{T0, adjust_command, new_event, reserve_command, stocked, store_id};
+
+fn ctx() -> RequestContext {
+    RequestContext::default()
+}
+
+fn all_events(store: &dyn InventoryStore) -> Vec<RecordedEvent> {
+    let mut events = Vec::new();
+    loop {
+        let after = events.last().map_or(0, |e: &RecordedEvent| e.seq);
+        let page = store
+            .read_with(move |tx| tx.events_after(after, 500))
+            .expect("read events");
+        if page.is_empty() {
+            return events;
+        }
+        events.extend(page);
+    }
+}
+
+fn count_of(events: &[RecordedEvent], event_type: &str) -> usize {
+    events.iter().filter(|e| e.event_type == event_type).count()
+}
+
+fn pending_units(use_cases: &UseCases) -> u32 {
+    let filter = ReservationFilter {
+        status: Some(ReservationStatus::Pending),
+        ..ReservationFilter::default()
+    };
+    let page = Page::new(Some(500), None).expect("valid");
+    use_cases
+        .reservations
+        .list(filter, page)
+        .expect("list")
+        .data
+        .iter()
+        .map(|r| r.quantity().get())
+        .sum()
+}
+
+/// Sixteen threads, half on a second handle to the same database, try 1 008 one-unit
+/// reservations of 100 units: exactly 100 succeed, every other is refused as insufficient,
+/// and `reserved` equals the pending reservations.
+pub fn concurrent_reservations_on_one_row_never_oversell(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sides = [
+        use_cases(db.store(), &clock),
+        use_cases(db.second_store(), &clock),
+    ];
+    let product = stocked(&sides[0], "SKU-HOT", 100);
+    let won = AtomicUsize::new(0);
+    let refused = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        for worker in 0..16 {
+            let side = &sides[worker % 2];
+            let (won, refused) = (&won, &refused);
+            scope.spawn(move || {
+                for attempt in 0..63 {
+                    let command = reserve_command(
+                        product,
+                        "MAD-001",
+                        &format!("cust-{worker}-{attempt}"),
+                        1,
+                        600,
+                    );
+                    match side.reservations.reserve(command, &ctx()) {
+                        Ok(_) => won.fetch_add(1, Ordering::SeqCst),
+                        Err(InventoryError::Stock(StockError::InsufficientStock { .. })) => {
+                            refused.fetch_add(1, Ordering::SeqCst)
+                        }
+                        Err(other) => panic!("unexpected error: {other:?}"),
+                    };
+                }
+            });
+        }
+    });
+    assert_eq!(
+        won.load(Ordering::SeqCst),
+        100,
+        "exactly the units in stock"
+    );
+    assert_eq!(refused.load(Ordering::SeqCst), 1008 - 100);
+    let stock = sides[1]
+        .stock
+        .get(product, &store_id("MAD-001"))
+        .expect("stock");
+    assert_eq!((stock.quantity(), stock.reserved()), (100, 100));
+    assert_eq!(pending_units(&sides[0]), 100, "reserved == sum of PENDING");
+    let events = all_events(&*db.store());
+    assert_eq!(
+        count_of(&events, "reservation.created"),
+        100,
+        "one event per hold"
+    );
+}
+
+/// A physical count made against a stale version is refused with the current version, and
+/// changes nothing.
+pub fn a_stale_count_is_refused_with_the_current_version(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let use_cases = use_cases(db.store(), &clock);
+    let product = stocked(&use_cases, "SKU-1", 5);
+    let count = |quantity: i64, expected_version: u64| CountStock {
+        product_id: product,
+        store_id: store_id("MAD-001"),
+        quantity: StockCount::new(quantity).expect("valid"),
+        expected_version,
+        user_id: None,
+    };
+    let counted = use_cases.stock.count(count(7, 1), &ctx()).expect("current");
+    assert_eq!((counted.stock.quantity(), counted.stock.version()), (7, 2));
+    let stale = use_cases.stock.count(count(9, 1), &ctx());
+    assert_eq!(
+        stale.map(|c| c.stock),
+        Err(InventoryError::Stock(StockError::VersionConflict {
+            expected: 1,
+            current: 2
+        }))
+    );
+    let stock = use_cases
+        .stock
+        .get(product, &store_id("MAD-001"))
+        .expect("stock");
+    assert_eq!((stock.quantity(), stock.version()), (7, 2), "unchanged");
+    let missing = CountStock {
+        store_id: store_id("BCN-001"),
+        ..count(3, 4)
+    };
+    assert!(matches!(
+        use_cases.stock.count(missing, &ctx()),
+        Err(InventoryError::Stock(StockError::VersionConflict {
+            current: 0,
+            ..
+        }))
+    ));
+    assert_eq!(
+        all_events(&*db.store()).len(),
+        3,
+        "product, stock.created, one count"
+    );
+}
+
+/// A refused change (more than available, below reserved, an unknown product) leaves nothing:
+/// no row, no event, the stock as it was.
+pub fn a_refused_change_leaves_nothing(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let use_cases = use_cases(db.store(), &clock);
+    let product = stocked(&use_cases, "SKU-1", 2);
+    let before = all_events(&*db.store());
+    let too_many = use_cases
+        .reservations
+        .reserve(reserve_command(product, "MAD-001", "cust-1", 3, 60), &ctx());
+    assert_eq!(
+        too_many.map(|r| r.id()),
+        Err(InventoryError::Stock(StockError::InsufficientStock {
+            available: 2,
+            requested: 3
+        }))
+    );
+    use_cases
+        .reservations
+        .reserve(reserve_command(product, "MAD-001", "cust-1", 1, 60), &ctx())
+        .expect("one fits");
+    let after_hold = all_events(&*db.store());
+    let below = use_cases
+        .stock
+        .adjust(adjust_command(product, "MAD-001", -2), &ctx());
+    assert!(
+        matches!(
+            below,
+            Err(InventoryError::Stock(StockError::BelowReserved { .. }))
+        ),
+        "{below:?}"
+    );
+    let unknown = crate::fixtures::product_id(999);
+    assert_eq!(
+        use_cases
+            .stock
+            .adjust(adjust_command(unknown, "MAD-001", 1), &ctx())
+            .map(|c| c.created),
+        Err(InventoryError::ProductNotFound(unknown))
+    );
+    assert_eq!(after_hold.len(), before.len() + 1);
+    assert_eq!(
+        all_events(&*db.store()),
+        after_hold,
+        "refusals record nothing"
+    );
+    let stock = use_cases
+        .stock
+        .get(product, &store_id("MAD-001"))
+        .expect("stock");
+    assert_eq!(
+        (stock.quantity(), stock.reserved(), stock.version()),
+        (2, 1, 2)
+    );
+    let listed = use_cases
+        .reservations
+        .list(ReservationFilter::default(), Page::default())
+        .expect("list");
+    assert_eq!(listed.total, 1, "no reservation row for the refusal");
+}
+
+/// A transaction that fails half-way (its second record fails, after the first was written)
+/// returns the error and keeps nothing of what it wrote.
+pub fn a_failing_transaction_returns_its_error_and_leaves_nothing(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let healthy = use_cases(db.store(), &clock);
+    let product = stocked(&healthy, "SKU-1", 10);
+    for customer in 0..3 {
+        healthy
+            .reservations
+            .reserve(
+                reserve_command(product, "MAD-001", &format!("cust-{customer}"), 1, 1),
+                &ctx(),
+            )
+            .expect("reserve");
+    }
+    clock.advance(Duration::seconds(2));
+    let before = all_events(&*db.store());
+    let faulty = use_cases(Arc::new(FaultyStore::failing_record(db.store(), 2)), &clock);
+    let now = T0 + Duration::seconds(2);
+    assert_eq!(
+        faulty.reservations.expire_due(now, 10),
+        Err(FaultyStore::injected()),
+        "the error of the failed record, unchanged"
+    );
+    assert_eq!(all_events(&*db.store()), before, "no expiry event was kept");
+    assert_eq!(pending_units(&healthy), 3, "all three still pending");
+    let stock = healthy
+        .stock
+        .get(product, &store_id("MAD-001"))
+        .expect("stock");
+    assert_eq!(
+        stock.reserved(),
+        3,
+        "the first expiry's release was rolled back"
+    );
+    assert_eq!(healthy.reservations.expire_due(now, 10), Ok(3));
+}
+
+/// Reservations of which some are due: four expiry runs at once, on two handles, release
+/// each due one once and none of the others.
+pub fn expiry_releases_only_due_reservations_each_once(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sides = [
+        use_cases(db.store(), &clock),
+        use_cases(db.second_store(), &clock),
+    ];
+    let product = stocked(&sides[0], "SKU-1", 100);
+    for n in 0..30 {
+        let ttl = if n < 20 { 1 + n % 5 } else { 600 };
+        sides[0]
+            .reservations
+            .reserve(
+                reserve_command(product, "MAD-001", &format!("cust-{n}"), 1, ttl),
+                &ctx(),
+            )
+            .expect("reserve");
+    }
+    clock.advance(Duration::seconds(60));
+    let now = T0 + Duration::seconds(60);
+    let released = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        for worker in 0..4 {
+            let side = &sides[worker % 2];
+            let released = &released;
+            scope.spawn(move || {
+                let count = side.reservations.expire_due(now, 3).expect("expiry runs");
+                released.fetch_add(count, Ordering::SeqCst);
+            });
+        }
+    });
+    assert_eq!(released.load(Ordering::SeqCst), 20, "each due one once");
+    let events = all_events(&*db.store());
+    let expired: Vec<&str> = events
+        .iter()
+        .filter(|e| e.event_type == "reservation.expired")
+        .map(|e| e.aggregate_id.as_str())
+        .collect();
+    let distinct: BTreeSet<&str> = expired.iter().copied().collect();
+    assert_eq!((expired.len(), distinct.len()), (20, 20), "one event each");
+    assert_eq!(pending_units(&sides[1]), 10, "the long ones are untouched");
+    let stock = sides[0]
+        .stock
+        .get(product, &store_id("MAD-001"))
+        .expect("stock");
+    assert_eq!((stock.quantity(), stock.reserved()), (100, 10));
+    assert_eq!(
+        sides[1].reservations.expire_due(now, 3),
+        Ok(0),
+        "nothing left"
+    );
+}
+
+/// Writers on both handles commit (some holding their transaction open for a while after
+/// recording) while a reader follows the log from the last seq it saw: the reader sees every
+/// event, once, in increasing order.
+pub fn a_reader_following_the_log_sees_every_event_once_in_order(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let setup = use_cases(db.store(), &clock);
+    let product = stocked(&setup, "SKU-1", 1);
+    for code in ["BCN-001", "VAL-001", "SEV-001"] {
+        setup
+            .stock
+            .adjust(adjust_command(product, code, 1), &ctx())
+            .expect("restock");
+    }
+    let stores = [db.store(), db.second_store()];
+    let writing = AtomicBool::new(true);
+    let seen = thread::scope(|scope| {
+        let reader = {
+            let store = db.store();
+            let writing = &writing;
+            scope.spawn(move || {
+                let mut seen = Vec::new();
+                let mut last = 0;
+                loop {
+                    let done = !writing.load(Ordering::SeqCst);
+                    let page = store
+                        .read_with(move |tx| tx.events_after(last, 50))
+                        .expect("read");
+                    for event in &page {
+                        assert!(event.seq > last, "seq {} after {last}", event.seq);
+                        last = event.seq;
+                        seen.push(event.seq);
+                    }
+                    if done && page.is_empty() {
+                        return seen;
+                    }
+                }
+            })
+        };
+        let writers: Vec<_> = ["MAD-001", "BCN-001", "VAL-001", "SEV-001"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, code)| {
+                let store = Arc::clone(&stores[i % 2]);
+                scope.spawn(move || {
+                    for n in 0..40 {
+                        store
+                            .write_with(move |tx| {
+                                let mut stock =
+                                    tx.stock(product, &store_id(code))?.expect("stocked");
+                                let event = stock.adjust(
+                                    StockDelta::new(1).expect("valid"),
+                                    AdjustmentReason::Restock,
+                                    None,
+                                    T0,
+                                )?;
+                                tx.record(&new_event(event))?;
+                                if n % 4 == 0 {
+                                    // A commit that takes its time, after its seq is taken.
+                                    thread::sleep(std::time::Duration::from_millis(3));
+                                }
+                                Ok(())
+                            })
+                            .expect("write");
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("writer");
+        }
+        writing.store(false, Ordering::SeqCst);
+        reader.join().expect("reader")
+    });
+    let all: Vec<u64> = all_events(&*db.store()).iter().map(|e| e.seq).collect();
+    assert_eq!(all.len(), 5 + 160);
+    assert_eq!(seen, all, "the follower saw every event once, in order");
+}

@@ -1,0 +1,482 @@
+//! The reference adapter: the storage port in memory, as plainly as possible (maps behind a
+//! lock, a transaction works on a copy and commits by swapping it in). It is the executable
+//! reading of the port's contract: it passes the same suite as every real adapter, and use
+//! case tests run on it when the database is not what they are about.
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, RwLock};
+
+use inventory_domain::{
+    Address, City, Country, DomainEvent, Email, Phone, Product, ProductId, Reservation,
+    ReservationId, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
+};
+use inventory_ports::{
+    CommitListener, InventoryError, InventoryStore, NewEvent, Page, ProductFilter, ReadTx,
+    ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, WriteTx, WriteWork,
+};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// The inventory in memory.
+pub struct MemoryStore {
+    /// Held for a whole write transaction: writers are serialised, as the port promises.
+    writer: Mutex<()>,
+    state: RwLock<Arc<State>>,
+    /// Append-only; a snapshot sees the events committed before it was taken.
+    events: RwLock<Vec<RecordedEvent>>,
+    listeners: RwLock<Vec<CommitListener>>,
+}
+
+#[derive(Clone, Default)]
+struct State {
+    products: BTreeMap<ProductId, Product>,
+    stores: BTreeMap<StoreId, Store>,
+    stock: BTreeMap<(ProductId, StoreId), Stock>,
+    reservations: BTreeMap<ReservationId, Reservation>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    /// A new inventory holding the chain's four stores (as a migrated database does).
+    pub fn new() -> Self {
+        let mut state = State::default();
+        for store in chain_stores() {
+            state.stores.insert(store.id.clone(), store);
+        }
+        Self {
+            writer: Mutex::new(()),
+            state: RwLock::new(Arc::new(state)),
+            events: RwLock::new(Vec::new()),
+            listeners: RwLock::new(Vec::new()),
+        }
+    }
+
+    fn snapshot(&self) -> (Arc<State>, usize) {
+        // Events first: a commit swaps the state before it appends, so a snapshot never sees
+        // an event whose state it cannot see.
+        let visible = read(&self.events).len();
+        (Arc::clone(&read(&self.state)), visible)
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The stores migration 0002 seeds.
+fn chain_stores() -> Vec<Store> {
+    let at = datetime!(2025-10-26 00:00 UTC);
+    [
+        (
+            "MAD-001",
+            "Madrid Centro",
+            "Calle Gran Vía 1",
+            "Madrid",
+            "+34 910 000 001",
+        ),
+        (
+            "BCN-001",
+            "Barcelona Plaza Catalunya",
+            "Plaça de Catalunya 1",
+            "Barcelona",
+            "+34 930 000 001",
+        ),
+        (
+            "VAL-001",
+            "Valencia Norte",
+            "Avenida de Valencia 1",
+            "Valencia",
+            "+34 960 000 001",
+        ),
+        (
+            "SEV-001",
+            "Sevilla Centro",
+            "Calle Sierpes 1",
+            "Sevilla",
+            "+34 950 000 001",
+        ),
+    ]
+    .into_iter()
+    .map(|(code, name, address, city, phone)| Store {
+        id: StoreId::parse(code).expect("a store code"),
+        details: StoreDetails {
+            name: StoreName::parse(name).expect("a name"),
+            address: Some(Address::parse(address).expect("an address")),
+            city: Some(City::parse(city).expect("a city")),
+            country: Some(Country::parse("España").expect("a country")),
+            phone: Some(Phone::parse(phone).expect("a phone")),
+            email: Some(
+                Email::parse(&format!("{}@tiendas.example", code.to_lowercase()))
+                    .expect("an email"),
+            ),
+            active: true,
+        },
+        created_at: at,
+        updated_at: at,
+    })
+    .collect()
+}
+
+impl InventoryStore for MemoryStore {
+    fn write(&self, work: WriteWork) -> Result<(), InventoryError> {
+        let _serialised = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let (state, visible) = self.snapshot();
+        let mut tx = MemoryTx {
+            state: (*state).clone(),
+            committed: &self.events,
+            visible,
+            appended: Vec::new(),
+        };
+        catch_unwind(AssertUnwindSafe(|| work(&mut tx)))
+            .unwrap_or_else(|_| Err(InventoryError::internal("a write request panicked")))?;
+        let MemoryTx {
+            state, appended, ..
+        } = tx;
+        *write(&self.state) = Arc::new(state);
+        let last = appended.last().map(|event| event.seq);
+        write(&self.events).extend(appended);
+        if let Some(last) = last {
+            for listener in read(&self.listeners).iter() {
+                listener(last);
+            }
+        }
+        Ok(())
+    }
+
+    fn read(&self, work: ReadWork) -> Result<(), InventoryError> {
+        let (state, visible) = self.snapshot();
+        let tx = MemoryTx {
+            state: (*state).clone(),
+            committed: &self.events,
+            visible,
+            appended: Vec::new(),
+        };
+        catch_unwind(AssertUnwindSafe(|| work(&tx)))
+            .unwrap_or_else(|_| Err(InventoryError::internal("a read panicked")))
+    }
+
+    fn on_commit(&self, listener: CommitListener) {
+        write(&self.listeners).push(listener);
+    }
+
+    fn check_health(&self) -> Result<(), InventoryError> {
+        Ok(())
+    }
+}
+
+/// A transaction: a private copy of the state and the events it appended.
+struct MemoryTx<'s> {
+    state: State,
+    committed: &'s RwLock<Vec<RecordedEvent>>,
+    /// How many committed events this transaction may see.
+    visible: usize,
+    appended: Vec<RecordedEvent>,
+}
+
+fn page_of<T: Clone>(items: Vec<&T>, page: Page) -> (Vec<T>, u64) {
+    let total = items.len() as u64;
+    let start = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+    let taken = items
+        .into_iter()
+        .skip(start)
+        .take(page.limit() as usize)
+        .cloned()
+        .collect();
+    (taken, total)
+}
+
+impl ReadTx for MemoryTx<'_> {
+    fn product(&self, id: ProductId) -> Result<Option<Product>, InventoryError> {
+        Ok(self.state.products.get(&id).cloned())
+    }
+
+    fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, InventoryError> {
+        Ok(self
+            .state
+            .products
+            .values()
+            .find(|p| &p.details.sku == sku)
+            .cloned())
+    }
+
+    fn list_products(
+        &self,
+        filter: &ProductFilter,
+        page: Page,
+    ) -> Result<(Vec<Product>, u64), InventoryError> {
+        let mut products: Vec<&Product> = self
+            .state
+            .products
+            .values()
+            .filter(|p| filter.category.is_none() || p.details.category == filter.category)
+            .collect();
+        products.sort_by(|a, b| a.details.sku.cmp(&b.details.sku));
+        Ok(page_of(products, page))
+    }
+
+    fn store(&self, id: &StoreId) -> Result<Option<Store>, InventoryError> {
+        Ok(self.state.stores.get(id).cloned())
+    }
+
+    fn list_stores(&self, page: Page) -> Result<(Vec<Store>, u64), InventoryError> {
+        Ok(page_of(self.state.stores.values().collect(), page))
+    }
+
+    fn stock(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<Stock>, InventoryError> {
+        Ok(self
+            .state
+            .stock
+            .get(&(product_id, store_id.clone()))
+            .cloned())
+    }
+
+    fn list_stock(
+        &self,
+        filter: &StockFilter,
+        page: Page,
+    ) -> Result<(Vec<Stock>, u64), InventoryError> {
+        let stock = self
+            .state
+            .stock
+            .values()
+            .filter(|s| filter.product_id.is_none_or(|p| p == s.product_id()))
+            .filter(|s| filter.store_id.as_ref().is_none_or(|id| id == s.store_id()))
+            .collect();
+        Ok(page_of(stock, page))
+    }
+
+    fn stock_by_store(
+        &self,
+        product_id: ProductId,
+        store_id: Option<&StoreId>,
+    ) -> Result<Vec<StoreStock>, InventoryError> {
+        Ok(self
+            .state
+            .stores
+            .values()
+            .filter(|store| match store_id {
+                Some(asked) => &store.id == asked,
+                None => store.details.active,
+            })
+            .map(|store| {
+                let stock = self.state.stock.get(&(product_id, store.id.clone()));
+                StoreStock {
+                    store_id: store.id.clone(),
+                    store_name: store.details.name.clone(),
+                    quantity: stock.map_or(0, Stock::quantity),
+                    reserved: stock.map_or(0, Stock::reserved),
+                }
+            })
+            .collect())
+    }
+
+    fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
+        Ok(self.state.reservations.get(&id).cloned())
+    }
+
+    fn list_reservations(
+        &self,
+        filter: &ReservationFilter,
+        page: Page,
+    ) -> Result<(Vec<Reservation>, u64), InventoryError> {
+        let reservations = self
+            .state
+            .reservations
+            .values()
+            .rev()
+            .filter(|r| filter.store_id.as_ref().is_none_or(|id| id == r.store_id()))
+            .filter(|r| {
+                filter
+                    .customer_id
+                    .as_ref()
+                    .is_none_or(|id| id == r.customer_id())
+            })
+            .filter(|r| filter.status.is_none_or(|status| status == r.status()))
+            .collect();
+        Ok(page_of(reservations, page))
+    }
+
+    fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
+        Ok(self
+            .state
+            .reservations
+            .values()
+            .filter(|r| r.status() == ReservationStatus::Pending)
+            .map(Reservation::expires_at)
+            .min())
+    }
+
+    fn events_after(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        let committed = read(self.committed);
+        Ok(committed[..self.visible]
+            .iter()
+            .chain(self.appended.iter())
+            .filter(|event| event.seq > after_seq)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    fn last_event_seq(&self) -> Result<u64, InventoryError> {
+        Ok(self.appended.last().map_or_else(
+            || {
+                read(self.committed)[..self.visible]
+                    .last()
+                    .map_or(0, |event| event.seq)
+            },
+            |event| event.seq,
+        ))
+    }
+}
+
+impl WriteTx for MemoryTx<'_> {
+    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+        self.store_change(&event.change)?;
+        let seq = self.last_event_seq()? + 1;
+        self.appended.push(event.recorded(seq));
+        Ok(seq)
+    }
+
+    fn claim_due_reservations(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Reservation>, InventoryError> {
+        let mut due: Vec<Reservation> = self
+            .state
+            .reservations
+            .values()
+            .filter(|r| r.status() == ReservationStatus::Pending && r.expires_at() <= now)
+            .cloned()
+            .collect();
+        due.sort_by_key(|r| (r.expires_at(), r.id()));
+        due.truncate(limit as usize);
+        Ok(due)
+    }
+}
+
+impl MemoryTx<'_> {
+    fn store_change(&mut self, change: &DomainEvent) -> Result<(), InventoryError> {
+        let state = &mut self.state;
+        match change {
+            DomainEvent::ProductCreated(product) | DomainEvent::ProductUpdated(product) => {
+                let exists = state.products.contains_key(&product.id);
+                if matches!(change, DomainEvent::ProductUpdated(_)) && !exists {
+                    return Err(InventoryError::ProductNotFound(product.id));
+                }
+                let taken = state.products.values().any(|other| {
+                    other.id != product.id && other.details.sku == product.details.sku
+                });
+                if taken || (matches!(change, DomainEvent::ProductCreated(_)) && exists) {
+                    return Err(InventoryError::DuplicateSku(product.details.sku.clone()));
+                }
+                state.products.insert(product.id, product.clone());
+            }
+            DomainEvent::ProductDeleted(product) => {
+                if state.products.remove(&product.id).is_none() {
+                    return Err(InventoryError::ProductNotFound(product.id));
+                }
+                state.stock.retain(|(id, _), _| *id != product.id);
+                state
+                    .reservations
+                    .retain(|_, r| r.product_id() != product.id);
+            }
+            DomainEvent::StoreCreated(store) => {
+                if state.stores.contains_key(&store.id) {
+                    return Err(InventoryError::DuplicateStore(store.id.clone()));
+                }
+                state.stores.insert(store.id.clone(), store.clone());
+            }
+            DomainEvent::StoreUpdated(store) => {
+                if !state.stores.contains_key(&store.id) {
+                    return Err(InventoryError::StoreNotFound(store.id.clone()));
+                }
+                state.stores.insert(store.id.clone(), store.clone());
+            }
+            DomainEvent::StockCreated { stock, .. } => {
+                if !state.products.contains_key(&stock.product_id()) {
+                    return Err(InventoryError::ProductNotFound(stock.product_id()));
+                }
+                if !state.stores.contains_key(stock.store_id()) {
+                    return Err(InventoryError::StoreNotFound(stock.store_id().clone()));
+                }
+                let key = (stock.product_id(), stock.store_id().clone());
+                if stock.version() != 1 || state.stock.contains_key(&key) {
+                    return Err(InventoryError::internal(format!(
+                        "stock of {} in {} cannot be created at version {}",
+                        key.0,
+                        key.1,
+                        stock.version()
+                    )));
+                }
+                state.stock.insert(key, stock.clone());
+            }
+            DomainEvent::StockUpdated { stock, .. } => Self::update_stock(state, stock)?,
+            DomainEvent::ReservationCreated { reservation, stock } => {
+                Self::update_stock(state, stock)?;
+                if state.reservations.contains_key(&reservation.id()) {
+                    return Err(InventoryError::internal(format!(
+                        "reservation {} already exists",
+                        reservation.id()
+                    )));
+                }
+                state
+                    .reservations
+                    .insert(reservation.id(), reservation.clone());
+            }
+            DomainEvent::ReservationConfirmed { reservation, stock }
+            | DomainEvent::ReservationCancelled { reservation, stock }
+            | DomainEvent::ReservationExpired { reservation, stock } => {
+                Self::update_stock(state, stock)?;
+                let pending = state
+                    .reservations
+                    .get(&reservation.id())
+                    .is_some_and(|stored| stored.status() == ReservationStatus::Pending);
+                if !pending {
+                    return Err(InventoryError::internal(format!(
+                        "reservation {} is not PENDING",
+                        reservation.id()
+                    )));
+                }
+                state
+                    .reservations
+                    .insert(reservation.id(), reservation.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn update_stock(state: &mut State, stock: &Stock) -> Result<(), InventoryError> {
+        let key = (stock.product_id(), stock.store_id().clone());
+        match state.stock.get(&key) {
+            Some(stored) if stored.version() + 1 == stock.version() => {
+                state.stock.insert(key, stock.clone());
+                Ok(())
+            }
+            _ => Err(InventoryError::internal(format!(
+                "the stock of {} in {} is not at version {}",
+                key.0,
+                key.1,
+                stock.version().saturating_sub(1)
+            ))),
+        }
+    }
+}
