@@ -323,7 +323,9 @@ impl ReadTx for SqliteTx<'_> {
 }
 
 impl WriteTx for SqliteTx<'_> {
-    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+    fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
+        // Writers are serialised and AUTOINCREMENT assigns seq inside the writing transaction,
+        // so seq order is commit order; a savepoint rolled back takes its seq back with it.
         self.store_change(&event.change)?;
         self.append(event)
     }
@@ -566,7 +568,7 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    fn append(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+    fn append(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
         let wire = &event.wire;
         self.conn
             .prepare_cached(
@@ -591,7 +593,7 @@ impl SqliteTx<'_> {
             .or_inventory()?;
         let seq = u64::try_from(self.conn.last_insert_rowid()).map_err(|e| corrupt("events", e))?;
         self.last_seq = Some(seq);
-        Ok(seq)
+        Ok(())
     }
 }
 

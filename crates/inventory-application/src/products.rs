@@ -27,6 +27,7 @@ impl Catalogue {
         context: &RequestContext,
     ) -> Result<Product, InventoryError> {
         self.ports.change(context, move |change| {
+            let details = details.clone();
             if change.read().product_by_sku(&details.sku)?.is_some() {
                 return Err(InventoryError::DuplicateSku(details.sku));
             }
@@ -49,6 +50,7 @@ impl Catalogue {
         context: &RequestContext,
     ) -> Result<Product, InventoryError> {
         self.ports.change(context, move |change| {
+            let details = details.clone();
             let mut product = change
                 .read()
                 .product(id)?

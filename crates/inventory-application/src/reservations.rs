@@ -57,6 +57,7 @@ impl Reservations {
         context: &RequestContext,
     ) -> Result<Reservation, InventoryError> {
         self.ports.change(context, move |change| {
+            let command = command.clone();
             let read = change.read();
             let store = read
                 .store(&command.store_id)?

@@ -74,6 +74,7 @@ impl StockKeeping {
     ) -> Result<StockChanged, InventoryError> {
         command.reason.check_direction(command.delta)?;
         self.ports.change(context, move |change| {
+            let command = command.clone();
             require_pair(change.read(), command.product_id, &command.store_id)?;
             let now = change.now();
             let current = change.read().stock(command.product_id, &command.store_id)?;
@@ -114,6 +115,7 @@ impl StockKeeping {
         context: &RequestContext,
     ) -> Result<StockChanged, InventoryError> {
         self.ports.change(context, move |change| {
+            let command = command.clone();
             require_pair(change.read(), command.product_id, &command.store_id)?;
             let now = change.now();
             let current = change.read().stock(command.product_id, &command.store_id)?;

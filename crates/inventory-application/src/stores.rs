@@ -27,6 +27,7 @@ impl StoreDirectory {
         context: &RequestContext,
     ) -> Result<Store, InventoryError> {
         self.ports.change(context, move |change| {
+            let (id, details) = (id.clone(), details.clone());
             if change.read().store(&id)?.is_some() {
                 return Err(InventoryError::DuplicateStore(id));
             }
@@ -47,6 +48,7 @@ impl StoreDirectory {
         context: &RequestContext,
     ) -> Result<Store, InventoryError> {
         self.ports.change(context, move |change| {
+            let (id, details) = (id.clone(), details.clone());
             let mut store = change
                 .read()
                 .store(&id)?

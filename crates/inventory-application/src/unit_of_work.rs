@@ -1,6 +1,10 @@
 //! The one way use cases touch storage: [`Ports::change`] for writes, [`Ports::query`] for
 //! reads.
 //!
+//! A change the database gave up on (a deadlock between two instances' transactions, a
+//! serialization failure: [`InventoryError::is_transient`]) is run again, a few times, after a
+//! pause of a few milliseconds; its work is a `Fn` for that reason.
+//!
 //! A change runs in one write transaction. Inside it, [`Change::record`] is the only way to
 //! change state: it encodes the domain event (with a new event id, the transaction's time and
 //! the request id) and hands it to [`inventory_ports::WriteTx::record`], which stores the state
@@ -8,6 +12,7 @@
 //! encoding and recording live here, once, for every write path.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use inventory_domain::{DomainEvent, EventId, Reservation};
 use inventory_ports::{
@@ -28,27 +33,47 @@ pub struct Ports {
     pub ids: Arc<dyn IdGenerator>,
 }
 
+/// How many times a change is attempted when the database keeps giving up on it.
+const MAX_ATTEMPTS: u32 = 5;
+
 impl Ports {
     /// Runs `work` as one change: one write transaction that commits everything `work`
-    /// recorded, or nothing if it returns an error.
+    /// recorded, or nothing if it returns an error. Attempts the database gave up on are run
+    /// again (see the module docs).
     pub(crate) fn change<T: Send + 'static>(
         &self,
         context: &RequestContext,
-        work: impl FnOnce(&mut Change<'_>) -> Result<T, InventoryError> + Send + 'static,
+        work: impl Fn(&mut Change<'_>) -> Result<T, InventoryError> + Send + Sync + 'static,
     ) -> Result<T, InventoryError> {
-        let ids = Arc::clone(&self.ids);
-        let clock = Arc::clone(&self.clock);
-        let request_id = context.request_id.clone();
-        self.store.write_with(move |tx| {
-            // Read inside the transaction: event times then follow commit order.
-            let now = clock.now();
-            work(&mut Change {
-                tx,
-                ids: &*ids,
-                now,
-                request_id,
-            })
-        })
+        let work = Arc::new(work);
+        let mut attempt = 1;
+        loop {
+            let ids = Arc::clone(&self.ids);
+            let clock = Arc::clone(&self.clock);
+            let request_id = context.request_id.clone();
+            let work = Arc::clone(&work);
+            let result = self.store.write_with(move |tx| {
+                // Read inside the transaction: event times then follow commit order.
+                let now = clock.now();
+                work(&mut Change {
+                    tx,
+                    ids: &*ids,
+                    now,
+                    request_id,
+                })
+            });
+            match result {
+                Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(
+                        attempt,
+                        "the database gave up on a change; running it again"
+                    );
+                    std::thread::sleep(retry_pause(attempt));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Runs `work` on a consistent snapshot.
@@ -84,12 +109,11 @@ impl Change<'_> {
         self.ids.new_id()
     }
 
-    /// Stores the state `event` carries and appends the event to the outbox; returns its
-    /// sequence number.
+    /// Stores the state `event` carries and appends the event to the outbox.
     ///
     /// # Errors
     /// As [`WriteTx::record`]; [`InventoryError::Internal`] when the event cannot be encoded.
-    pub(crate) fn record(&mut self, event: DomainEvent) -> Result<u64, InventoryError> {
+    pub(crate) fn record(&mut self, event: DomainEvent) -> Result<(), InventoryError> {
         let wire = inventory_events::encode(&event).map_err(|error| {
             InventoryError::Internal(Failure::caused_by("an event could not be encoded", error))
         })?;
@@ -113,4 +137,13 @@ impl Change<'_> {
     ) -> Result<Vec<Reservation>, InventoryError> {
         self.tx.claim_due_reservations(now, limit)
     }
+}
+
+/// A few milliseconds, longer with each attempt and spread so two instances that deadlocked
+/// do not meet again at once.
+fn retry_pause(attempt: u32) -> Duration {
+    let spread = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |now| now.subsec_nanos() % 1_000_000);
+    Duration::from_millis(u64::from(attempt)) + Duration::from_nanos(u64::from(spread))
 }

@@ -79,6 +79,7 @@ pub enum InventoryError {
 pub struct Failure {
     what: Cow<'static, str>,
     source: Option<Arc<dyn Error + Send + Sync + 'static>>,
+    transient: bool,
 }
 
 impl Failure {
@@ -87,6 +88,7 @@ impl Failure {
         Self {
             what: what.into(),
             source: None,
+            transient: false,
         }
     }
 
@@ -98,7 +100,21 @@ impl Failure {
         Self {
             what: what.into(),
             source: Some(Arc::new(source)),
+            transient: false,
         }
+    }
+
+    /// Marks the failure as transient: the database gave up on this attempt (a deadlock, a
+    /// serialization failure), and the same work run again at once may well succeed.
+    #[must_use]
+    pub fn transient(mut self) -> Self {
+        self.transient = true;
+        self
+    }
+
+    /// True when running the same work again at once may succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transient
     }
 
     /// Our description, without the cause.
@@ -124,6 +140,7 @@ impl Error for Failure {
 impl PartialEq for Failure {
     fn eq(&self, other: &Self) -> bool {
         self.what == other.what
+            && self.transient == other.transient
             && self.source.as_ref().map(ToString::to_string)
                 == other.source.as_ref().map(ToString::to_string)
     }
@@ -170,6 +187,12 @@ impl InventoryError {
     /// An unavailable error described in our words.
     pub fn unavailable(what: impl Into<Cow<'static, str>>) -> Self {
         Self::Unavailable(Failure::new(what))
+    }
+
+    /// True for an attempt the database gave up on (a deadlock, a serialization failure): the
+    /// same work run again at once may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(failure) if failure.is_transient())
     }
 
     /// A stable, upper-case code that clients match on (`INSUFFICIENT_STOCK`).

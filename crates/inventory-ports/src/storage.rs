@@ -9,7 +9,9 @@
 //! The `# Errors` sections below say what each method returns when. Across all of them:
 //!
 //! - [`InventoryError::Unavailable`] means **retry**: the database is busy, locked by another
-//!   process past the timeout, unreachable, or the store is closing. Nothing was kept.
+//!   process past the timeout, unreachable, or the store is closing. Nothing was kept. When
+//!   its [`crate::Failure::is_transient`] is true (a deadlock, a serialization failure) the
+//!   same work may succeed if run again at once, and the use cases do so.
 //! - A conflict variant ([`InventoryError::DuplicateSku`], [`InventoryError::DuplicateStore`])
 //!   or a not-found variant is the **caller's** to report: the request cannot succeed as is.
 //! - [`InventoryError::Internal`] is a **bug** or corrupt data: a stored row the domain
@@ -191,8 +193,9 @@ pub trait ReadTx {
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError>;
 
-    /// The highest sequence number [`ReadTx::events_after`] can return now (0 for an empty
-    /// log).
+    /// The highest sequence number committed (0 for an empty log): what
+    /// [`ReadTx::events_after`] can return at most. Inside a write transaction, whether its
+    /// own events count yet is the adapter's business; no use case asks.
     ///
     /// # Errors
     /// Storage failures only.
@@ -212,14 +215,17 @@ pub struct StoreStock {
     pub reserved: u32,
 }
 
-/// Writes, inside a write transaction. Reads see the transaction's own writes.
+/// Writes, inside a write transaction. Reads see the transaction's own state changes; its
+/// outbox rows are certain to be readable once it commits.
 ///
 /// There is one way to change state: [`WriteTx::record`] a domain event. The event carries the
 /// state after the change, and the adapter stores that state and the event's outbox row in the
 /// same transaction, so a change can never be stored without its event.
 pub trait WriteTx: ReadTx {
-    /// Stores the state `event.change` carries and appends `event` to the outbox; returns its
-    /// sequence number, higher than every seq committed before.
+    /// Stores the state `event.change` carries and appends `event` to the outbox. The event
+    /// gets its sequence number when the transaction commits: higher than every seq committed
+    /// before it, and lower than every seq committed after (seq order is commit order, with no
+    /// gaps).
     ///
     /// What each change stores:
     ///
@@ -242,7 +248,7 @@ pub trait WriteTx: ReadTx {
     ///   which the isolation of [`InventoryStore::write`] rules out), the stock record does not
     ///   exist or already exists, the reservation is not PENDING (a reservation resolves once),
     ///   or a row would break the database's `0 <= reserved <= quantity` checks.
-    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError>;
+    fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError>;
 
     /// Up to `limit` PENDING reservations whose `expires_at` is at or before `now`, earliest
     /// deadline first (ties by id), claimed for this transaction: a transaction running at the

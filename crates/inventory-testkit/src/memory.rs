@@ -328,7 +328,6 @@ impl ReadTx for MemoryTx<'_> {
         let committed = read(self.committed);
         Ok(committed[..self.visible]
             .iter()
-            .chain(self.appended.iter())
             .filter(|event| event.seq > after_seq)
             .take(limit as usize)
             .cloned()
@@ -336,23 +335,26 @@ impl ReadTx for MemoryTx<'_> {
     }
 
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
-        Ok(self.appended.last().map_or_else(
-            || {
-                read(self.committed)[..self.visible]
-                    .last()
-                    .map_or(0, |event| event.seq)
-            },
-            |event| event.seq,
-        ))
+        Ok(read(self.committed)[..self.visible]
+            .last()
+            .map_or(0, |event| event.seq))
     }
 }
 
 impl WriteTx for MemoryTx<'_> {
-    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
+    fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
         self.store_change(&event.change)?;
-        let seq = self.last_event_seq()? + 1;
+        // Writers are serialised: the next seq is the one this event gets at commit.
+        let seq = self.appended.last().map_or_else(
+            || {
+                read(self.committed)[..self.visible]
+                    .last()
+                    .map_or(0, |e| e.seq)
+            },
+            |e| e.seq,
+        ) + 1;
         self.appended.push(event.recorded(seq));
-        Ok(seq)
+        Ok(())
     }
 
     fn claim_due_reservations(

@@ -365,3 +365,64 @@ fn a_duplicate_store_code_is_refused() {
         .unwrap_err();
     assert_eq!(error, InventoryError::DuplicateStore(madrid()));
 }
+
+#[test]
+fn a_change_the_database_gave_up_on_is_run_again_a_few_times() {
+    use std::sync::Arc;
+
+    use inventory_ports::Failure;
+    use inventory_testkit::contract::{FaultyStore, use_cases};
+
+    let (healthy, clock, store) = fresh();
+    let product = stocked(&healthy, "RETRY-1", 10);
+    let deadlock = InventoryError::Unavailable(Failure::new("deadlock detected").transient());
+    let twice = use_cases(
+        Arc::new(FaultyStore::failing_records(
+            store.clone(),
+            1,
+            2,
+            deadlock.clone(),
+        )),
+        &clock,
+    );
+    twice
+        .reservations
+        .reserve(reserve_command(product, "MAD-001", "cust-1", 1, 60), &ctx())
+        .expect("the third attempt succeeds");
+    let always = use_cases(
+        Arc::new(FaultyStore::failing_records(
+            store.clone(),
+            1,
+            100,
+            deadlock.clone(),
+        )),
+        &clock,
+    );
+    assert_eq!(
+        always
+            .reservations
+            .reserve(reserve_command(product, "MAD-001", "cust-2", 1, 60), &ctx())
+            .map(|r| r.id()),
+        Err(deadlock),
+        "given up after a few attempts, with the database's answer"
+    );
+    let lasting = use_cases(
+        Arc::new(FaultyStore::failing_records(
+            store,
+            1,
+            2,
+            FaultyStore::injected(),
+        )),
+        &clock,
+    );
+    assert_eq!(
+        lasting
+            .reservations
+            .reserve(reserve_command(product, "MAD-001", "cust-3", 1, 60), &ctx())
+            .map(|r| r.id()),
+        Err(FaultyStore::injected()),
+        "a failure that is not transient is not run again"
+    );
+    let stock = healthy.stock.get(product, &madrid()).expect("stock");
+    assert_eq!(stock.reserved(), 1, "exactly one reservation held");
+}

@@ -13,19 +13,41 @@ use inventory_ports::{
 };
 use time::OffsetDateTime;
 
-/// Fails the `n`-th [`WriteTx::record`] it sees (counting from 1 over every transaction) with
-/// [`FaultyStore::injected`]; everything else goes to the store it wraps.
+/// Fails [`WriteTx::record`] calls it sees (counting from 1 over every transaction) with an
+/// injected error; everything else goes to the store it wraps.
 pub struct FaultyStore {
     inner: Arc<dyn InventoryStore>,
-    until_failure: Arc<AtomicI64>,
+    faults: Arc<Faults>,
+}
+
+struct Faults {
+    /// Counts records down to the first that fails.
+    until_failure: AtomicI64,
+    /// How many records fail from there.
+    failures: AtomicI64,
+    error: InventoryError,
 }
 
 impl FaultyStore {
-    /// Wraps `inner`; the `n`-th record fails.
+    /// Wraps `inner`; the `n`-th record fails with [`FaultyStore::injected`].
     pub fn failing_record(inner: Arc<dyn InventoryStore>, n: i64) -> Self {
+        Self::failing_records(inner, n, 1, Self::injected())
+    }
+
+    /// Wraps `inner`; `times` records from the `n`-th on fail with `error`.
+    pub fn failing_records(
+        inner: Arc<dyn InventoryStore>,
+        n: i64,
+        times: i64,
+        error: InventoryError,
+    ) -> Self {
         Self {
             inner,
-            until_failure: Arc::new(AtomicI64::new(n)),
+            faults: Arc::new(Faults {
+                until_failure: AtomicI64::new(n),
+                failures: AtomicI64::new(times),
+                error,
+            }),
         }
     }
 
@@ -37,11 +59,11 @@ impl FaultyStore {
 
 impl InventoryStore for FaultyStore {
     fn write(&self, work: WriteWork) -> Result<(), InventoryError> {
-        let until_failure = Arc::clone(&self.until_failure);
+        let faults = Arc::clone(&self.faults);
         self.inner.write(Box::new(move |tx| {
             work(&mut FaultyTx {
                 inner: tx,
-                until_failure: &until_failure,
+                faults: &faults,
             })
         }))
     }
@@ -61,7 +83,7 @@ impl InventoryStore for FaultyStore {
 
 struct FaultyTx<'a> {
     inner: &'a mut dyn WriteTx,
-    until_failure: &'a AtomicI64,
+    faults: &'a Faults,
 }
 
 impl ReadTx for FaultyTx<'_> {
@@ -131,9 +153,12 @@ impl ReadTx for FaultyTx<'_> {
 }
 
 impl WriteTx for FaultyTx<'_> {
-    fn record(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
-        if self.until_failure.fetch_sub(1, Ordering::SeqCst) == 1 {
-            return Err(FaultyStore::injected());
+    fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
+        let faults = self.faults;
+        if faults.until_failure.fetch_sub(1, Ordering::SeqCst) <= 1
+            && faults.failures.fetch_sub(1, Ordering::SeqCst) >= 1
+        {
+            return Err(faults.error.clone());
         }
         self.inner.record(event)
     }
