@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::Bytes;
-use inventory_application::{Backoff, EventLog, blocking};
+use inventory_application::{Backoff, EventLog, blocking, pause_or_stop};
 use inventory_events::AvailabilityChange;
 use inventory_ports::{ErrorChain, InventoryError, RecordedEvent};
 use tokio::sync::{Notify, broadcast, watch};
@@ -83,9 +83,8 @@ pub async fn follow_outbox(events: EventLog, feed: LiveFeed, wake: Arc<Notify>, 
             Ok(last) => break last,
             Err(error) => {
                 tracing::warn!(error = %ErrorChain(&error), "live feed: cannot read the outbox; retrying");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff.failed()) => {}
-                    _ = shutdown.wait_for(|stop| *stop) => return,
+                if pause_or_stop(backoff.failed(), &mut shutdown).await {
+                    return;
                 }
             }
         }

@@ -1,18 +1,54 @@
 //! The publisher port on a Redis stream: `XADD <stream> MAXLEN ~ N <seq>-0 <fields>`.
 //!
-//! The entry id is the outbox sequence number, so Redis itself refuses an entry it already
-//! has, and the stream's last-generated id is the relay's position: a relay that died after
-//! publishing skips, on restart, everything up to it, and never writes an entry twice or out
-//! of order. The fields are [`inventory_events::STREAM_FIELDS`].
+//! The entry id is the outbox sequence number, and a Lua script checks the stream's
+//! last-generated id before it appends: the relay says where it believes the stream is, and
+//! nothing is written unless the stream is exactly there. So an entry is never written twice
+//! or out of order, a relay that died after publishing resumes after what it published, a
+//! stream that lost its data (a Redis restarted empty) is noticed at the next publish, and a
+//! failure part-way leaves a prefix of the batch, never a gap. The fields are
+//! [`inventory_events::STREAM_FIELDS`].
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock};
 
-use inventory_ports::{EventPublisher, PublishError, PublishFuture, RecordedEvent};
+use inventory_domain::EventId;
+use inventory_ports::{BrokerPosition, EventPublisher, PublishError, PublishFuture, RecordedEvent};
 use redis::aio::ConnectionManager;
-use redis::{AsyncCommands, RedisError};
+use redis::streams::StreamRangeReply;
+use redis::{AsyncCommands, RedisError, Script};
 
 use crate::connection::bounded;
 use crate::entry::{entry_id, seq_of};
+
+/// KEYS[1]: the stream. ARGV[1]: MAXLEN. ARGV[2]: the id the stream's last entry must have
+/// (`0-0` for none). Then, per event: its id, its number of fields, the fields. Returns the
+/// number of entries added and the stream's last-generated id. An XADD that fails raises,
+/// keeping the entries before it (scripts are not rolled back): a prefix, in order.
+static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local function last_id()
+  local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
+  if info.err then return '0-0' end
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+  return '0-0'
+end
+if last_id() ~= ARGV[2] then return {0, last_id()} end
+local added, pos = 0, 3
+while pos <= #ARGV do
+  local id, count = ARGV[pos], tonumber(ARGV[pos + 1])
+  pos = pos + 2
+  local args = {'XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], id}
+  for j = pos, pos + count * 2 - 1 do args[#args + 1] = ARGV[j] end
+  pos = pos + count * 2
+  redis.call(unpack(args))
+  added = added + 1
+end
+return {added, last_id()}
+",
+    )
+});
 
 /// Publishes outbox events to one stream.
 #[derive(Clone)]
@@ -20,9 +56,6 @@ pub struct StreamPublisher {
     connection: ConnectionManager,
     stream: Arc<str>,
     max_len: u64,
-    /// The stream's last sequence number as last seen; `None` after any failure, so the next
-    /// call asks Redis again.
-    top: Arc<Mutex<Option<u64>>>,
 }
 
 impl StreamPublisher {
@@ -32,16 +65,7 @@ impl StreamPublisher {
             connection,
             stream: stream.into(),
             max_len,
-            top: Arc::new(Mutex::new(None)),
         }
-    }
-
-    fn cached_top(&self) -> Option<u64> {
-        *self.top.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn set_top(&self, top: Option<u64>) {
-        *self.top.lock().unwrap_or_else(|p| p.into_inner()) = top;
     }
 }
 
@@ -63,59 +87,56 @@ fn unavailable(error: &RedisError) -> PublishError {
 }
 
 impl EventPublisher for StreamPublisher {
-    fn publish(&self, events: Vec<RecordedEvent>) -> PublishFuture<u64> {
+    fn publish(&self, after: u64, events: Vec<RecordedEvent>) -> PublishFuture<u64> {
         let this = self.clone();
         Box::pin(async move {
+            let Some(last) = events.last().map(|e| e.seq) else {
+                return Ok(after);
+            };
+            let mut invocation = PUBLISH.key(&*this.stream);
+            invocation.arg(this.max_len).arg(entry_id(after));
+            for event in &events {
+                let fields = event.to_stream_fields();
+                invocation.arg(entry_id(event.seq)).arg(fields.len());
+                for (name, value) in fields {
+                    invocation.arg(name).arg(value);
+                }
+            }
             let mut connection = this.connection.clone();
-            let top = match this.cached_top() {
-                Some(top) => top,
-                None => stream_top(&mut connection, &this.stream)
-                    .await
-                    .map_err(|e| {
-                        this.set_top(None);
-                        unavailable(&e)
-                    })?,
-            };
-            let fresh: Vec<&RecordedEvent> = events.iter().filter(|e| e.seq > top).collect();
-            let Some(last) = fresh.last().map(|e| e.seq) else {
-                this.set_top(Some(top));
-                return Ok(top.max(events.last().map_or(0, |e| e.seq)));
-            };
-            let mut pipe = redis::pipe();
-            for event in &fresh {
-                pipe.cmd("XADD")
-                    .arg(&*this.stream)
-                    .arg("MAXLEN")
-                    .arg("~")
-                    .arg(this.max_len)
-                    .arg(entry_id(event.seq))
-                    .arg(event.to_stream_fields())
-                    .ignore();
+            let (added, top): (u64, String) = bounded(invocation.invoke_async(&mut connection))
+                .await
+                .map_err(|e| unavailable(&e))?;
+            if added == 0 {
+                tracing::info!(expected = after, found = %top, "the stream is not where the relay left it");
+                return Err(PublishError::Moved);
             }
-            match bounded(pipe.exec_async(&mut connection)).await {
-                Ok(()) => {
-                    this.set_top(Some(last));
-                    Ok(last)
-                }
-                Err(error) => {
-                    // Another relay may have published some of these (the lease makes that
-                    // rare); either way, ask Redis where the stream is before trying again.
-                    this.set_top(None);
-                    Err(unavailable(&error))
-                }
-            }
+            let top = seq_of(&top).unwrap_or(0);
+            debug_assert_eq!(top, last, "the script appends every event or raises");
+            Ok(top)
         })
     }
 
-    fn last_published_seq(&self) -> PublishFuture<u64> {
+    fn position(&self) -> PublishFuture<BrokerPosition> {
         let this = self.clone();
         Box::pin(async move {
             let mut connection = this.connection.clone();
-            let top = stream_top(&mut connection, &this.stream)
+            let seq = stream_top(&mut connection, &this.stream)
                 .await
                 .map_err(|e| unavailable(&e))?;
-            this.set_top(Some(top));
-            Ok(top)
+            if seq == 0 {
+                return Ok(BrokerPosition::default());
+            }
+            let last: StreamRangeReply =
+                bounded(connection.xrevrange_count(&*this.stream, "+", "-", 1))
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+            let event_id = last
+                .ids
+                .first()
+                .filter(|entry| seq_of(&entry.id) == Some(seq))
+                .and_then(|entry| entry.get::<String>("event_id"))
+                .and_then(|text| EventId::parse(&text).ok());
+            Ok(BrokerPosition { seq, event_id })
         })
     }
 }

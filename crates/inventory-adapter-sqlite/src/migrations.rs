@@ -21,17 +21,17 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "0001_initial_schema",
-        sql: include_str!("../../../migrations/0001_initial_schema.sql"),
+        sql: include_str!("../../../migrations/sqlite/0001_initial_schema.sql"),
     },
     Migration {
         version: 2,
         name: "0002_seed_stores",
-        sql: include_str!("../../../migrations/0002_seed_stores.sql"),
+        sql: include_str!("../../../migrations/sqlite/0002_seed_stores.sql"),
     },
     Migration {
         version: 3,
         name: "0003_versioned_events",
-        sql: include_str!("../../../migrations/0003_versioned_events.sql"),
+        sql: include_str!("../../../migrations/sqlite/0003_versioned_events.sql"),
     },
 ];
 

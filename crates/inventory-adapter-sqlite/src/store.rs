@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use inventory_group_commit::{Listeners, Writer};
 use inventory_ports::{
     CommitListener, Failure, InventoryError, InventoryStore, ReadWork, WriteWork,
 };
@@ -13,7 +14,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use crate::checkpointer::Checkpointer;
 use crate::connection::{apply_common_pragmas, open_writer, reader_flags};
 use crate::migrations::migrate;
-use crate::writer::{Job, Listeners, Writer, run_read};
+use crate::writer::{SqliteBatch, run_read};
 use crate::{Location, SqliteConfig};
 
 /// Why a database could not be opened.
@@ -85,7 +86,8 @@ impl SqliteStore {
         };
         let listeners = Arc::new(Listeners::default());
         let writer = Writer::spawn(
-            writer_conn,
+            "sqlite-writer",
+            SqliteBatch::new(writer_conn),
             config.max_batch,
             config.queue_capacity,
             Arc::clone(&listeners),
@@ -153,12 +155,12 @@ fn reader_pool(
 
 impl InventoryStore for SqliteStore {
     fn write(&self, work: WriteWork) -> Result<(), InventoryError> {
-        self.writer.submit(|done| Job::Write { work, done })
+        self.writer.write(work)
     }
 
     fn read(&self, work: ReadWork) -> Result<(), InventoryError> {
         if self.memory {
-            return self.writer.submit(|done| Job::Read { work, done });
+            return self.writer.read(work);
         }
         // Clone the pool handle (an Arc) so the lock is not held while reading.
         let pool = self
@@ -178,6 +180,10 @@ impl InventoryStore for SqliteStore {
 
     fn on_commit(&self, listener: CommitListener) {
         self.listeners.add(listener);
+    }
+
+    fn close(&self) {
+        SqliteStore::close(self);
     }
 
     fn check_health(&self) -> Result<(), InventoryError> {

@@ -326,7 +326,7 @@ impl WriteTx for SqliteTx<'_> {
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
         // Writers are serialised and AUTOINCREMENT assigns seq inside the writing transaction,
         // so seq order is commit order; a savepoint rolled back takes its seq back with it.
-        self.store_change(&event.change)?;
+        self.store_change(event.change())?;
         self.append(event)
     }
 
@@ -569,7 +569,7 @@ impl SqliteTx<'_> {
     }
 
     fn append(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
-        let wire = &event.wire;
+        let wire = event.wire();
         self.conn
             .prepare_cached(
                 "INSERT INTO events (event_id, event_type, schema_version, aggregate_type, \
@@ -578,7 +578,7 @@ impl SqliteTx<'_> {
             )
             .and_then(|mut statement| {
                 statement.execute(params![
-                    event.event_id.to_string(),
+                    event.event_id().to_string(),
                     wire.event_type.as_str(),
                     wire.schema_version,
                     wire.aggregate_type().as_str(),
@@ -586,8 +586,8 @@ impl SqliteTx<'_> {
                     wire.store_id,
                     wire.product_id,
                     wire.payload,
-                    event.request_id,
-                    timestamp::format(event.occurred_at),
+                    event.request_id(),
+                    timestamp::format(event.occurred_at()),
                 ])
             })
             .or_inventory()?;

@@ -19,6 +19,7 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     inventory: Arc<Inventory>,
+    metrics: Arc<Metrics>,
     workers: WorkerSettings,
     live: LiveFeed,
     /// Ends live streams: first, so the graceful stop does not wait for them.
@@ -81,19 +82,13 @@ impl Application {
             redis: settings.redis(),
             relay: settings.relay(),
             observer: metrics.clone(),
-            // Test-only: a process killed right after publishing, to prove nothing is lost.
-            after_publish: settings.fault_relay_crash.then(|| {
-                let exit: Arc<dyn Fn(u64) + Send + Sync> = Arc::new(|up_to| {
-                    tracing::error!(up_to, "fault injection: the process dies after XADD");
-                    std::process::exit(70);
-                });
-                exit
-            }),
+            after_publish: None,
         };
         Ok(Self {
             port,
             server,
             inventory,
+            metrics,
             workers,
             live,
             stop_streams,
@@ -104,6 +99,14 @@ impl Application {
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Runs `hook` after every publish of the relay, with the highest seq now in Redis: the
+    /// binary's test-only fault (die right after publishing) is installed through it.
+    #[must_use]
+    pub fn after_publish(mut self, hook: Arc<dyn Fn(u64) + Send + Sync>) -> Self {
+        self.workers.after_publish = Some(hook);
+        self
     }
 
     /// Serves until `shutdown` completes, then stops gracefully: no new connections,
@@ -118,7 +121,12 @@ impl Application {
         if let Some(status) = workers.broker_status() {
             let _ = self.redis_status.0.set(status);
         }
-        let feeders = events::feed_live(&self.inventory, self.workers.redis.as_ref(), &self.live);
+        let feeders = events::feed_live(
+            &self.inventory,
+            self.workers.redis.as_ref(),
+            &self.live,
+            &self.metrics,
+        );
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);
         let ended_on_its_own = tokio::select! {

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use inventory::{Backoff, BrokerStatus, Inventory, RedisSettings};
-use inventory_adapter_http::{LiveFeed, RedisProbe, RedisStatus, follow_outbox};
+use inventory::{Backoff, BrokerStatus, Inventory, RedisSettings, pause_or_stop};
+use inventory_adapter_http::{LiveFeed, Metrics, RedisProbe, RedisStatus, follow_outbox};
 use inventory_adapter_redis::{EventReader, StartAt};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -30,6 +30,7 @@ pub fn feed_live(
     inventory: &Inventory,
     redis: Option<&RedisSettings>,
     live: &LiveFeed,
+    metrics: &Arc<Metrics>,
 ) -> Vec<JoinHandle<()>> {
     let wake = Arc::new(Notify::new());
     let waker = Arc::clone(&wake);
@@ -51,6 +52,7 @@ pub fn feed_live(
         tasks.push(tokio::spawn(follow_stream(
             redis.clone(),
             live.clone(),
+            Arc::clone(metrics),
             live.shutdown(),
         )));
     }
@@ -59,7 +61,12 @@ pub fn feed_live(
 
 /// Feeds the live feed from the Redis stream, so this instance's clients see other instances'
 /// changes. Gaps (Redis down, a late start) are filled by each stream from the outbox.
-async fn follow_stream(redis: RedisSettings, live: LiveFeed, mut shutdown: watch::Receiver<bool>) {
+async fn follow_stream(
+    redis: RedisSettings,
+    live: LiveFeed,
+    metrics: Arc<Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut reader = match EventReader::new(
         &redis.url,
         &redis.stream,
@@ -81,19 +88,24 @@ async fn follow_stream(redis: RedisSettings, live: LiveFeed, mut shutdown: watch
         match batch {
             Ok(events) => {
                 backoff.reset();
-                for event in events
-                    .into_iter()
-                    .flatten()
-                    .map(inventory_adapter_redis::StreamEvent::into_event)
-                {
-                    live.publish(event);
+                for event in events {
+                    match event {
+                        Ok(event) => live.publish(event.into_event()),
+                        Err(error) => {
+                            // The stream clients would miss it; they read the outbox instead.
+                            metrics
+                                .events_skipped
+                                .with_label_values(&["unreadable_entry"])
+                                .inc();
+                            tracing::warn!(%error, "skipped a Redis entry that is not an event");
+                        }
+                    }
                 }
             }
             Err(error) => {
                 tracing::debug!(%error, "cannot read the Redis stream; retrying");
-                tokio::select! {
-                    _ = shutdown.wait_for(|stop| *stop) => return,
-                    () = tokio::time::sleep(backoff.failed()) => {}
+                if pause_or_stop(backoff.failed(), &mut shutdown).await {
+                    return;
                 }
             }
         }
@@ -136,9 +148,8 @@ pub async fn tail(redis: Option<RedisSettings>, from_seq: Option<u64>) -> anyhow
                 }
             }
             Err(error) => {
-                let pause = backoff.failed();
                 eprintln!("cannot read the stream ({error}); retrying");
-                tokio::time::sleep(pause).await;
+                tokio::time::sleep(backoff.failed()).await;
             }
         }
     }

@@ -27,7 +27,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
-                let application = Application::build(&settings)?;
+                let mut application = Application::build(&settings)?;
+                if settings.fault_relay_crash {
+                    // Test-only: the process dies right after its relay's first XADD, to prove
+                    // that nothing is lost or repeated.
+                    application = application.after_publish(std::sync::Arc::new(|up_to| {
+                        tracing::error!(up_to, "fault injection: the process dies after XADD");
+                        std::process::exit(70);
+                    }));
+                }
                 application.run_until(shutdown_signal()).await
             })
         }

@@ -45,5 +45,5 @@ pub use unit_of_work::Ports;
 pub use use_cases::UseCases;
 pub use workers::{
     Backoff, BrokerStatus, ExpiryWorker, NoObserver, OutboxRelay, RelayError, RelaySettings, Round,
-    SoleRelay, WorkerObserver, blocking,
+    SoleRelay, WorkerObserver, blocking, pause_or_stop,
 };

@@ -114,16 +114,16 @@ impl Change<'_> {
     /// # Errors
     /// As [`WriteTx::record`]; [`InventoryError::Internal`] when the event cannot be encoded.
     pub(crate) fn record(&mut self, event: DomainEvent) -> Result<(), InventoryError> {
-        let wire = inventory_events::encode(&event).map_err(|error| {
+        let event = NewEvent::new(
+            event,
+            EventId::from_uuid(self.ids.new_id()),
+            self.now,
+            self.request_id.clone(),
+        )
+        .map_err(|error| {
             InventoryError::Internal(Failure::caused_by("an event could not be encoded", error))
         })?;
-        self.tx.record(&NewEvent {
-            event_id: EventId::from_uuid(self.ids.new_id()),
-            occurred_at: self.now,
-            request_id: self.request_id.clone(),
-            change: event,
-            wire,
-        })
+        self.tx.record(&event)
     }
 
     /// Claims up to `limit` reservations due at `now` for this transaction.

@@ -45,7 +45,9 @@ pub use outbox::{NewEvent, RecordedEvent};
 pub use paging::{Page, Paged};
 #[cfg(any(test, feature = "mocks"))]
 pub use publisher::MockEventPublisher;
-pub use publisher::{EventPublisher, Leadership, LeaseFuture, PublishError, PublishFuture};
+pub use publisher::{
+    BrokerPosition, EventPublisher, Leadership, LeaseFuture, PublishError, PublishFuture,
+};
 pub use storage::{
     CommitListener, InventoryStore, InventoryStoreExt, ReadTx, ReadWork, StoreStock, WriteTx,
     WriteWork,

@@ -8,21 +8,69 @@ use inventory_events::{EncodedEvent, EventType};
 use time::OffsetDateTime;
 
 /// A change to store and the event that announces it: [`crate::WriteTx::record`] writes both.
+/// Built only by [`NewEvent::new`], which encodes the change, so the state an adapter stores
+/// (from [`NewEvent::change`]) and the outbox row it writes (from [`NewEvent::wire`]) always
+/// describe the same change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
-    /// Stable id: the same event keeps it through every re-delivery.
-    pub event_id: EventId,
-    /// When the change happened.
-    pub occurred_at: OffsetDateTime,
-    /// The request that caused it.
-    pub request_id: Option<String>,
-    /// The change, with the state after it: what the adapter stores.
-    pub change: DomainEvent,
-    /// The change as the outbox row holds it (names, ids, JSON payload).
-    pub wire: EncodedEvent,
+    event_id: EventId,
+    occurred_at: OffsetDateTime,
+    request_id: Option<String>,
+    change: DomainEvent,
+    wire: EncodedEvent,
 }
 
 impl NewEvent {
+    /// The outbox record of `change`.
+    ///
+    /// # Errors
+    /// When the change cannot be encoded (a timestamp beyond year 9999: a bug in whoever made
+    /// it).
+    pub fn new(
+        change: DomainEvent,
+        event_id: EventId,
+        occurred_at: OffsetDateTime,
+        request_id: Option<String>,
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            wire: inventory_events::encode(&change)?,
+            event_id,
+            occurred_at,
+            request_id,
+            change,
+        })
+    }
+
+    /// Stable id: the same event keeps it through every re-delivery.
+    pub fn event_id(&self) -> EventId {
+        self.event_id
+    }
+
+    /// When the change happened.
+    pub fn occurred_at(&self) -> OffsetDateTime {
+        self.occurred_at
+    }
+
+    /// The request that caused it.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The change, with the state after it: what the adapter stores.
+    pub fn change(&self) -> &DomainEvent {
+        &self.change
+    }
+
+    /// The change as the outbox row holds it (names, ids, JSON payload).
+    pub fn wire(&self) -> &EncodedEvent {
+        &self.wire
+    }
+
+    /// `stock.updated`...
+    pub fn event_type(&self) -> EventType {
+        self.wire.event_type
+    }
+
     /// The event as it reads back from the outbox once stored at `seq`.
     pub fn recorded(&self, seq: u64) -> RecordedEvent {
         RecordedEvent {
@@ -38,10 +86,5 @@ impl NewEvent {
             occurred_at: self.occurred_at,
             request_id: self.request_id.clone(),
         }
-    }
-
-    /// `stock.updated`...
-    pub fn event_type(&self) -> EventType {
-        self.wire.event_type
     }
 }

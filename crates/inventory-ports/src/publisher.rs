@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use inventory_domain::EventId;
+
 use crate::RecordedEvent;
 
 /// What a publisher call returns: a boxed, `Send`, owning future, so the port stays object
@@ -20,28 +22,43 @@ pub enum PublishError {
     /// belongs to another database, say). Operators must look.
     #[error("broker refused the events: {0}")]
     Refused(String),
+    /// The broker is not where the caller said it was (another relay published meanwhile, or
+    /// the broker lost its data): nothing was published; ask for its position again.
+    #[error("the broker's position moved")]
+    Moved,
+}
+
+/// Where the broker is: its last sequence number, and the id of the event stored there when
+/// it still holds that entry (so a relay can tell a stream of its own from another
+/// database's with the same numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BrokerPosition {
+    /// The highest sequence number the broker holds (0 when it holds none).
+    pub seq: u64,
+    /// The event stored at `seq`, if the broker still holds it.
+    pub event_id: Option<EventId>,
 }
 
 /// Publishes outbox events to a broker.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait EventPublisher: Send + Sync {
-    /// Publishes `events` (in sequence order) so that, when the future succeeds, every one of
-    /// them is in the broker exactly once: events the broker already holds (a relay that died
-    /// after publishing, or another relay) are skipped, not repeated, and an event below the
-    /// broker's last one is never written after it. Returns the highest sequence number now in
-    /// the broker.
+    /// Appends `events` (in sequence order, following `after`) to the broker, if and only if
+    /// the broker's last sequence number is `after`: checked and appended atomically, so an
+    /// event is never written twice or after a higher one. A failure part-way leaves a prefix
+    /// of `events` published, never a gap. Returns the highest sequence number now in the
+    /// broker.
     ///
     /// # Errors
-    /// [`PublishError::Unavailable`] when the broker cannot be reached; some events may have
-    /// been published, and a later call skips them.
-    fn publish(&self, events: Vec<RecordedEvent>) -> PublishFuture<u64>;
+    /// [`PublishError::Moved`] when the broker is not at `after` (nothing was published);
+    /// [`PublishError::Unavailable`] when the broker cannot be reached or failed part-way.
+    fn publish(&self, after: u64, events: Vec<RecordedEvent>) -> PublishFuture<u64>;
 
-    /// The highest sequence number the broker holds (0 when it holds none): the relay
-    /// publishes from there, so the broker is the relay's position.
+    /// Where the broker is: the relay publishes from there, so the broker is the relay's
+    /// position.
     ///
     /// # Errors
     /// [`PublishError::Unavailable`] when the broker cannot be reached.
-    fn last_published_seq(&self) -> PublishFuture<u64>;
+    fn position(&self) -> PublishFuture<BrokerPosition>;
 }
 
 /// What a [`Leadership`] call returns; it may borrow the lease.

@@ -79,6 +79,12 @@ pub trait InventoryStore: Send + Sync {
     /// # Errors
     /// [`InventoryError::Unavailable`] when it does not.
     fn check_health(&self) -> Result<(), InventoryError>;
+
+    /// Closes the store now, whoever still holds it: queued writes finish, connections close.
+    /// Later calls fail as [`InventoryError::Unavailable`]. Dropping the store does the same;
+    /// this is for when handles may still be held elsewhere. Stores with nothing to close
+    /// keep the default, which does nothing.
+    fn close(&self) {}
 }
 
 /// Reads, inside a read or a write transaction.

@@ -115,13 +115,8 @@ pub fn place(
 /// # Panics
 /// When the change cannot be encoded (a bug).
 pub fn new_event(change: DomainEvent) -> NewEvent {
-    NewEvent {
-        event_id: EventId::from_uuid(uuid::Uuid::new_v4()),
-        occurred_at: T0,
-        request_id: None,
-        wire: inventory_events::encode(&change).expect("an event encodes"),
-        change,
-    }
+    NewEvent::new(change, EventId::from_uuid(uuid::Uuid::new_v4()), T0, None)
+        .expect("an event encodes")
 }
 
 /// A delta command: RESTOCK when `units` is positive, SALE when negative.

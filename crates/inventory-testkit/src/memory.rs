@@ -22,10 +22,17 @@ use time::macros::datetime;
 pub struct MemoryStore {
     /// Held for a whole write transaction: writers are serialised, as the port promises.
     writer: Mutex<()>,
-    state: RwLock<Arc<State>>,
-    /// Append-only; a snapshot sees the events committed before it was taken.
-    events: RwLock<Vec<RecordedEvent>>,
+    /// What is committed: the state and the outbox, swapped together by a commit, so a
+    /// snapshot always sees a state and exactly the events that led to it.
+    committed: RwLock<Snapshot>,
     listeners: RwLock<Vec<CommitListener>>,
+}
+
+/// One committed version of everything; cheap to copy (two `Arc`s).
+#[derive(Clone, Default)]
+struct Snapshot {
+    state: Arc<State>,
+    events: Arc<Vec<RecordedEvent>>,
 }
 
 #[derive(Clone, Default)]
@@ -51,17 +58,16 @@ impl MemoryStore {
         }
         Self {
             writer: Mutex::new(()),
-            state: RwLock::new(Arc::new(state)),
-            events: RwLock::new(Vec::new()),
+            committed: RwLock::new(Snapshot {
+                state: Arc::new(state),
+                events: Arc::default(),
+            }),
             listeners: RwLock::new(Vec::new()),
         }
     }
 
-    fn snapshot(&self) -> (Arc<State>, usize) {
-        // Events first: a commit swaps the state before it appends, so a snapshot never sees
-        // an event whose state it cannot see.
-        let visible = read(&self.events).len();
-        (Arc::clone(&read(&self.state)), visible)
+    fn snapshot(&self) -> Snapshot {
+        read(&self.committed).clone()
     }
 }
 
@@ -130,21 +136,22 @@ fn chain_stores() -> Vec<Store> {
 impl InventoryStore for MemoryStore {
     fn write(&self, work: WriteWork) -> Result<(), InventoryError> {
         let _serialised = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let (state, visible) = self.snapshot();
         let mut tx = MemoryTx {
-            state: (*state).clone(),
-            committed: &self.events,
-            visible,
+            committed: self.snapshot(),
             appended: Vec::new(),
         };
         catch_unwind(AssertUnwindSafe(|| work(&mut tx)))
             .unwrap_or_else(|_| Err(InventoryError::internal("a write request panicked")))?;
         let MemoryTx {
-            state, appended, ..
+            committed: Snapshot { state, .. },
+            appended,
         } = tx;
-        *write(&self.state) = Arc::new(state);
         let last = appended.last().map(|event| event.seq);
-        write(&self.events).extend(appended);
+        {
+            let mut committed = write(&self.committed);
+            committed.state = state;
+            Arc::make_mut(&mut committed.events).extend(appended);
+        }
         if let Some(last) = last {
             for listener in read(&self.listeners).iter() {
                 listener(last);
@@ -154,11 +161,8 @@ impl InventoryStore for MemoryStore {
     }
 
     fn read(&self, work: ReadWork) -> Result<(), InventoryError> {
-        let (state, visible) = self.snapshot();
         let tx = MemoryTx {
-            state: (*state).clone(),
-            committed: &self.events,
-            visible,
+            committed: self.snapshot(),
             appended: Vec::new(),
         };
         catch_unwind(AssertUnwindSafe(|| work(&tx)))
@@ -174,13 +178,17 @@ impl InventoryStore for MemoryStore {
     }
 }
 
-/// A transaction: a private copy of the state and the events it appended.
-struct MemoryTx<'s> {
-    state: State,
-    committed: &'s RwLock<Vec<RecordedEvent>>,
-    /// How many committed events this transaction may see.
-    visible: usize,
+/// A transaction: the snapshot it started from (its state copied on its first change) and
+/// the events it appended.
+struct MemoryTx {
+    committed: Snapshot,
     appended: Vec<RecordedEvent>,
+}
+
+impl MemoryTx {
+    fn state(&self) -> &State {
+        &self.committed.state
+    }
 }
 
 fn page_of<T: Clone>(items: Vec<&T>, page: Page) -> (Vec<T>, u64) {
@@ -195,14 +203,14 @@ fn page_of<T: Clone>(items: Vec<&T>, page: Page) -> (Vec<T>, u64) {
     (taken, total)
 }
 
-impl ReadTx for MemoryTx<'_> {
+impl ReadTx for MemoryTx {
     fn product(&self, id: ProductId) -> Result<Option<Product>, InventoryError> {
-        Ok(self.state.products.get(&id).cloned())
+        Ok(self.state().products.get(&id).cloned())
     }
 
     fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, InventoryError> {
         Ok(self
-            .state
+            .state()
             .products
             .values()
             .find(|p| &p.details.sku == sku)
@@ -215,7 +223,7 @@ impl ReadTx for MemoryTx<'_> {
         page: Page,
     ) -> Result<(Vec<Product>, u64), InventoryError> {
         let mut products: Vec<&Product> = self
-            .state
+            .state()
             .products
             .values()
             .filter(|p| filter.category.is_none() || p.details.category == filter.category)
@@ -225,11 +233,11 @@ impl ReadTx for MemoryTx<'_> {
     }
 
     fn store(&self, id: &StoreId) -> Result<Option<Store>, InventoryError> {
-        Ok(self.state.stores.get(id).cloned())
+        Ok(self.state().stores.get(id).cloned())
     }
 
     fn list_stores(&self, page: Page) -> Result<(Vec<Store>, u64), InventoryError> {
-        Ok(page_of(self.state.stores.values().collect(), page))
+        Ok(page_of(self.state().stores.values().collect(), page))
     }
 
     fn stock(
@@ -238,7 +246,7 @@ impl ReadTx for MemoryTx<'_> {
         store_id: &StoreId,
     ) -> Result<Option<Stock>, InventoryError> {
         Ok(self
-            .state
+            .state()
             .stock
             .get(&(product_id, store_id.clone()))
             .cloned())
@@ -250,7 +258,7 @@ impl ReadTx for MemoryTx<'_> {
         page: Page,
     ) -> Result<(Vec<Stock>, u64), InventoryError> {
         let stock = self
-            .state
+            .state()
             .stock
             .values()
             .filter(|s| filter.product_id.is_none_or(|p| p == s.product_id()))
@@ -265,7 +273,7 @@ impl ReadTx for MemoryTx<'_> {
         store_id: Option<&StoreId>,
     ) -> Result<Vec<StoreStock>, InventoryError> {
         Ok(self
-            .state
+            .state()
             .stores
             .values()
             .filter(|store| match store_id {
@@ -273,7 +281,7 @@ impl ReadTx for MemoryTx<'_> {
                 None => store.details.active,
             })
             .map(|store| {
-                let stock = self.state.stock.get(&(product_id, store.id.clone()));
+                let stock = self.state().stock.get(&(product_id, store.id.clone()));
                 StoreStock {
                     store_id: store.id.clone(),
                     store_name: store.details.name.clone(),
@@ -285,7 +293,7 @@ impl ReadTx for MemoryTx<'_> {
     }
 
     fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
-        Ok(self.state.reservations.get(&id).cloned())
+        Ok(self.state().reservations.get(&id).cloned())
     }
 
     fn list_reservations(
@@ -294,7 +302,7 @@ impl ReadTx for MemoryTx<'_> {
         page: Page,
     ) -> Result<(Vec<Reservation>, u64), InventoryError> {
         let reservations = self
-            .state
+            .state()
             .reservations
             .values()
             .rev()
@@ -312,7 +320,7 @@ impl ReadTx for MemoryTx<'_> {
 
     fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
         Ok(self
-            .state
+            .state()
             .reservations
             .values()
             .filter(|r| r.status() == ReservationStatus::Pending)
@@ -325,8 +333,9 @@ impl ReadTx for MemoryTx<'_> {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
-        let committed = read(self.committed);
-        Ok(committed[..self.visible]
+        Ok(self
+            .committed
+            .events
             .iter()
             .filter(|event| event.seq > after_seq)
             .take(limit as usize)
@@ -335,24 +344,20 @@ impl ReadTx for MemoryTx<'_> {
     }
 
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
-        Ok(read(self.committed)[..self.visible]
-            .last()
-            .map_or(0, |event| event.seq))
+        Ok(self.committed.events.last().map_or(0, |event| event.seq))
     }
 }
 
-impl WriteTx for MemoryTx<'_> {
+impl WriteTx for MemoryTx {
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
-        self.store_change(&event.change)?;
+        self.store_change(event.change())?;
         // Writers are serialised: the next seq is the one this event gets at commit.
-        let seq = self.appended.last().map_or_else(
-            || {
-                read(self.committed)[..self.visible]
-                    .last()
-                    .map_or(0, |e| e.seq)
-            },
-            |e| e.seq,
-        ) + 1;
+        let seq = self
+            .appended
+            .last()
+            .or(self.committed.events.last())
+            .map_or(0, |e| e.seq)
+            + 1;
         self.appended.push(event.recorded(seq));
         Ok(())
     }
@@ -363,7 +368,7 @@ impl WriteTx for MemoryTx<'_> {
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError> {
         let mut due: Vec<Reservation> = self
-            .state
+            .state()
             .reservations
             .values()
             .filter(|r| r.status() == ReservationStatus::Pending && r.expires_at() <= now)
@@ -375,9 +380,9 @@ impl WriteTx for MemoryTx<'_> {
     }
 }
 
-impl MemoryTx<'_> {
+impl MemoryTx {
     fn store_change(&mut self, change: &DomainEvent) -> Result<(), InventoryError> {
-        let state = &mut self.state;
+        let state = Arc::make_mut(&mut self.committed.state);
         match change {
             DomainEvent::ProductCreated(product) | DomainEvent::ProductUpdated(product) => {
                 let exists = state.products.contains_key(&product.id);

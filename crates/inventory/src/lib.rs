@@ -97,6 +97,7 @@ pub use inventory_application::{
     AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Catalogue, CountStock, EventLog, Health,
     NoObserver, ProductAvailability, RelaySettings, Reservations, ReserveStock, StockChanged,
     StockKeeping, StoreAvailability, StoreDirectory, UseCases, WorkerObserver, blocking,
+    pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Category, City, Country, CustomerId, Description, Email, EventId,
@@ -169,7 +170,6 @@ pub struct Inventory {
     use_cases: UseCases,
     clock: Arc<dyn Clock>,
     store: Arc<dyn InventoryStore>,
-    sqlite: Arc<SqliteStore>,
 }
 
 impl Inventory {
@@ -278,6 +278,12 @@ impl Inventory {
             let waker = Arc::clone(&wake);
             self.on_commit(move |_| waker.notify_one());
             let status = Arc::new(BrokerStatus::default());
+            let relay_settings = RelaySettings {
+                // A follower looks at a third of the lease's lifetime, so it takes over within
+                // the lifetime of a dead leader's lease.
+                follower_interval: redis.lease_ttl / 3,
+                ..settings.relay
+            };
             let mut relay = OutboxRelay::new(
                 self.use_cases.events.clone(),
                 publisher,
@@ -285,7 +291,7 @@ impl Inventory {
                 wake,
                 Arc::clone(&status),
                 Arc::clone(&settings.observer),
-                settings.relay,
+                relay_settings,
             );
             if let Some(hook) = settings.after_publish.clone() {
                 relay = relay.after_publish(move |up_to| hook(up_to));
@@ -305,7 +311,7 @@ impl Inventory {
     /// connections close, the WAL is checkpointed. Use cases handed out earlier fail as
     /// unavailable afterwards. Dropping the last handle does the same.
     pub fn close(&self) {
-        self.sqlite.close();
+        self.store.close();
     }
 }
 
@@ -334,8 +340,7 @@ impl InventoryBuilder {
     /// # Errors
     /// [`OpenError`] when the database cannot be opened or migrated.
     pub fn open(self) -> Result<Inventory, OpenError> {
-        let sqlite = Arc::new(SqliteStore::open(&self.config)?);
-        let store: Arc<dyn InventoryStore> = sqlite.clone();
+        let store: Arc<dyn InventoryStore> = Arc::new(SqliteStore::open(&self.config)?);
         let use_cases = UseCases::new(Ports {
             store: Arc::clone(&store),
             clock: Arc::clone(&self.clock),
@@ -345,7 +350,6 @@ impl InventoryBuilder {
             use_cases,
             clock: self.clock,
             store,
-            sqlite,
         })
     }
 }

@@ -142,6 +142,28 @@ mod tests {
         CustomerId::parse(id).unwrap()
     }
 
+    /// Every action's name. Exhaustive on purpose: a new action does not compile here until it
+    /// has a name, and the table test below fails until the table has rows for that name.
+    fn name(action: Action<'_>) -> &'static str {
+        match action {
+            Action::ManageCatalogue => "ManageCatalogue",
+            Action::ReadStock { .. } => "ReadStock",
+            Action::ChangeStock { .. } => "ChangeStock",
+            Action::Reserve { .. } => "Reserve",
+            Action::HandleReservation { .. } => "HandleReservation",
+            Action::ReadEventLog => "ReadEventLog",
+        }
+    }
+
+    const EVERY_ACTION: [&str; 6] = [
+        "ManageCatalogue",
+        "ReadStock",
+        "ChangeStock",
+        "Reserve",
+        "HandleReservation",
+        "ReadEventLog",
+    ];
+
     /// Every role, every action, on its own and on another's store or customer.
     #[test]
     fn the_policy_table() {
@@ -286,6 +308,10 @@ mod tests {
                 false,
             ),
         ];
+        let covered: std::collections::BTreeSet<&str> =
+            table.iter().map(|(action, ..)| name(*action)).collect();
+        let every: std::collections::BTreeSet<&str> = EVERY_ACTION.into_iter().collect();
+        assert_eq!(covered, every, "the table has rows for every action");
         for (action, description, admin_may, vendor_may, customer_may) in table {
             for (caller, expected) in [
                 (&admin, admin_may),

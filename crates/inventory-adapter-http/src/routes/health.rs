@@ -38,7 +38,11 @@ pub struct HealthResponse {
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let health = state.use_cases.health.clone();
-    let database_ok = run(move || health.check()).await.is_ok();
+    let checked = run(move || health.check()).await;
+    if let Err(error) = &checked {
+        tracing::warn!(error = %inventory_ports::ErrorChain(error), "health: the database does not answer");
+    }
+    let database_ok = checked.is_ok();
     let redis = state.redis.status();
     let status = match (database_ok, redis) {
         (false, _) => "unhealthy",

@@ -98,7 +98,7 @@ async fn a_relay_that_died_after_publishing_repeats_nothing_and_skips_nothing() 
     let connection = lazy_connection(&url, Duration::from_secs(2)).expect("url");
     let publisher = StreamPublisher::new(connection, &stream, settings.max_len);
     let first = inventory.use_cases.events.after(0, 7).expect("pending");
-    publisher.publish(first).await.expect("XADD");
+    publisher.publish(0, first).await.expect("XADD");
 
     // More changes while it was dead.
     let product = inventory
@@ -247,6 +247,63 @@ async fn a_stream_ahead_of_the_outbox_is_refused_rather_than_silently_skipped() 
         entries.len(),
         outbox_seqs(&old.use_cases).len(),
         "nothing of the new database was published"
+    );
+    cleanup(&url, &stream);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_emptied_between_rounds_is_noticed_and_published_in_full() {
+    let url = shared_url();
+    let stream = unique_stream("relay-emptied");
+    let inventory = Inventory::new();
+    inventory.make_history();
+    let (mut relay, _) = relay(&inventory.use_cases, &settings(&url, &stream), false);
+    drain(&mut relay).await;
+    // Redis loses the stream without the relay seeing any error (a restart between rounds).
+    cleanup(&url, &stream);
+    let product = inventory
+        .use_cases
+        .products
+        .create(details("EMPTIED-1"), &Default::default())
+        .expect("p")
+        .id;
+    inventory
+        .use_cases
+        .stock
+        .adjust(adjust_command(product, "MAD-001", 2), &Default::default())
+        .expect("restock");
+    drain(&mut relay).await;
+    assert_eq!(
+        stream_seqs(&url, &stream),
+        outbox_seqs(&inventory.use_cases),
+        "every event again, in order, once each"
+    );
+    cleanup(&url, &stream);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_with_another_databases_events_at_the_same_seqs_is_refused() {
+    let url = shared_url();
+    let stream = unique_stream("relay-mixed");
+    let old = Inventory::new();
+    old.make_history();
+    let (mut old_relay, _) = relay(&old.use_cases, &settings(&url, &stream), false);
+    drain(&mut old_relay).await;
+    let published = stream_entries(&url, &stream).len();
+
+    // Another database with at least as many events: the seqs fit, the events do not.
+    let other = Inventory::new();
+    other.make_history();
+    let (mut other_relay, _) = relay(&other.use_cases, &settings(&url, &stream), false);
+    let error = other_relay.round().await.expect_err("refused");
+    assert!(
+        matches!(error, RelayError::BrokerMismatch { .. }),
+        "{error}"
+    );
+    assert_eq!(
+        stream_entries(&url, &stream).len(),
+        published,
+        "nothing mixed in"
     );
     cleanup(&url, &stream);
 }

@@ -139,8 +139,8 @@ fn a_version_2_database_gets_versioned_events_and_keeps_its_outbox() {
     let path = dir.path().join("v2.db");
     let conn = rusqlite::Connection::open(&path).expect("open");
     conn.execute_batch(concat!(
-        include_str!("../../../../migrations/0001_initial_schema.sql"),
-        include_str!("../../../../migrations/0002_seed_stores.sql"),
+        include_str!("../../../../migrations/sqlite/0001_initial_schema.sql"),
+        include_str!("../../../../migrations/sqlite/0002_seed_stores.sql"),
         "INSERT INTO events (event_id, event_type, aggregate_type, aggregate_id, payload, \
          occurred_at, published_at) VALUES ('0192f0c1-7c4e-7b35-9f1e-6d1c6b8a9e01', \
          'store.updated', 'store', 'MAD-001', '{}', '2025-10-26T00:00:00.000Z', NULL);

@@ -24,8 +24,8 @@ pub use observer::{NoObserver, WorkerObserver};
 pub use relay::{OutboxRelay, RelayError, RelaySettings, Round, SoleRelay};
 
 /// Waits for `pause`, or less if `shutdown` turns true (or its sender goes); true when it is
-/// time to stop.
-pub(crate) async fn pause_or_stop(
+/// time to stop. The one way every retry loop waits.
+pub async fn pause_or_stop(
     pause: std::time::Duration,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> bool {

@@ -3,10 +3,12 @@
 //!
 //! - woken by every local commit (plus a short poll for commits of other processes sharing
 //!   the database), so an event reaches the broker milliseconds after its commit;
-//! - the broker is the relay's position: each round asks (once, then remembers) the highest
-//!   seq the broker holds and publishes what follows. A relay that died after publishing
-//!   repeats nothing; a broker that lost its data (restarted empty) gets everything again,
-//!   once each; a broker that holds events this outbox never wrote is refused loudly;
+//! - the broker is the relay's position: the relay asks it (once, then remembers) where it
+//!   is and publishes what follows, and every publish is conditional on the broker still
+//!   being there. A relay that died after publishing repeats nothing; a broker that lost its
+//!   data (restarted empty) is noticed at the next publish and gets everything again, once
+//!   each; a broker that holds events this outbox never wrote (ahead of it, or another event
+//!   at the same seq) is refused loudly;
 //! - while the broker is down it retries with capped exponential backoff; events wait in the
 //!   outbox, writes go on, `/health` says degraded;
 //! - with several processes, one [`Leadership`] holder publishes at a time.
@@ -15,8 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use inventory_ports::{
-    ErrorChain, EventPublisher, InventoryError, Leadership, LeaseFuture, PublishError,
-    RecordedEvent,
+    BrokerPosition, ErrorChain, EventPublisher, InventoryError, Leadership, LeaseFuture,
+    PublishError, RecordedEvent,
 };
 use time::OffsetDateTime;
 use tokio::sync::{Notify, watch};
@@ -46,6 +48,21 @@ pub enum RelayError {
         /// The outbox's last sequence number.
         outbox_last: u64,
     },
+    /// The broker's last entry is another event than the outbox's at the same seq: the stream
+    /// belongs to another database (or this one was restored from a backup). Publishing would
+    /// mix two histories, so the relay stops publishing until an operator looks.
+    #[error(
+        "the broker's entry {seq} is event {broker_event} but the outbox's is {outbox_event}: \
+         is the stream shared with another database? Refusing to publish"
+    )]
+    BrokerMismatch {
+        /// The sequence number both hold.
+        seq: u64,
+        /// The event the broker holds there.
+        broker_event: inventory_domain::EventId,
+        /// The event the outbox holds there.
+        outbox_event: inventory_domain::EventId,
+    },
 }
 
 /// What a round did, which decides how long to wait before the next.
@@ -71,7 +88,8 @@ pub struct RelaySettings {
     pub min_backoff: Duration,
     /// Longest wait between attempts while the broker is down.
     pub max_backoff: Duration,
-    /// How often a follower checks whether the leader is still there.
+    /// How often a follower checks whether the leader is still there: a third of the lease's
+    /// lifetime, so it takes over within the lifetime of a dead leader's lease.
     pub follower_interval: Duration,
 }
 
@@ -218,7 +236,7 @@ impl<P: EventPublisher> OutboxRelay<P> {
         self.observer.relay_failed();
         self.observer.relay_leader(false);
         match error {
-            RelayError::BrokerAhead { .. } => {
+            RelayError::BrokerAhead { .. } | RelayError::BrokerMismatch { .. } => {
                 tracing::error!(error = %ErrorChain(error), "outbox relay refuses to publish");
             }
             _ => {
@@ -290,7 +308,15 @@ impl<P: EventPublisher> OutboxRelay<P> {
         }
         let happened: Vec<OffsetDateTime> = pending.iter().map(|e| e.occurred_at).collect();
         let count = pending.len();
-        let up_to = self.publisher.publish(pending).await?;
+        let up_to = match self.publisher.publish(position, pending).await {
+            Ok(up_to) => up_to,
+            // Another relay published meanwhile, or the broker lost its data: ask it again.
+            Err(PublishError::Moved) => {
+                self.position = None;
+                return Ok(Round::Published(0));
+            }
+            Err(error) => return Err(error.into()),
+        };
         self.position = Some(up_to);
         self.last_known = up_to;
         self.status.set_connected();
@@ -306,18 +332,36 @@ impl<P: EventPublisher> OutboxRelay<P> {
         Ok(Round::Published(count))
     }
 
-    /// Asks the broker where it is, and refuses a broker ahead of the outbox.
+    /// Asks the broker where it is, and refuses a broker that holds another history: ahead
+    /// of the outbox, or with another event at the same seq.
     async fn check_position(&mut self) -> Result<u64, RelayError> {
-        let broker_top = self.publisher.last_published_seq().await?;
+        let BrokerPosition { seq, event_id } = self.publisher.position().await?;
         let events = self.events.clone();
-        let outbox_last = blocking(move || events.last_seq()).await?;
-        if broker_top > outbox_last {
+        let (outbox_last, ours) = blocking(move || {
+            let ours = match seq {
+                0 => None,
+                seq => events.after(seq - 1, 1)?.into_iter().next(),
+            };
+            Ok((events.last_seq()?, ours))
+        })
+        .await?;
+        if seq > outbox_last {
             return Err(RelayError::BrokerAhead {
-                broker_top,
+                broker_top: seq,
                 outbox_last,
             });
         }
-        Ok(broker_top)
+        if let (Some(broker_event), Some(ours)) = (event_id, ours)
+            && ours.seq == seq
+            && ours.event_id != broker_event
+        {
+            return Err(RelayError::BrokerMismatch {
+                seq,
+                broker_event,
+                outbox_event: ours.event_id,
+            });
+        }
+        Ok(seq)
     }
 
     fn observe_backlog(&self, events: u64, oldest: Option<&RecordedEvent>) {

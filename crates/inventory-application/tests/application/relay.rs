@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use inventory_application::{
     BrokerStatus, NoObserver, OutboxRelay, RelayError, RelaySettings, Round, SoleRelay, UseCases,
 };
-use inventory_ports::{MockEventPublisher, PublishError};
+use inventory_ports::{BrokerPosition, MockEventPublisher, PublishError};
 use inventory_testkit::fixtures::reserve_command;
 use tokio::sync::Notify;
 
@@ -49,19 +49,24 @@ fn history() -> UseCases {
 async fn the_relay_publishes_from_the_brokers_position_in_batches_and_remembers_where_it_is() {
     let use_cases = history();
     let mut publisher = MockEventPublisher::new();
-    publisher
-        .expect_last_published_seq()
-        .times(1)
-        .returning(|| Box::pin(async { Ok(1) }));
+    let first_event = use_cases.events.after(0, 1).expect("read")[0].event_id;
+    publisher.expect_position().times(1).returning(move || {
+        Box::pin(async move {
+            Ok(BrokerPosition {
+                seq: 1,
+                event_id: Some(first_event),
+            })
+        })
+    });
     let published = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = Arc::clone(&published);
     publisher
         .expect_publish()
         .times(2)
-        .returning(move |events| {
+        .returning(move |after, events| {
             let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
             let last = *seqs.last().expect("a batch");
-            sink.lock().expect("lock").push(seqs);
+            sink.lock().expect("lock").push((after, seqs));
             Box::pin(async move { Ok(last) })
         });
     let hooked = Arc::new(AtomicU64::new(0));
@@ -78,8 +83,8 @@ async fn the_relay_publishes_from_the_brokers_position_in_batches_and_remembers_
     assert_eq!(relay.round().await.expect("round"), Round::Idle);
     assert_eq!(
         *published.lock().expect("lock"),
-        vec![vec![2, 3, 4], vec![5]],
-        "what followed the broker's seq 1, in order, asked for once"
+        vec![(1, vec![2, 3, 4]), (4, vec![5])],
+        "what followed the broker's seq 1, in order, each batch after the last"
     );
 }
 
@@ -89,12 +94,12 @@ async fn after_a_failed_publish_the_broker_is_asked_again() {
     let mut publisher = MockEventPublisher::new();
     let asked = Arc::new(AtomicU64::new(0));
     let count = Arc::clone(&asked);
-    publisher.expect_last_published_seq().returning(move || {
+    publisher.expect_position().returning(move || {
         count.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Ok(0) })
+        Box::pin(async { Ok(BrokerPosition::default()) })
     });
     let mut first = true;
-    publisher.expect_publish().returning(move |events| {
+    publisher.expect_publish().returning(move |_, events| {
         let last = events.last().map_or(0, |e| e.seq);
         let fail = std::mem::take(&mut first);
         Box::pin(async move {
@@ -122,9 +127,14 @@ async fn after_a_failed_publish_the_broker_is_asked_again() {
 async fn a_broker_ahead_of_the_outbox_is_refused_not_skipped() {
     let use_cases = history();
     let mut publisher = MockEventPublisher::new();
-    publisher
-        .expect_last_published_seq()
-        .returning(|| Box::pin(async { Ok(99) }));
+    publisher.expect_position().returning(|| {
+        Box::pin(async {
+            Ok(BrokerPosition {
+                seq: 99,
+                event_id: None,
+            })
+        })
+    });
     publisher.expect_publish().never();
     let mut relay = relay(&use_cases, publisher);
     assert!(matches!(
@@ -134,4 +144,56 @@ async fn a_broker_ahead_of_the_outbox_is_refused_not_skipped() {
             outbox_last: 5
         })
     ));
+}
+
+#[tokio::test]
+async fn a_broker_holding_another_event_at_the_same_seq_is_refused() {
+    let use_cases = history();
+    let mut publisher = MockEventPublisher::new();
+    publisher.expect_position().returning(|| {
+        Box::pin(async {
+            Ok(BrokerPosition {
+                seq: 3,
+                event_id: Some(inventory_domain::EventId::from_uuid(uuid::Uuid::from_u128(
+                    9,
+                ))),
+            })
+        })
+    });
+    publisher.expect_publish().never();
+    let mut relay = relay(&use_cases, publisher);
+    assert!(matches!(
+        relay.round().await,
+        Err(RelayError::BrokerMismatch { seq: 3, .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_broker_that_moved_is_asked_again_and_published_from_where_it_is() {
+    let use_cases = history();
+    let mut publisher = MockEventPublisher::new();
+    let positions = Arc::new(std::sync::Mutex::new(vec![0, 5]));
+    let next = Arc::clone(&positions);
+    publisher.expect_position().times(2).returning(move || {
+        let seq = next.lock().expect("lock").remove(0);
+        Box::pin(async move {
+            Ok(BrokerPosition {
+                seq,
+                event_id: None,
+            })
+        })
+    });
+    // Another relay published everything between our position and our publish.
+    publisher
+        .expect_publish()
+        .times(1)
+        .returning(|_, _| Box::pin(async { Err(PublishError::Moved) }));
+    let mut relay = relay(&use_cases, publisher);
+    assert_eq!(relay.round().await.expect("round"), Round::Published(0));
+    assert_eq!(
+        relay.round().await.expect("round"),
+        Round::Idle,
+        "nothing after 5"
+    );
+    assert!(positions.lock().expect("lock").is_empty(), "asked twice");
 }

@@ -77,8 +77,13 @@ pub fn a_recorded_product_and_its_event_read_back(db: &dyn TestDatabase) {
     let store = db.store();
     let mut written = product(1, "SKU-1");
     written.details.category = Some(Category::parse("tv").expect("valid"));
-    let mut event = new_event(DomainEvent::ProductCreated(written.clone()));
-    event.request_id = Some("req-1".into());
+    let event = inventory_ports::NewEvent::new(
+        DomainEvent::ProductCreated(written.clone()),
+        inventory_domain::EventId::from_uuid(uuid::Uuid::from_u128(77)),
+        T0,
+        Some("req-1".into()),
+    )
+    .expect("encodes");
     let expected_event = event.clone();
     store
         .write_with(move |tx| tx.record(&event))
