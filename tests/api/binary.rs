@@ -15,6 +15,8 @@ fn inventory() -> Command {
     command
         .env_remove("INVENTORY_JWT_SECRET")
         .env_remove("INVENTORY_DB")
+        .env_remove("INVENTORY_DATABASE_URL")
+        .env_remove("INVENTORY_DATABASE_SCHEMA")
         .env_remove("INVENTORY_BIND")
         .env("INVENTORY_LOG", "info");
     command
@@ -81,7 +83,7 @@ fn migrate_and_seed_demo_prepare_a_database() {
     let db = dir.path().join("demo.db");
     let (ok, stdout, stderr) = run(inventory().args(["migrate", "--db"]).arg(&db));
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("schema version"), "{stdout}");
+    assert!(stdout.contains("is migrated"), "{stdout}");
     assert!(db.exists());
     let (ok, stdout, stderr) = run(inventory().arg("seed-demo").env("INVENTORY_DB", &db));
     assert!(ok, "{stderr}");
@@ -165,15 +167,23 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Starts `inventory serve` on a free port and returns it with its port.
+/// Starts `inventory serve` on the SQLite file `db`, on a free port, and returns it with its
+/// port.
 pub fn serve(db: &Path, extra_env: &[(&str, &str)]) -> (ServerProcess, u16) {
+    let mut env = vec![("INVENTORY_DB", db.to_str().expect("a UTF-8 path"))];
+    env.extend_from_slice(extra_env);
+    serve_with(&env)
+}
+
+/// Starts `inventory serve` configured by `env` alone (the database included), on a free
+/// port, and returns it with its port.
+pub fn serve_with(env: &[(&str, &str)]) -> (ServerProcess, u16) {
     let mut child = inventory()
         .arg("serve")
-        .env("INVENTORY_DB", db)
         .env("INVENTORY_BIND", "127.0.0.1:0")
         .env("INVENTORY_JWT_SECRET", SECRET)
         .env("INVENTORY_LOG_FORMAT", "json")
-        .envs(extra_env.iter().copied())
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the server starts");
@@ -208,10 +218,7 @@ fn sigterm_stops_the_server_cleanly_and_closes_the_database() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("served.db");
     let (mut child, port) = serve(&db, &[]);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = crate::support::agent();
     let health = agent
         .get(format!("http://127.0.0.1:{port}/health"))
         .call()
@@ -231,15 +238,51 @@ fn sigterm_stops_the_server_cleanly_and_closes_the_database() {
 }
 
 #[test]
+fn healthcheck_passes_on_a_serving_server_and_fails_without_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut server, port) = serve(&dir.path().join("health.db"), &[]);
+    let (ok, stdout, stderr) = run(inventory()
+        .arg("healthcheck")
+        .env("INVENTORY_BIND", format!("0.0.0.0:{port}")));
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("\"status\""), "the health body: {stdout}");
+    assert!(server.terminate().success());
+    let (ok, _, stderr) = run(inventory()
+        .arg("healthcheck")
+        .env("INVENTORY_BIND", format!("127.0.0.1:{port}")));
+    assert!(!ok, "nothing serves any more");
+    assert!(stderr.contains("nothing answers"), "{stderr}");
+}
+
+#[test]
+fn on_postgres_the_server_refuses_to_start_without_a_shared_secret() {
+    // Refused before connecting: the URL need not answer.
+    let (ok, _, stderr) = run(inventory()
+        .arg("serve")
+        .env("INVENTORY_BIND", "127.0.0.1:0")
+        .env(
+            "INVENTORY_DATABASE_URL",
+            "postgres://inventory@127.0.0.1:1/nowhere",
+        ));
+    assert!(!ok, "no made-up secret when instances must share one");
+    assert!(
+        stderr.contains("INVENTORY_JWT_SECRET is required"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(inventory()
+        .arg("migrate")
+        .env("INVENTORY_DATABASE_SCHEMA", "inventory"));
+    assert!(!ok, "a schema without a PostgreSQL URL is a mistake");
+    assert!(stderr.contains("PostgreSQL only"), "{stderr}");
+}
+
+#[test]
 fn a_graceful_stop_lets_in_flight_requests_finish() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("draining.db");
     let (mut server, port) = serve(&db, &[("INVENTORY_FAULT_INJECTION", "true")]);
     let in_flight = std::thread::spawn(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = crate::support::agent();
         let mut reply = agent
             .get(format!("http://127.0.0.1:{port}/__fault/slow"))
             .call()

@@ -14,7 +14,7 @@ use crate::support::{TestServer, admin, create_product, restock};
 use inventory_testkit::redis_server::{RedisProcess, shared_url, unique_stream};
 
 /// Every entry of a stream, as (seq, fields as JSON).
-fn stream(url: &str, name: &str) -> Vec<(u64, Value)> {
+pub fn stream(url: &str, name: &str) -> Vec<(u64, Value)> {
     use redis::Commands;
     let mut connection = redis::Client::open(url)
         .expect("url")
@@ -49,7 +49,8 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn cleanup(url: &str, name: &str) {
+/// Removes a test's stream and its relay lease.
+pub fn cleanup(url: &str, name: &str) {
     use redis::Commands;
     if let Ok(mut connection) = redis::Client::open(url).and_then(|c| c.get_connection()) {
         let _: redis::RedisResult<()> =
@@ -141,10 +142,7 @@ fn a_process_killed_right_after_publishing_leaves_no_duplicate_and_no_gap() {
     let mut crashing: Vec<(&str, &str)> = env.to_vec();
     crashing.push(("INVENTORY_FAULT_RELAY_CRASH", "true"));
     let (mut doomed, port) = serve(&db, &crashing);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = crate::support::agent();
     // The relay publishes this product's event and dies before marking it.
     let _ = agent
         .post(format!("http://127.0.0.1:{port}/api/v1/products"))
@@ -206,10 +204,7 @@ fn two_server_processes_on_one_database_publish_each_event_once_in_order() {
     ];
     let (mut a, port_a) = serve(&db, &env);
     let (mut b, port_b) = serve(&db, &env);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = crate::support::agent();
     let post = |port: u16, path: &str, body: Value| {
         let mut reply = agent
             .post(format!("http://127.0.0.1:{port}{path}"))

@@ -7,6 +7,7 @@
 mod auth;
 mod bad_input;
 mod binary;
+mod cluster;
 mod concurrency;
 mod events;
 mod expiry;

@@ -98,17 +98,12 @@ impl TestServer {
         let port = port_rx
             .recv_timeout(Duration::from_secs(30))
             .expect("the server starts");
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
         Self {
             base: format!("http://127.0.0.1:{port}"),
             db,
             stop: Some(stop),
             thread: Some(thread),
-            agent,
+            agent: agent(),
             _dir: dir,
         }
     }
@@ -196,6 +191,16 @@ impl Drop for TestServer {
             }
         }
     }
+}
+
+/// An HTTP client that returns error statuses as answers (the tests look at them) and gives
+/// up after 30 s.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
 }
 
 fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {

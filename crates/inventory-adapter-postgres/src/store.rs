@@ -61,6 +61,10 @@ impl PostgresStore {
     /// [`OpenError::SchemaTooNew`] for a database from a newer build; other variants when the
     /// database cannot be reached or migrated.
     pub fn open(config: &PostgresConfig) -> Result<Self, OpenError> {
+        off_runtime(|| Self::connect(config))
+    }
+
+    fn connect(config: &PostgresConfig) -> Result<Self, OpenError> {
         config.validate().map_err(OpenError::Invalid)?;
         // The schema must exist before a session can use it as its search path: migrate on a
         // session without one.
@@ -140,14 +144,28 @@ impl InventoryStore for PostgresStore {
     }
 
     fn close(&self) {
-        drop(
-            self.readers
-                .write()
-                .unwrap_or_else(|p| p.into_inner())
-                .take(),
-        );
+        let readers = self
+            .readers
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        off_runtime(move || drop(readers));
         self.writer.close();
     }
+}
+
+/// Runs `work` on a thread of its own. The synchronous client drives each connection with a
+/// small runtime of its own, which tokio refuses to start on a thread that is running async
+/// code: connecting and disconnecting happen on a plain thread so that the store can be
+/// opened and dropped from async code too. (Queries run where the caller runs: async callers
+/// use `spawn_blocking`, as they must for any blocking call.)
+fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(work)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 impl Drop for PostgresStore {

@@ -512,14 +512,19 @@ impl PgTx<'_> {
             Kind::ForeignKey(constraint) if constraint == "stock_store_fk" => {
                 InventoryError::StoreNotFound(stock.store_id().clone())
             }
-            Kind::Unique(_) => InventoryError::Internal(Failure::caused_by(
-                format!(
-                    "the stock of {} in {} already has a record",
-                    stock.product_id(),
-                    stock.store_id()
-                ),
-                error,
-            )),
+            // Another instance created the pair's stock after this transaction looked: run
+            // the change again, and it will find the row.
+            Kind::Unique(_) => InventoryError::Unavailable(
+                Failure::caused_by(
+                    format!(
+                        "the stock of {} in {} was created concurrently",
+                        stock.product_id(),
+                        stock.store_id()
+                    ),
+                    error,
+                )
+                .transient(),
+            ),
             _ => to_inventory(error),
         })?;
         Ok(())

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use inventory::{Inventory, SqliteConfig, WorkerSettings};
+use inventory::{Inventory, WorkerSettings};
 use inventory_adapter_http::{AppState, Auth, HttpSettings, LiveFeed, Metrics, Role, build_server};
 use tokio::sync::watch;
 
@@ -49,8 +49,8 @@ impl Application {
     /// When the database cannot be opened, the address cannot be bound, or the JWT secret is
     /// too weak.
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let inventory = Arc::new(open_inventory(settings)?);
         let auth = Arc::new(auth(settings)?);
+        let inventory = Arc::new(open_inventory(settings)?);
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -76,7 +76,8 @@ impl Application {
             event_stream: settings.redis_stream.clone(),
         };
         let server = build_server(listener, state, auth, &http)?;
-        tracing::info!(address = %settings.bind, port, database = %settings.db.display(), "inventory server listening");
+        let database = settings.storage()?.describe();
+        tracing::info!(address = %settings.bind, port, %database, "inventory server listening");
         let workers = WorkerSettings {
             expiry_batch: settings.expiry_batch,
             redis: settings.redis(),
@@ -168,11 +169,11 @@ impl Application {
 /// # Errors
 /// When it cannot be opened or migrated.
 pub fn open_inventory(settings: &Settings) -> anyhow::Result<Inventory> {
-    let mut config = SqliteConfig::file(&settings.db);
-    config.synchronous = settings.synchronous;
-    Inventory::builder(config)
+    let storage = settings.storage()?;
+    let described = storage.describe();
+    Inventory::builder(storage)
         .open()
-        .with_context(|| format!("cannot open the database {}", settings.db.display()))
+        .with_context(|| format!("cannot open the database {described}"))
 }
 
 /// The token keys: from the configured secret, or a secret made up for this run (and an
@@ -180,6 +181,14 @@ pub fn open_inventory(settings: &Settings) -> anyhow::Result<Inventory> {
 fn auth(settings: &Settings) -> anyhow::Result<Auth> {
     if let Some(secret) = &settings.jwt_secret {
         return Ok(Auth::new(secret)?);
+    }
+    if matches!(settings.storage()?, inventory::StorageConfig::Postgres(_)) {
+        // Instances behind one load balancer must accept each other's tokens: a secret made
+        // up by each would make every other request a 401.
+        anyhow::bail!(
+            "INVENTORY_JWT_SECRET is required with PostgreSQL: every instance on the database \
+             must sign and check tokens with the same secret"
+        );
     }
     let secret = format!(
         "{}{}",

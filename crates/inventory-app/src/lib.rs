@@ -12,6 +12,7 @@
 
 pub mod application;
 pub mod events;
+pub mod healthcheck;
 pub mod seed_demo;
 pub mod settings;
 pub mod telemetry;

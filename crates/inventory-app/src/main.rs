@@ -1,11 +1,13 @@
-//! `inventory`: serve the API (default), migrate, seed a demo catalogue, mint tokens.
+//! `inventory`: serve the API (default), migrate, seed a demo catalogue, mint tokens, check
+//! the health of a running server.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 use inventory_app::settings::EventsCommand;
 use inventory_app::{
-    Application, Cli, Command, events, open_inventory, seed_demo, shutdown_signal, telemetry, token,
+    Application, Cli, Command, events, healthcheck, open_inventory, seed_demo, shutdown_signal,
+    telemetry, token,
 };
 
 fn main() -> ExitCode {
@@ -41,11 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             drop(open_inventory(&settings)?);
-            println!(
-                "database {} is at schema version {}",
-                settings.db.display(),
-                inventory::SCHEMA_VERSION
-            );
+            println!("database {} is migrated", settings.storage()?.describe());
             Ok(())
         }
         Command::SeedDemo => {
@@ -53,7 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let created = seed_demo::seed(&inventory)?;
             println!(
                 "demo catalogue: {created} products created in {}",
-                settings.db.display()
+                settings.storage()?.describe()
             );
             Ok(())
         }
@@ -61,6 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(events::tail(settings.redis(), from_seq))
         }
+        Command::Healthcheck => healthcheck::check(&settings.bind),
         Command::Token(args) => {
             println!("{}", token::mint(&settings, &args)?);
             Ok(())

@@ -28,6 +28,9 @@ pub enum Command {
     SeedDemo,
     /// Print a signed token for calling the API.
     Token(TokenArgs),
+    /// Exit 0 when the server listening on `--bind` answers its health check (for container
+    /// health checks).
+    Healthcheck,
     /// Read the event stream in Redis.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -91,6 +94,19 @@ pub struct Settings {
         global = true
     )]
     pub db: PathBuf,
+    /// The database: `postgres://user:password@host:port/db` for PostgreSQL (several instances
+    /// on one database), or `sqlite://PATH`; unset: the SQLite file `--db`.
+    #[arg(
+        long,
+        env = "INVENTORY_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_url: Option<String>,
+    /// PostgreSQL only: the schema the inventory's tables live in (created if missing), so
+    /// that it can share a database; unset: the user's default schema.
+    #[arg(long, env = "INVENTORY_DATABASE_SCHEMA", global = true)]
+    pub database_schema: Option<String>,
     /// SQLite `synchronous`: FULL (each commit survives power loss), NORMAL (survives a crash
     /// of the process), OFF (tests only).
     #[arg(long, env = "INVENTORY_SYNCHRONOUS", default_value = "FULL", value_parser = parse_synchronous, global = true)]
@@ -203,6 +219,10 @@ impl Settings {
     pub fn normalized(mut self) -> Self {
         self.jwt_secret = self.jwt_secret.filter(|secret| !secret.trim().is_empty());
         self.redis_url = self.redis_url.filter(|url| !url.trim().is_empty());
+        self.database_url = self.database_url.filter(|url| !url.trim().is_empty());
+        self.database_schema = self
+            .database_schema
+            .filter(|schema| !schema.trim().is_empty());
         self.cors_origins.retain(|origin| !origin.trim().is_empty());
         self
     }
@@ -214,6 +234,42 @@ impl Settings {
         redis.max_len = self.redis_max_len;
         redis.lease_ttl = std::time::Duration::from_millis(self.relay_lease_ms.max(100));
         Some(redis)
+    }
+
+    /// Where the data is: `--database-url` when given, else the SQLite file `--db`.
+    ///
+    /// # Errors
+    /// When the URL names no database this build can open.
+    pub fn storage(&self) -> Result<inventory::StorageConfig, inventory::OpenError> {
+        match &self.database_url {
+            Some(url) => {
+                let mut storage = inventory::StorageConfig::from_url(url)?;
+                match &mut storage {
+                    inventory::StorageConfig::Sqlite(config) => {
+                        config.synchronous = self.synchronous;
+                    }
+                    inventory::StorageConfig::Postgres(config) => {
+                        config.schema.clone_from(&self.database_schema);
+                    }
+                }
+                if self.database_schema.is_some()
+                    && !matches!(storage, inventory::StorageConfig::Postgres(_))
+                {
+                    return Err(inventory::OpenError::Invalid(
+                        "--database-schema applies to PostgreSQL only".into(),
+                    ));
+                }
+                Ok(storage)
+            }
+            None if self.database_schema.is_some() => Err(inventory::OpenError::Invalid(
+                "--database-schema applies to PostgreSQL only (set --database-url)".into(),
+            )),
+            None => {
+                let mut config = inventory::SqliteConfig::file(&self.db);
+                config.synchronous = self.synchronous;
+                Ok(config.into())
+            }
+        }
     }
 
     /// How the outbox relay paces itself.
@@ -229,6 +285,8 @@ impl Settings {
         Self {
             bind: "127.0.0.1:0".into(),
             db,
+            database_url: None,
+            database_schema: None,
             synchronous: Synchronous::Normal,
             jwt_secret: None,
             cors_origins: Vec::new(),

@@ -252,8 +252,12 @@ pub trait WriteTx: ReadTx {
     ///   or deleted product or store does not exist, or either end of a created stock record;
     /// - [`InventoryError::Internal`]: the stored stock is not at `version - 1` (a lost update,
     ///   which the isolation of [`InventoryStore::write`] rules out), the stock record does not
-    ///   exist or already exists, the reservation is not PENDING (a reservation resolves once),
-    ///   or a row would break the database's `0 <= reserved <= quantity` checks.
+    ///   exist, the reservation is not PENDING (a reservation resolves once), or a row would
+    ///   break the database's `0 <= reserved <= quantity` checks;
+    /// - a created stock record that already exists: a transient
+    ///   [`InventoryError::Unavailable`] where another process may have created it after this
+    ///   transaction looked (the change, run again, finds it), [`InventoryError::Internal`]
+    ///   where nobody else writes (a single-writer adapter).
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError>;
 
     /// Up to `limit` PENDING reservations whose `expires_at` is at or before `now`, earliest

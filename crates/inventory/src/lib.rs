@@ -66,8 +66,9 @@
 //!
 //! ## What you get
 //!
-//! - [`Inventory`]: opens (or creates and migrates) a SQLite file, or a private in-memory
-//!   database, and exposes the use cases: [`Inventory::products`], [`Inventory::stores`],
+//! - [`Inventory`]: opens (or creates and migrates) a SQLite file, a private in-memory
+//!   database, or a PostgreSQL database shared by several instances
+//!   ([`Inventory::open_url`], [`StorageConfig`]), and exposes the use cases: [`Inventory::products`], [`Inventory::stores`],
 //!   [`Inventory::stock`], [`Inventory::availability`], [`Inventory::reservations`],
 //!   [`Inventory::events`].
 //! - Every call is synchronous and commits durably before it returns. From async code, run
@@ -78,19 +79,22 @@
 //!   with [`EventLog::after`], or be told about commits with [`Inventory::on_commit`]. The
 //!   wire format of events is [`events`].
 //! - The four stores of the chain (MAD-001, BCN-001, VAL-001, SEV-001) exist from the start.
-//! - Several processes may open the same file at once (the HTTP server and a batch job, say):
-//!   SQLite's lock serialises their writes and no unit is ever sold twice.
+//! - Several processes may open the same database at once (the HTTP server and a batch job
+//!   on one SQLite file, or many server instances on one PostgreSQL): no unit is ever sold
+//!   twice, and events keep their commit order.
+
+mod storage;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use inventory_adapter_redis::{RelayLease, StreamPublisher, lazy_connection};
-use inventory_adapter_sqlite::SqliteStore;
 use inventory_application::{ExpiryWorker, OutboxRelay, Ports};
 use inventory_ports::InventoryStore;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+pub use inventory_adapter_postgres::PostgresConfig;
 pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
 pub use inventory_application::{
@@ -111,6 +115,7 @@ pub use inventory_ports::{
     Clock, ErrorChain, ErrorKind, Failure, IdGenerator, InventoryError, ManualClock, Page, Paged,
     RecordedEvent, RequestContext, ReservationFilter, SystemClock, UuidV7Ids,
 };
+pub use storage::StorageConfig;
 
 /// The event wire format: types, versioned payloads, decoding, the AsyncAPI document's types.
 pub mod events {
@@ -138,6 +143,20 @@ pub enum OpenError {
     /// The database could not be opened or migrated (the source says why).
     #[error("the database could not be opened")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The settings name no database this build can open.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<inventory_adapter_postgres::OpenError> for OpenError {
+    fn from(error: inventory_adapter_postgres::OpenError) -> Self {
+        match error {
+            inventory_adapter_postgres::OpenError::SchemaTooNew { found, supported } => {
+                Self::SchemaTooNew { found, supported }
+            }
+            other => Self::Storage(Box::new(other)),
+        }
+    }
 }
 
 impl From<inventory_adapter_sqlite::OpenError> for OpenError {
@@ -182,6 +201,16 @@ impl Inventory {
         Self::builder(SqliteConfig::file(path.as_ref())).open()
     }
 
+    /// Opens the inventory a URL names (`postgres://…`, `sqlite://PATH` or a path; see
+    /// [`StorageConfig::from_url`]), creating and migrating it if needed.
+    ///
+    /// # Errors
+    /// [`OpenError`] when the URL names no database, or it cannot be reached, opened or
+    /// migrated.
+    pub fn open_url(url: &str) -> Result<Self, OpenError> {
+        Self::builder(StorageConfig::from_url(url)?).open()
+    }
+
     /// A private inventory in memory, gone when dropped: for tests and demos.
     ///
     /// # Errors
@@ -191,9 +220,9 @@ impl Inventory {
     }
 
     /// Starts configuring an inventory: database settings, clock and id generator.
-    pub fn builder(config: SqliteConfig) -> InventoryBuilder {
+    pub fn builder(config: impl Into<StorageConfig>) -> InventoryBuilder {
         InventoryBuilder {
-            config,
+            config: config.into(),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         }
@@ -317,7 +346,7 @@ impl Inventory {
 
 /// Configures an [`Inventory`] before opening it.
 pub struct InventoryBuilder {
-    config: SqliteConfig,
+    config: StorageConfig,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
@@ -340,7 +369,7 @@ impl InventoryBuilder {
     /// # Errors
     /// [`OpenError`] when the database cannot be opened or migrated.
     pub fn open(self) -> Result<Inventory, OpenError> {
-        let store: Arc<dyn InventoryStore> = Arc::new(SqliteStore::open(&self.config)?);
+        let store = self.config.open()?;
         let use_cases = UseCases::new(Ports {
             store: Arc::clone(&store),
             clock: Arc::clone(&self.clock),

@@ -114,6 +114,50 @@ pub fn concurrent_reservations_on_one_row_never_oversell(db: &dyn TestDatabase) 
     );
 }
 
+/// Eight threads, half on a second handle, restock the same pairs at the same moment while
+/// no stock row exists for them yet: one of them creates each row, no increment is lost and
+/// none fails (a handle that finds the row created under it runs its change again).
+pub fn the_first_restocks_of_a_pair_race_and_every_unit_lands(db: &dyn TestDatabase) {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sides = [
+        use_cases(db.store(), &clock),
+        use_cases(db.second_store(), &clock),
+    ];
+    let product = stocked(&sides[0], "SKU-NEW-PAIRS", 1);
+    let pairs = ["BCN-001", "VAL-001", "SEV-001"];
+    let start = std::sync::Barrier::new(8);
+    let failures = std::sync::Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for worker in 0..8 {
+            let (side, start, failures) = (&sides[worker % 2], &start, &failures);
+            scope.spawn(move || {
+                for code in pairs {
+                    // Every thread reaches every barrier, failing or not.
+                    start.wait();
+                    if let Err(error) = side.stock.adjust(adjust_command(product, code, 1), &ctx())
+                    {
+                        failures
+                            .lock()
+                            .expect("lock")
+                            .push(format!("{code}: {error:?}"));
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(failures.into_inner().expect("lock"), Vec::<String>::new());
+    for code in pairs {
+        let stock = sides[1].stock.get(product, &store_id(code)).expect("stock");
+        assert_eq!((stock.quantity(), stock.version()), (8, 8), "{code}");
+    }
+    let events = all_events(&*db.store());
+    assert_eq!(
+        count_of(&events, "stock.created"),
+        1 + pairs.len(),
+        "one row each"
+    );
+}
+
 /// A physical count made against a stale version is refused with the current version, and
 /// changes nothing.
 pub fn a_stale_count_is_refused_with_the_current_version(db: &dyn TestDatabase) {
