@@ -33,6 +33,7 @@ mod rows;
 mod session;
 mod store;
 mod transaction;
+mod write_state;
 mod writer;
 
 pub use config::PostgresConfig;

@@ -1,15 +1,17 @@
 //! The SQL behind the port's [`ReadTx`] and [`WriteTx`], on a session already inside a
-//! transaction (a read-only snapshot, or the writer's batch + savepoint).
+//! transaction (a read-only snapshot, or the writer's batch).
 //!
 //! In a write transaction reads lock what they read, so it stays as read until the commit:
-//! stock and reservations `FOR UPDATE`, products and stores `FOR KEY SHARE` (enough to keep
-//! them from being deleted, without serialising every reservation of one product). Recorded
-//! events wait in the writer's buffer: they get their seqs at commit (see `writer.rs`).
+//! stock and reservations `FOR UPDATE`, products and stores `FOR SHARE`. What they read is
+//! cached for the rest of the batch, and changes of stock and reservations are written out
+//! together (see `write_state.rs`). Recorded events wait for the commit, where they get their
+//! seqs (see `writer.rs`).
 
 use std::cell::RefCell;
 
 use inventory_domain::{
-    DomainEvent, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId,
+    DomainEvent, Product, ProductId, Reservation, ReservationId, ReservationStatus, Sku, Stock,
+    Store, StoreId,
 };
 use inventory_ports::{
     Failure, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
@@ -22,12 +24,13 @@ use time::OffsetDateTime;
 use crate::errors::{Kind, OrInventory, classify, corrupt_in, to_inventory};
 use crate::rows;
 use crate::session::PgSession;
+use crate::write_state::{WriteState, count, version};
 
 /// A session inside a transaction, seen through the port.
 pub(crate) struct PgTx<'s> {
     session: RefCell<&'s mut PgSession>,
-    /// `Some` in a write transaction: where recorded events wait for the commit.
-    pending: Option<&'s mut Vec<NewEvent>>,
+    /// `Some` in a write transaction: the batch's cache and recorded events.
+    state: Option<RefCell<&'s mut WriteState>>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
@@ -37,21 +40,40 @@ impl<'s> PgTx<'s> {
     pub(crate) fn reading(session: &'s mut PgSession) -> Self {
         Self {
             session: RefCell::new(session),
-            pending: None,
+            state: None,
         }
     }
 
-    /// A write transaction's view, recording into `pending`.
-    pub(crate) fn writing(session: &'s mut PgSession, pending: &'s mut Vec<NewEvent>) -> Self {
+    /// A write transaction's view, caching and recording into `state`.
+    pub(crate) fn writing(session: &'s mut PgSession, state: &'s mut WriteState) -> Self {
         Self {
             session: RefCell::new(session),
-            pending: Some(pending),
+            state: Some(RefCell::new(state)),
         }
     }
 
     /// The locking clause of a read in a write transaction.
     fn lock(&self, clause: &'static str) -> &'static str {
-        if self.pending.is_some() { clause } else { "" }
+        if self.state.is_some() { clause } else { "" }
+    }
+
+    /// Tells the batch that the database failed a statement (the transaction may be lost).
+    fn failed<T>(&self, result: Result<T, postgres::Error>) -> Result<T, postgres::Error> {
+        if result.is_err()
+            && let Some(state) = &self.state
+        {
+            state.borrow_mut().database_failed();
+        }
+        result
+    }
+
+    /// Before SQL that must see the batch's cached changes, or that the database may refuse:
+    /// writes the changes out and protects the request with a savepoint.
+    fn enter_sql(&self) -> Result<(), InventoryError> {
+        match &self.state {
+            Some(state) => state.borrow_mut().enter_sql(&mut self.session.borrow_mut()),
+            None => Ok(()),
+        }
     }
 
     fn one<T>(
@@ -61,9 +83,7 @@ impl<'s> PgTx<'s> {
         map: fn(&Row) -> Result<T, InventoryError>,
     ) -> Result<Option<T>, InventoryError> {
         let row = self
-            .session
-            .borrow_mut()
-            .query_opt(sql, params)
+            .failed(self.session.borrow_mut().query_opt(sql, params))
             .or_inventory()?;
         row.as_ref().map(map).transpose()
     }
@@ -75,15 +95,24 @@ impl<'s> PgTx<'s> {
         map: fn(&Row) -> Result<T, InventoryError>,
     ) -> Result<Vec<T>, InventoryError> {
         let rows = self
-            .session
-            .borrow_mut()
-            .query(sql, params)
+            .failed(self.session.borrow_mut().query(sql, params))
             .or_inventory()?;
         rows.iter().map(map).collect()
     }
 
+    fn scalar<T: for<'r> postgres::types::FromSql<'r>>(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<T, InventoryError> {
+        let row = self
+            .failed(self.session.borrow_mut().query_one(sql, params))
+            .or_inventory()?;
+        row.try_get(0).or_inventory()
+    }
+
     fn execute(&self, sql: &str, params: Params<'_>) -> Result<u64, postgres::Error> {
-        self.session.borrow_mut().execute(sql, params)
+        self.failed(self.session.borrow_mut().execute(sql, params))
     }
 
     /// A page of `table` rows matching the `given` text-column conditions, in `order`, and how
@@ -106,15 +135,10 @@ impl<'s> PgTx<'s> {
             format!("WHERE {}", conditions.join(" AND "))
         };
         let mut values: Vec<&(dyn ToSql + Sync)> = given.iter().map(|(_, value)| *value).collect();
-        let total: i64 = self
-            .session
-            .borrow_mut()
-            .query_one(
-                &format!("SELECT COUNT(*) FROM {table} {filter_sql}"),
-                &values,
-            )
-            .or_inventory()?
-            .get(0);
+        let total: i64 = self.scalar(
+            &format!("SELECT COUNT(*) FROM {table} {filter_sql}"),
+            &values,
+        )?;
         let limit = i64::from(page.limit());
         let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
         values.push(&limit);
@@ -131,21 +155,30 @@ impl<'s> PgTx<'s> {
 
 impl ReadTx for PgTx<'_> {
     fn product(&self, id: ProductId) -> Result<Option<Product>, InventoryError> {
+        if let Some(state) = &self.state
+            && let Some(product) = state.borrow().product(id)
+        {
+            return Ok(Some(product.clone()));
+        }
         let sql = format!(
             "SELECT {} FROM products WHERE id = $1 {}",
             rows::PRODUCT_COLUMNS,
-            self.lock("FOR KEY SHARE")
+            self.lock("FOR SHARE")
         );
-        self.one(&sql, &[&id.as_uuid()], rows::product)
+        let product = self.one(&sql, &[&id.as_uuid()], rows::product)?;
+        self.cache_product(product.as_ref());
+        Ok(product)
     }
 
     fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, InventoryError> {
         let sql = format!(
             "SELECT {} FROM products WHERE sku = $1 {}",
             rows::PRODUCT_COLUMNS,
-            self.lock("FOR KEY SHARE")
+            self.lock("FOR SHARE")
         );
-        self.one(&sql, &[&sku.as_str()], rows::product)
+        let product = self.one(&sql, &[&sku.as_str()], rows::product)?;
+        self.cache_product(product.as_ref());
+        Ok(product)
     }
 
     fn list_products(
@@ -168,12 +201,21 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn store(&self, id: &StoreId) -> Result<Option<Store>, InventoryError> {
+        if let Some(state) = &self.state
+            && let Some(store) = state.borrow().store(id)
+        {
+            return Ok(Some(store.clone()));
+        }
         let sql = format!(
             "SELECT {} FROM stores WHERE id = $1 {}",
             rows::STORE_COLUMNS,
-            self.lock("FOR KEY SHARE")
+            self.lock("FOR SHARE")
         );
-        self.one(&sql, &[&id.as_str()], rows::store)
+        let store = self.one(&sql, &[&id.as_str()], rows::store)?;
+        if let (Some(state), Some(store)) = (&self.state, &store) {
+            state.borrow_mut().store_read(store.clone());
+        }
+        Ok(store)
     }
 
     fn list_stores(&self, page: Page) -> Result<(Vec<Store>, u64), InventoryError> {
@@ -190,16 +232,29 @@ impl ReadTx for PgTx<'_> {
         product_id: ProductId,
         store_id: &StoreId,
     ) -> Result<Option<Stock>, InventoryError> {
+        if let Some(state) = &self.state
+            && let Some(entry) = state.borrow().stock(&(product_id, store_id.clone()))
+        {
+            return Ok(Some(entry.current.clone()));
+        }
+        let lock = self.row_lock();
         let sql = format!(
-            "SELECT {} FROM stock WHERE product_id = $1 AND store_id = $2 {}",
+            "SELECT {} FROM stock WHERE product_id = $1 AND store_id = $2 {lock}",
             rows::STOCK_COLUMNS,
-            self.lock("FOR UPDATE")
         );
-        self.one(
-            &sql,
-            &[&product_id.as_uuid(), &store_id.as_str()],
-            rows::stock,
-        )
+        let key: Params<'_> = &[&product_id.as_uuid(), &store_id.as_str()];
+        let stock = self.one(&sql, key, rows::stock)?;
+        if let (Some(state), Some(stock)) = (&self.state, &stock) {
+            state.borrow_mut().stock_read(stock.clone());
+        }
+        if stock.is_none() && lock == SKIP_IF_LOCKED {
+            self.busy_if_exists(
+                "SELECT 1 FROM stock WHERE product_id = $1 AND store_id = $2",
+                key,
+                || format!("the stock of {product_id} in {store_id}"),
+            )?;
+        }
+        Ok(stock)
     }
 
     fn list_stock(
@@ -207,6 +262,7 @@ impl ReadTx for PgTx<'_> {
         filter: &StockFilter,
         page: Page,
     ) -> Result<(Vec<Stock>, u64), InventoryError> {
+        self.enter_sql()?;
         let product = filter.product_id.map(|id| id.as_uuid());
         let store = filter.store_id.as_ref().map(|id| id.as_str().to_owned());
         let mut given: Vec<(&str, &(dyn ToSql + Sync))> = Vec::new();
@@ -219,12 +275,19 @@ impl ReadTx for PgTx<'_> {
         // In a write transaction (deleting a product sums what is reserved) the rows listed
         // stay as read: locked, in key order, like every other lock of a stock row.
         let lock = self.lock("FOR UPDATE");
-        self.page_where(
+        let (stock, total) = self.page_where(
             ("stock", rows::STOCK_COLUMNS, "product_id, store_id", lock),
             &given,
             page,
             rows::stock,
-        )
+        )?;
+        if let Some(state) = &self.state {
+            let mut state = state.borrow_mut();
+            for stock in &stock {
+                state.stock_read(stock.clone());
+            }
+        }
+        Ok((stock, total))
     }
 
     fn stock_by_store(
@@ -234,6 +297,7 @@ impl ReadTx for PgTx<'_> {
     ) -> Result<Vec<StoreStock>, InventoryError> {
         const SELECT: &str = "SELECT s.id, s.name, COALESCE(k.quantity, 0), COALESCE(k.reserved, 0) \
              FROM stores s LEFT JOIN stock k ON k.store_id = s.id AND k.product_id = $1";
+        self.enter_sql()?;
         let product = product_id.as_uuid();
         match store_id {
             None => self.all(
@@ -250,12 +314,27 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
+        if let Some(state) = &self.state
+            && let Some(entry) = state.borrow().reservation(id)
+        {
+            return Ok(Some(entry.current.clone()));
+        }
+        let lock = self.row_lock();
         let sql = format!(
-            "SELECT {} FROM reservations WHERE id = $1 {}",
+            "SELECT {} FROM reservations WHERE id = $1 {lock}",
             rows::RESERVATION_COLUMNS,
-            self.lock("FOR UPDATE")
         );
-        self.one(&sql, &[&id.as_uuid()], rows::reservation)
+        let key: Params<'_> = &[&id.as_uuid()];
+        let reservation = self.one(&sql, key, rows::reservation)?;
+        if let (Some(state), Some(reservation)) = (&self.state, &reservation) {
+            state.borrow_mut().reservation_read(reservation.clone());
+        }
+        if reservation.is_none() && lock == SKIP_IF_LOCKED {
+            self.busy_if_exists("SELECT 1 FROM reservations WHERE id = $1", key, || {
+                format!("reservation {id}")
+            })?;
+        }
+        Ok(reservation)
     }
 
     fn list_reservations(
@@ -263,6 +342,7 @@ impl ReadTx for PgTx<'_> {
         filter: &ReservationFilter,
         page: Page,
     ) -> Result<(Vec<Reservation>, u64), InventoryError> {
+        self.enter_sql()?;
         let store = filter.store_id.as_ref().map(|id| id.as_str().to_owned());
         let customer = filter.customer_id.as_ref().map(|id| id.as_str().to_owned());
         let status = filter.status.map(|status| status.as_str().to_owned());
@@ -285,15 +365,11 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
-        let row = self
-            .session
-            .borrow_mut()
-            .query_one(
-                "SELECT MIN(expires_at) FROM reservations WHERE status = 'PENDING'",
-                &[],
-            )
-            .or_inventory()?;
-        row.try_get(0).or_inventory()
+        self.enter_sql()?;
+        self.scalar(
+            "SELECT MIN(expires_at) FROM reservations WHERE status = 'PENDING'",
+            &[],
+        )
     }
 
     fn events_after(
@@ -311,12 +387,7 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
-        let last: i64 = self
-            .session
-            .borrow_mut()
-            .query_one("SELECT last_seq FROM outbox_head", &[])
-            .or_inventory()?
-            .get(0);
+        let last: i64 = self.scalar("SELECT last_seq FROM outbox_head", &[])?;
         u64::try_from(last).map_err(corrupt_in("outbox_head"))
     }
 }
@@ -324,10 +395,11 @@ impl ReadTx for PgTx<'_> {
 impl WriteTx for PgTx<'_> {
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
         self.store_change(event.change())?;
-        self.pending
-            .as_mut()
+        self.state
+            .as_ref()
             .ok_or_else(|| InventoryError::internal("recording in a read transaction"))?
-            .push(event.clone());
+            .borrow_mut()
+            .push_event(event.clone());
         Ok(())
     }
 
@@ -336,6 +408,7 @@ impl WriteTx for PgTx<'_> {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError> {
+        self.enter_sql()?;
         // SKIP LOCKED: another instance's expiry claims the ones this one holds, and the
         // other way round, so each is expired once.
         let sql = format!(
@@ -343,31 +416,161 @@ impl WriteTx for PgTx<'_> {
              ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
             rows::RESERVATION_COLUMNS
         );
-        self.all(&sql, &[&now, &i64::from(limit)], rows::reservation)
+        let claimed = self.all(&sql, &[&now, &i64::from(limit)], rows::reservation)?;
+        if let Some(state) = &self.state {
+            let mut state = state.borrow_mut();
+            for reservation in &claimed {
+                state.reservation_read(reservation.clone());
+            }
+        }
+        Ok(claimed)
     }
 }
 
-impl PgTx<'_> {
-    /// Writes the state `change` carries.
+/// How a write transaction that already holds row locks reads another row: a locked row
+/// comes back as no row (and [`PgTx::busy_if_exists`] tells it from a missing one).
+const SKIP_IF_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
+
+impl<'s> PgTx<'s> {
+    /// The locking clause of a stock or reservation read.
+    ///
+    /// Two instances' batches each lock rows request after request, in no common order: batch
+    /// A holds X and wants Y while batch B holds Y and wants X is a deadlock, which PostgreSQL
+    /// breaks only after `deadlock_timeout` (a second by default). So a batch waits for a row
+    /// only while it holds none; once it holds some, a row another transaction holds makes
+    /// the request fail as transient (it runs again in a later batch) instead of waiting. A
+    /// batch that waits holds nothing anybody waits for: no cycle, no deadlock.
+    fn row_lock(&self) -> &'static str {
+        match &self.state {
+            None => "",
+            Some(state) if state.borrow().holds_row_locks() => SKIP_IF_LOCKED,
+            Some(_) => "FOR UPDATE",
+        }
+    }
+
+    /// After a [`SKIP_IF_LOCKED`] read found nothing: a transient error if the row exists
+    /// (another transaction holds it).
+    fn busy_if_exists(
+        &self,
+        exists_sql: &str,
+        key: Params<'_>,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), InventoryError> {
+        if self.one(exists_sql, key, |_| Ok(()))?.is_some() {
+            return Err(InventoryError::Unavailable(
+                Failure::new(format!("{} is being changed by another instance", what()))
+                    .transient(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn cache_product(&self, product: Option<&Product>) {
+        if let (Some(state), Some(product)) = (&self.state, product) {
+            state.borrow_mut().product_read(product.clone());
+        }
+    }
+
+    fn state(&self) -> Result<std::cell::RefMut<'_, &'s mut WriteState>, InventoryError> {
+        self.state
+            .as_ref()
+            .map(RefCell::borrow_mut)
+            .ok_or_else(|| InventoryError::internal("writing in a read transaction"))
+    }
+
+    /// Writes the state `change` carries: stock and reservations into the batch's cache,
+    /// everything else as SQL at once.
     fn store_change(&mut self, change: &DomainEvent) -> Result<(), InventoryError> {
         match change {
-            DomainEvent::ProductCreated(product) => self.insert_product(product),
-            DomainEvent::ProductUpdated(product) => self.update_product(product),
-            DomainEvent::ProductDeleted(product) => self.delete_product(product.id),
-            DomainEvent::StoreCreated(store) => self.insert_store(store),
-            DomainEvent::StoreUpdated(store) => self.update_store(store),
-            DomainEvent::StockCreated { stock, .. } => self.insert_stock(stock),
-            DomainEvent::StockUpdated { stock, .. } => self.update_stock(stock),
+            DomainEvent::ProductCreated(product) => {
+                self.enter_sql()?;
+                self.insert_product(product)
+            }
+            DomainEvent::ProductUpdated(product) => {
+                self.enter_sql()?;
+                self.update_product(product)?;
+                self.state()?.forget_product(product.id, false);
+                Ok(())
+            }
+            DomainEvent::ProductDeleted(product) => {
+                self.enter_sql()?;
+                self.delete_product(product.id)?;
+                self.state()?.forget_product(product.id, true);
+                Ok(())
+            }
+            DomainEvent::StoreCreated(store) => {
+                self.enter_sql()?;
+                self.insert_store(store)
+            }
+            DomainEvent::StoreUpdated(store) => {
+                self.enter_sql()?;
+                self.update_store(store)?;
+                self.state()?.forget_store(&store.id);
+                Ok(())
+            }
+            DomainEvent::StockCreated { stock, .. } => {
+                self.enter_sql()?;
+                self.insert_stock(stock)?;
+                self.state()?.stock_inserted(stock.clone());
+                Ok(())
+            }
+            DomainEvent::StockUpdated { stock, .. } => self.change_stock(stock),
             DomainEvent::ReservationCreated { reservation, stock } => {
-                self.update_stock(stock)?;
-                self.insert_reservation(reservation)
+                self.change_stock(stock)?;
+                if self.state()?.reservation(reservation.id()).is_some() {
+                    return Err(InventoryError::internal(format!(
+                        "reservation {} already exists",
+                        reservation.id()
+                    )));
+                }
+                self.state()?.reservation_created(reservation.clone());
+                Ok(())
             }
             DomainEvent::ReservationConfirmed { reservation, stock }
             | DomainEvent::ReservationCancelled { reservation, stock }
             | DomainEvent::ReservationExpired { reservation, stock } => {
-                self.update_stock(stock)?;
+                self.change_stock(stock)?;
                 self.resolve_reservation(reservation)
             }
+        }
+    }
+
+    /// A stock record one change after the version stored: every change bumps the version by
+    /// one, so the record must be at `version - 1` (a lost update is refused).
+    fn change_stock(&mut self, stock: &Stock) -> Result<(), InventoryError> {
+        let Some(current) = self.stock(stock.product_id(), stock.store_id())? else {
+            return Err(InventoryError::internal(format!(
+                "the stock of {} in {} does not exist",
+                stock.product_id(),
+                stock.store_id()
+            )));
+        };
+        if current.version() + 1 != stock.version() {
+            return Err(InventoryError::internal(format!(
+                "the stock of {} in {} is at version {}, not {}",
+                stock.product_id(),
+                stock.store_id(),
+                current.version(),
+                stock.version().saturating_sub(1)
+            )));
+        }
+        self.state()?.stock_changed(stock.clone())
+    }
+
+    /// A reservation leaves PENDING, once.
+    fn resolve_reservation(&mut self, reservation: &Reservation) -> Result<(), InventoryError> {
+        match self.reservation(reservation.id())? {
+            Some(current) if current.status() == ReservationStatus::Pending => {
+                self.state()?.reservation_changed(reservation.clone())
+            }
+            Some(_) => Err(InventoryError::internal(format!(
+                "reservation {} is not PENDING",
+                reservation.id()
+            ))),
+            None => Err(InventoryError::internal(format!(
+                "reservation {} does not exist",
+                reservation.id()
+            ))),
         }
     }
 
@@ -529,96 +732,4 @@ impl PgTx<'_> {
         })?;
         Ok(())
     }
-
-    /// Stores a stock record one change after the version stored: every change bumps the
-    /// version by one, so the record must be at `version - 1`.
-    fn update_stock(&self, stock: &Stock) -> Result<(), InventoryError> {
-        // The version condition makes a lost update impossible to store even if two writers
-        // ever changed the row at once; the table's CHECKs refuse an oversold row even if the
-        // domain let one through.
-        let read_version = stock.version().saturating_sub(1);
-        let changed = self
-            .execute(
-                "UPDATE stock SET quantity = $3, reserved = $4, version = $5, updated_at = $6 \
-                 WHERE product_id = $1 AND store_id = $2 AND version = $7",
-                &[
-                    &stock.product_id().as_uuid(),
-                    &stock.store_id().as_str(),
-                    &count(stock.quantity())?,
-                    &count(stock.reserved())?,
-                    &version(stock.version())?,
-                    &stock.updated_at(),
-                    &version(read_version)?,
-                ],
-            )
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "the stock of {} in {} is not at version {read_version}",
-                stock.product_id(),
-                stock.store_id()
-            )));
-        }
-        Ok(())
-    }
-
-    fn insert_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
-        self.execute(
-            &format!(
-                "INSERT INTO reservations ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                rows::RESERVATION_COLUMNS
-            ),
-            &[
-                &reservation.id().as_uuid(),
-                &reservation.product_id().as_uuid(),
-                &reservation.store_id().as_str(),
-                &reservation.customer_id().as_str(),
-                &count(reservation.quantity().get())?,
-                &reservation.status().as_str(),
-                &reservation.expires_at(),
-                &reservation.created_at(),
-                &reservation.updated_at(),
-            ],
-        )
-        .or_inventory()?;
-        Ok(())
-    }
-
-    fn resolve_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
-        let changed = self
-            .execute(
-                "UPDATE reservations SET status = $2, updated_at = $3 \
-                 WHERE id = $1 AND status = 'PENDING'",
-                &[
-                    &reservation.id().as_uuid(),
-                    &reservation.status().as_str(),
-                    &reservation.updated_at(),
-                ],
-            )
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "reservation {} is not PENDING in the database",
-                reservation.id()
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// A count as the `integer` column holds it.
-fn count(value: u32) -> Result<i32, InventoryError> {
-    i32::try_from(value).map_err(|error| {
-        InventoryError::Internal(Failure::caused_by("a count does not fit the column", error))
-    })
-}
-
-/// A version as the `bigint` column holds it.
-fn version(value: u64) -> Result<i64, InventoryError> {
-    i64::try_from(value).map_err(|error| {
-        InventoryError::Internal(Failure::caused_by(
-            "a version does not fit the column",
-            error,
-        ))
-    })
 }

@@ -1,8 +1,11 @@
 //! PostgreSQL's steps of a group-commit batch (the writer thread itself is
 //! `inventory-group-commit`, shared by every adapter).
 //!
-//! A batch is one transaction, each request in its own savepoint. Recorded events wait in a
-//! buffer; right before `COMMIT` the batch takes as many seqs as it has events from
+//! A batch is one transaction. Its requests read through a cache and change stock and
+//! reservations in it; a request takes a savepoint only when it runs SQL the database may
+//! refuse (see `write_state.rs`). The changes are written out, one statement per table,
+//! right before the commit. Recorded events wait in a buffer too: before `COMMIT` the batch
+//! takes as many seqs as it has events from
 //! `outbox_head` (`UPDATE ... RETURNING`, which locks that one row until the commit) and
 //! inserts its events with them, in one statement. Every instance's batches take the row in
 //! turn, so seqs are assigned in commit order with no gaps, and a reader never sees a seq
@@ -13,7 +16,7 @@
 //! broke; the next batch reconnects.
 
 use inventory_group_commit::BatchConnection;
-use inventory_ports::{InventoryError, NewEvent, WriteWork};
+use inventory_ports::{Failure, InventoryError, NewEvent, WriteWork};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -21,16 +24,21 @@ use crate::PostgresConfig;
 use crate::errors::{OrInventory, to_inventory};
 use crate::session::PgSession;
 use crate::transaction::PgTx;
+use crate::write_state::WriteState;
 
-/// The writing connection and the events of the batch in progress.
+/// How many batches run carefully after writing out a batch's changes failed.
+const CAREFUL_BATCHES: u32 = 16;
+
+/// The writing connection and the state of the batch in progress.
 pub(crate) struct PgBatch {
     config: PostgresConfig,
     /// `None` after the connection broke, until the next batch reconnects.
     session: Option<PgSession>,
-    /// Events recorded by the request running now (kept if it is released).
-    request_events: Vec<NewEvent>,
-    /// Events recorded by the batch's released requests, in order.
-    batch_events: Vec<NewEvent>,
+    /// The batch's cache, changes and events.
+    state: WriteState,
+    /// Batches left to run carefully: each request written out in its own savepoint, so
+    /// that one the database refuses fails alone.
+    careful: u32,
 }
 
 impl PgBatch {
@@ -38,8 +46,8 @@ impl PgBatch {
         Self {
             config,
             session: Some(session),
-            request_events: Vec::new(),
-            batch_events: Vec::new(),
+            state: WriteState::default(),
+            careful: 0,
         }
     }
 
@@ -65,35 +73,35 @@ impl PgBatch {
         }
     }
 
-    /// Takes seqs for the batch's events and inserts them; returns the last seq.
-    fn append_events(&mut self) -> Result<u64, InventoryError> {
-        let events = std::mem::take(&mut self.batch_events);
+    /// Takes seqs for the batch's events and inserts them, in one statement; returns the
+    /// last seq.
+    fn append_events(&mut self, events: &[NewEvent]) -> Result<u64, InventoryError> {
         let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
+        let mut columns = EventColumns::default();
+        for event in events {
+            columns.push(event);
+        }
         let session = self.session()?;
+        // WITH ORDINALITY numbers the events in the order recorded: seqs follow it.
         let last: i64 = session
             .query_one(
-                "UPDATE outbox_head SET last_seq = last_seq + $1 RETURNING last_seq",
-                &[&count],
-            )
-            .or_inventory()?
-            .get(0);
-        let first = last - count + 1;
-        let mut columns = EventColumns::default();
-        for (seq, event) in (first..).zip(&events) {
-            columns.push(seq, event);
-        }
-        session
-            .execute(
-                "INSERT INTO events (seq, event_id, event_type, schema_version, aggregate_type, \
-                 aggregate_id, store_id, product_id, payload, request_id, occurred_at) \
-                 SELECT seq, event_id, event_type, schema_version, aggregate_type, aggregate_id, \
-                 store_id, product_id, payload::json, request_id, occurred_at \
-                 FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::integer[], $5::text[], \
-                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[]) \
-                 AS e (seq, event_id, event_type, schema_version, aggregate_type, aggregate_id, \
-                 store_id, product_id, payload, request_id, occurred_at)",
+                "WITH head AS ( \
+                   UPDATE outbox_head SET last_seq = last_seq + $1 RETURNING last_seq), \
+                 appended AS ( \
+                   INSERT INTO events (seq, event_id, event_type, schema_version, \
+                   aggregate_type, aggregate_id, store_id, product_id, payload, request_id, \
+                   occurred_at) \
+                   SELECT head.last_seq - $1 + e.n, e.event_id, e.event_type, e.schema_version, \
+                   e.aggregate_type, e.aggregate_id, e.store_id, e.product_id, e.payload::json, \
+                   e.request_id, e.occurred_at \
+                   FROM head, unnest($2::uuid[], $3::text[], $4::integer[], $5::text[], \
+                   $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], \
+                   $11::timestamptz[]) WITH ORDINALITY \
+                   AS e (event_id, event_type, schema_version, aggregate_type, aggregate_id, \
+                   store_id, product_id, payload, request_id, occurred_at, n)) \
+                 SELECT last_seq FROM head",
                 &[
-                    &columns.seq,
+                    &count,
                     &columns.event_id,
                     &columns.event_type,
                     &columns.schema_version,
@@ -106,7 +114,8 @@ impl PgBatch {
                     &columns.occurred_at,
                 ],
             )
-            .or_inventory()?;
+            .or_inventory()?
+            .get(0);
         u64::try_from(last).map_err(|_| InventoryError::internal("the outbox head is negative"))
     }
 }
@@ -114,7 +123,6 @@ impl PgBatch {
 /// The batch's events, column by column, for one `INSERT ... SELECT FROM unnest(...)`.
 #[derive(Default)]
 struct EventColumns {
-    seq: Vec<i64>,
     event_id: Vec<Uuid>,
     event_type: Vec<&'static str>,
     schema_version: Vec<i32>,
@@ -128,9 +136,8 @@ struct EventColumns {
 }
 
 impl EventColumns {
-    fn push(&mut self, seq: i64, event: &NewEvent) {
+    fn push(&mut self, event: &NewEvent) {
         let wire = event.wire();
-        self.seq.push(seq);
         self.event_id.push(event.event_id().as_uuid());
         self.event_type.push(wire.event_type.as_str());
         self.schema_version
@@ -147,7 +154,8 @@ impl EventColumns {
 
 impl BatchConnection for PgBatch {
     fn begin(&mut self) -> Result<(), InventoryError> {
-        self.batch_events.clear();
+        self.state.clear();
+        self.careful = self.careful.saturating_sub(1);
         if self.session.is_none() {
             self.session = Some(connect_writer(&self.config).map_err(to_inventory)?);
         }
@@ -155,8 +163,15 @@ impl BatchConnection for PgBatch {
     }
 
     fn savepoint(&mut self) -> Result<(), InventoryError> {
-        self.request_events.clear();
-        self.batch("SAVEPOINT request")
+        self.state.start_request();
+        if self.careful > 0 {
+            let session = self
+                .session
+                .as_mut()
+                .ok_or_else(|| InventoryError::unavailable("the database connection is gone"))?;
+            self.state.enter_sql(session)?;
+        }
+        Ok(())
     }
 
     fn execute(&mut self, work: WriteWork) -> Result<(), InventoryError> {
@@ -164,27 +179,65 @@ impl BatchConnection for PgBatch {
             .session
             .as_mut()
             .ok_or_else(|| InventoryError::unavailable("the database connection is gone"))?;
-        let result = work(&mut PgTx::writing(session, &mut self.request_events));
+        let mut result = work(&mut PgTx::writing(session, &mut self.state));
+        if result.is_ok() && self.careful > 0 {
+            // Inside the request's savepoint: a refusal by the database is this request's.
+            result = self.state.write_out(session);
+            if result.is_err() {
+                self.state.database_failed();
+            }
+        }
         self.forget_if_broken();
         result
     }
 
     fn release(&mut self) -> Result<(), InventoryError> {
-        self.batch("RELEASE SAVEPOINT request")?;
-        self.batch_events.append(&mut self.request_events);
+        if self.state.has_savepoint() {
+            self.batch("RELEASE SAVEPOINT request")?;
+        }
+        self.state.keep_request();
         Ok(())
     }
 
     fn rollback_to_savepoint(&mut self) -> Result<(), InventoryError> {
-        self.request_events.clear();
-        self.batch("ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request")
+        let savepoint = self.state.has_savepoint();
+        let spoiled = self.state.is_unprotected();
+        self.state.undo_request();
+        if savepoint {
+            self.batch("ROLLBACK TO SAVEPOINT request; RELEASE SAVEPOINT request")
+        } else if spoiled {
+            self.careful = CAREFUL_BATCHES;
+            Err(InventoryError::Unavailable(
+                Failure::new(
+                    "a request failed after changing the database outside a savepoint; \
+                     the batch was abandoned",
+                )
+                .transient(),
+            ))
+        } else {
+            // It failed before anything of it reached the database: the cache is undone.
+            Ok(())
+        }
     }
 
     fn commit(&mut self) -> Result<Option<u64>, InventoryError> {
-        let last = if self.batch_events.is_empty() {
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| InventoryError::unavailable("the database connection is gone"))?;
+        if let Err(error) = self.state.write_out(session) {
+            self.forget_if_broken();
+            self.careful = CAREFUL_BATCHES;
+            // Every request runs again, carefully: one the database refuses then fails alone.
+            return Err(InventoryError::Unavailable(
+                Failure::caused_by("the batch's changes could not be written", error).transient(),
+            ));
+        }
+        let events = self.state.take_events();
+        let last = if events.is_empty() {
             None
         } else {
-            let appended = self.append_events();
+            let appended = self.append_events(&events);
             self.forget_if_broken();
             Some(appended?)
         };
@@ -195,8 +248,7 @@ impl BatchConnection for PgBatch {
     }
 
     fn rollback(&mut self) {
-        self.batch_events.clear();
-        self.request_events.clear();
+        self.state.clear();
         if self.session.is_some() {
             let _ = self.batch("ROLLBACK");
         }

@@ -155,13 +155,14 @@ impl Connection {
     }
 }
 
-/// Runs `connections` closed-loop clients against `address` for `duration` after `warmup`;
-/// `next` makes each request (per connection, with its own generator).
+/// Runs `connections` closed-loop clients for `duration` after `warmup`, spread evenly over
+/// the `targets` (several instances of the server); `next` makes each request (per
+/// connection, with its own generator).
 ///
 /// # Errors
 /// When a connection cannot be opened or fails.
 pub async fn run(
-    address: SocketAddr,
+    targets: &[SocketAddr],
     connections: usize,
     warmup: Duration,
     duration: Duration,
@@ -170,8 +171,10 @@ pub async fn run(
     let start = Instant::now() + warmup;
     let end = start + duration;
     let mut tasks = Vec::with_capacity(connections);
+    anyhow::ensure!(!targets.is_empty(), "no server to load");
     for index in 0..connections {
         let next = next.clone();
+        let address = targets[index % targets.len()];
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(address).await?;
             let mut rng = Rng::new(index as u64 + 1);

@@ -9,6 +9,7 @@
 //! ```
 
 mod load;
+mod postgres;
 mod report;
 mod scenarios;
 mod seed;
@@ -27,7 +28,7 @@ use crate::scenarios::{
     Bench, availability, cache_check, event_latency, expiry_lag, http_ceiling, mixed, reservations,
     store_ceiling,
 };
-use crate::server::{SECRET, Server, resources, sibling_binary};
+use crate::server::{Database, SECRET, Server, resources, sibling_binary};
 
 /// Benchmark the inventory server.
 #[derive(Debug, Parser)]
@@ -51,6 +52,20 @@ struct Args {
     /// Do not use Redis even when it is reachable.
     #[arg(long)]
     no_redis: bool,
+    /// PostgreSQL for the PostgreSQL section (a schema is created in it and dropped; the
+    /// section is skipped when it does not answer).
+    #[arg(
+        long,
+        env = "INVENTORY_BENCH_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    postgres_url: String,
+    /// Skip the PostgreSQL section.
+    #[arg(long, conflicts_with = "only_postgres")]
+    no_postgres: bool,
+    /// Run only the PostgreSQL section.
+    #[arg(long)]
+    only_postgres: bool,
     /// Where the JSON results go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -87,26 +102,133 @@ async fn measure(
     folder: &std::path::Path,
 ) -> anyhow::Result<Report> {
     let duration = Duration::from_secs(args.duration);
-    let db = folder.join("server.db");
-    eprintln!("seeding {} products...", args.products);
-    let seeded = seed::seed(&db, args.products)?;
     let redis = (!args.no_redis && redis_reachable(&args.redis_url)).then(|| {
         (
             args.redis_url.clone(),
             format!("inventory:bench:{}", uuid::Uuid::new_v4().simple()),
         )
     });
-    let server = Server::start(
-        binary,
-        &db,
-        redis.as_ref().map(|(u, s)| (u.as_str(), s.as_str())),
-    )?;
     let admin: Arc<str> = Auth::new(SECRET)?
         .issue("bench", Role::Admin, None, Duration::from_secs(3600))?
         .into();
+    let mut rows = Vec::new();
+    if !args.only_postgres {
+        rows.extend(sqlite_section(args, binary, folder, &admin, redis.clone()).await?);
+    }
+    if args.no_postgres {
+        eprintln!("PostgreSQL section skipped (--no-postgres)");
+    } else if postgres::reachable(&args.postgres_url) {
+        rows.extend(
+            postgres::measure(postgres::Section {
+                url: &args.postgres_url,
+                binary,
+                folder,
+                redis: redis.clone(),
+                admin: admin.clone(),
+                duration,
+                warmup: Duration::from_secs(args.warmup),
+                connections: args.connections,
+                products: args.products,
+            })
+            .await?,
+        );
+    } else {
+        rows.push(Row::note(
+            "P",
+            "PostgreSQL section",
+            format!("skipped: no PostgreSQL answers at {}", args.postgres_url),
+        ));
+    }
+    if let Some((url, stream)) = &redis {
+        delete_stream(url, stream);
+    }
+
+    let mut report = Report {
+        ran_at: time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_default(),
+        machine: report::machine(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        duration_seconds: duration.as_secs_f64(),
+        connections: args.connections,
+        rows,
+        ratios: Vec::new(),
+    };
+    report.add_ratio(
+        "3",
+        "2",
+        "durable hot-SKU reservations over HTTP vs one-per-transaction SQLite",
+    );
+    report.add_ratio("3", "1", "hot-SKU reservations vs the HTTP ceiling");
+    report.add_ratio(
+        "5a",
+        "1",
+        "availability reads (hot product) vs the HTTP ceiling",
+    );
+    report.add_ratio(
+        "5b",
+        "1",
+        "availability reads (random products) vs the HTTP ceiling",
+    );
+    report.add_ratio("6", "1", "mixed traffic vs the HTTP ceiling");
+    report.add_ratio(
+        "2b",
+        "2",
+        "group commit vs one transaction per reservation, in process",
+    );
+    report.add_ratio(
+        "P2-3",
+        "P0",
+        "hot-SKU reservations over HTTP, 2 instances on PostgreSQL, vs pgbench's hot-row ceiling (goal: 5 or more)",
+    );
+    report.add_ratio(
+        "P1-3",
+        "P0",
+        "the same with 1 instance vs pgbench's hot-row ceiling",
+    );
+    report.add_ratio(
+        "P2-3",
+        "P1-3",
+        "hot-SKU reservations: 2 instances vs 1 on one PostgreSQL",
+    );
+    report.add_ratio("P2-4", "P1-4", "spread reservations: 2 instances vs 1");
+    report.add_ratio("P2-6", "P1-6", "mixed traffic: 2 instances vs 1");
+    report.add_ratio(
+        "P1-3",
+        "3",
+        "hot-SKU reservations, 1 instance: PostgreSQL vs SQLite",
+    );
+    Ok(report)
+}
+
+/// The SQLite section: scenarios 1 to 9 against one server on a SQLite file.
+async fn sqlite_section(
+    args: &Args,
+    binary: &std::path::Path,
+    folder: &std::path::Path,
+    admin: &Arc<str>,
+    redis: Option<(String, String)>,
+) -> anyhow::Result<Vec<Row>> {
+    let duration = Duration::from_secs(args.duration);
+    let db = folder.join("server.db");
+    eprintln!("seeding {} products...", args.products);
+    let mut config = inventory::SqliteConfig::file(&db);
+    config.synchronous = inventory::Synchronous::Off;
+    let seeded = seed::seed(config.into(), args.products)?;
+    let server = Server::start(
+        binary,
+        &Database::Sqlite(db.clone()),
+        redis.as_ref().map(|(u, s)| (u.as_str(), s.as_str())),
+    )?;
     let bench = Bench {
         address: server.address,
-        admin,
+        targets: vec![server.address],
+        admin: admin.clone(),
         hot: seeded.hot,
         products: Arc::new(seeded.products),
         expiring: seeded.expiring,
@@ -159,50 +281,7 @@ async fn measure(
         "Server resources over the whole run",
         format!("peak RSS {peak_mib:.1} MiB, {cpu_seconds:.1} CPU s"),
     ));
-    drop(server);
-    if let Some((url, stream)) = &redis {
-        delete_stream(url, stream);
-    }
-
-    let mut report = Report {
-        ran_at: time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default(),
-        machine: report::machine(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        duration_seconds: duration.as_secs_f64(),
-        connections: args.connections,
-        rows,
-        ratios: Vec::new(),
-    };
-    report.add_ratio(
-        "3",
-        "2",
-        "durable hot-SKU reservations over HTTP vs one-per-transaction SQLite",
-    );
-    report.add_ratio("3", "1", "hot-SKU reservations vs the HTTP ceiling");
-    report.add_ratio(
-        "5a",
-        "1",
-        "availability reads (hot product) vs the HTTP ceiling",
-    );
-    report.add_ratio(
-        "5b",
-        "1",
-        "availability reads (random products) vs the HTTP ceiling",
-    );
-    report.add_ratio("6", "1", "mixed traffic vs the HTTP ceiling");
-    report.add_ratio(
-        "2b",
-        "2",
-        "group commit vs one transaction per reservation, in process",
-    );
-    Ok(report)
+    Ok(rows)
 }
 
 fn redis_reachable(url: &str) -> bool {

@@ -1,10 +1,8 @@
 //! The benchmark's data, written with the library before the server starts.
 
-use std::path::Path;
-
 use inventory::{
     AdjustStock, AdjustmentReason, Inventory, Price, ProductDetails, ProductName, RequestContext,
-    Sku, SqliteConfig, StockDelta, StoreDetails, StoreId, StoreName, Synchronous,
+    Sku, StockDelta, StorageConfig, StoreDetails, StoreId, StoreName,
 };
 
 use crate::scenarios::{STORES, expiry_lag};
@@ -21,14 +19,12 @@ pub struct Seeded {
     pub paced: String,
 }
 
-/// Seeds a new database at `path`.
+/// Seeds a new database.
 ///
 /// # Errors
 /// When the library refuses a change.
-pub fn seed(path: &Path, products: usize) -> anyhow::Result<Seeded> {
-    let mut config = SqliteConfig::file(path);
-    config.synchronous = Synchronous::Off;
-    let inventory = Inventory::builder(config).open()?;
+pub fn seed(storage: StorageConfig, products: usize) -> anyhow::Result<Seeded> {
+    let inventory = Inventory::builder(storage).open()?;
     let ctx = RequestContext::with_request_id("bench-seed");
     let store = StoreId::parse(expiry_lag::STORE)?;
     let mut details = inventory.stores().get(&StoreId::parse("MAD-001")?)?.details;
@@ -75,14 +71,36 @@ pub fn seed(path: &Path, products: usize) -> anyhow::Result<Seeded> {
     for _ in 0..10 {
         stock(hot, "MAD-001", 1_000_000)?;
     }
-    let mut ids = Vec::with_capacity(products);
-    for n in 0..products {
-        let product = create(&format!("BENCH-{n:04}"))?;
-        for store in STORES {
-            stock(product, store, 100_000)?;
+    // Eight writers at once: the store commits their changes in groups.
+    let chunks: Vec<Vec<usize>> = (0..8)
+        .map(|worker| (worker..products).step_by(8).collect())
+        .collect();
+    let mut numbered: Vec<(usize, String)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .iter()
+            .map(|chunk| {
+                let (create, stock) = (&create, &stock);
+                scope.spawn(move || -> anyhow::Result<Vec<(usize, String)>> {
+                    let mut made = Vec::with_capacity(chunk.len());
+                    for &n in chunk {
+                        let product = create(&format!("BENCH-{n:04}"))?;
+                        for store in STORES {
+                            stock(product, store, 100_000)?;
+                        }
+                        made.push((n, product.to_string()));
+                    }
+                    Ok(made)
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(products);
+        for worker in workers {
+            all.extend(worker.join().expect("a seeding thread")?);
         }
-        ids.push(product.to_string());
-    }
+        anyhow::Ok(all)
+    })?;
+    numbered.sort();
+    let ids: Vec<String> = numbered.into_iter().map(|(_, id)| id).collect();
     let expiring = create("BENCH-EXPIRY")?;
     stock(expiring, expiry_lag::STORE, 100_000)?;
     let paced = create("BENCH-PACED")?;

@@ -1,5 +1,5 @@
-//! The server under test: the release `inventory` binary, started on a free port with its
-//! own database, so its memory and CPU can be read from /proc.
+//! The server under test: the release `inventory` binary, started on a free port on the
+//! benchmark's database, so its memory and CPU can be read from /proc.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -11,6 +11,20 @@ use anyhow::{Context, bail};
 /// The secret the bench and the server share.
 pub const SECRET: &str = "benchmark-secret-0123456789abcdef";
 
+/// Where a server keeps its data.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A schema of a PostgreSQL database, shared by every instance started on it.
+    Postgres {
+        /// `postgres://…`.
+        url: String,
+        /// The schema.
+        schema: String,
+    },
+}
+
 /// A running server process, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -19,23 +33,34 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `binary` on `db`, publishing to Redis when `redis` is given.
+    /// Starts `binary` on `database`, publishing to Redis when `redis` is given.
     ///
     /// # Errors
     /// When it does not start or answer within 30 s.
-    pub fn start(binary: &Path, db: &Path, redis: Option<(&str, &str)>) -> anyhow::Result<Self> {
+    pub fn start(
+        binary: &Path,
+        database: &Database,
+        redis: Option<(&str, &str)>,
+    ) -> anyhow::Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let address: SocketAddr = format!("127.0.0.1:{port}").parse()?;
         let mut command = Command::new(binary);
         command
             .arg("serve")
             .env("INVENTORY_BIND", address.to_string())
-            .env("INVENTORY_DB", db)
             .env("INVENTORY_JWT_SECRET", SECRET)
             .env("INVENTORY_LOG", "warn")
             .env_remove("REDIS_URL")
+            .env_remove("INVENTORY_DATABASE_URL")
+            .env_remove("INVENTORY_DATABASE_SCHEMA")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        match database {
+            Database::Sqlite(path) => command.env("INVENTORY_DB", path),
+            Database::Postgres { url, schema } => command
+                .env("INVENTORY_DATABASE_URL", url)
+                .env("INVENTORY_DATABASE_SCHEMA", schema),
+        };
         if let Some((url, stream)) = redis {
             command
                 .env("REDIS_URL", url)

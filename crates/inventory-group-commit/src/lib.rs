@@ -258,14 +258,13 @@ fn commit_batch(conn: &mut impl BatchConnection, batch: Batch, listeners: &Liste
             results.push((done, Err(error.clone())));
             continue;
         }
-        match run_request(conn, work) {
-            Ok(result) => results.push((done, result)),
-            Err(error) => {
-                // The savepoint machinery itself failed: the transaction may be gone.
-                broken = Some(error.clone());
-                results.push((done, Err(error)));
-            }
+        let (result, machinery) = run_request(conn, work);
+        if let Some(error) = machinery {
+            // The savepoint machinery itself failed: the transaction may be gone. The request
+            // keeps its own error when it had one; the others learn the batch's.
+            broken = Some(error);
         }
+        results.push((done, result));
     }
     let committed = match broken {
         Some(error) => Err(error),
@@ -293,13 +292,15 @@ fn commit_batch(conn: &mut impl BatchConnection, batch: Batch, listeners: &Liste
     }
 }
 
-/// Runs one request inside its own savepoint. The outer `Result` is the savepoint
-/// machinery's; the inner one is the request's.
+/// Runs one request inside its own savepoint. Returns the request's result, and the savepoint
+/// machinery's error if it failed (the batch is then abandoned).
 fn run_request(
     conn: &mut impl BatchConnection,
     work: WriteWork,
-) -> Result<Result<(), InventoryError>, InventoryError> {
-    conn.savepoint()?;
+) -> (Result<(), InventoryError>, Option<InventoryError>) {
+    if let Err(error) = conn.savepoint() {
+        return (Err(error.clone()), Some(error));
+    }
     let result = catch_unwind(AssertUnwindSafe(|| conn.execute(work))).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<&str>()
@@ -311,10 +312,14 @@ fn run_request(
             "a write request panicked: {message}"
         )))
     });
-    if result.is_ok() {
-        conn.release()?;
+    let machinery = if result.is_ok() {
+        conn.release().err()
     } else {
-        conn.rollback_to_savepoint()?;
+        conn.rollback_to_savepoint().err()
+    };
+    match machinery {
+        // Kept by the request, but the batch cannot be committed: it learns the batch's error.
+        Some(error) if result.is_ok() => (Err(error.clone()), Some(error)),
+        machinery => (result, machinery),
     }
-    Ok(result)
 }

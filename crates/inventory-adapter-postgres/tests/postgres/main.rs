@@ -9,3 +9,4 @@ mod commit_order;
 mod contract;
 mod schema;
 mod support;
+mod write_batches;

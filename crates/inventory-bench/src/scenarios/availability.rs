@@ -14,7 +14,7 @@ use crate::scenarios::Bench;
 pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
     let path = format!("/api/v1/products/{}/availability", bench.hot);
     let hot = load::run(
-        bench.address,
+        &bench.targets,
         bench.connections,
         bench.warmup,
         bench.duration,
@@ -23,7 +23,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
     .await?;
     let products = bench.products.clone();
     let random = load::run(
-        bench.address,
+        &bench.targets,
         bench.connections,
         bench.warmup,
         bench.duration,

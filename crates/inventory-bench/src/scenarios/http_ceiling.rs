@@ -13,7 +13,7 @@ use crate::scenarios::Bench;
 /// When the load fails.
 pub async fn run(bench: &Bench) -> anyhow::Result<Row> {
     let result = load::run(
-        bench.address,
+        &bench.targets,
         bench.connections,
         bench.warmup,
         bench.duration,

@@ -13,7 +13,7 @@ use crate::scenarios::{Bench, STORES, reserve, restock};
 pub async fn run(bench: &Bench) -> anyhow::Result<Row> {
     let (products, admin) = (bench.products.clone(), bench.admin.clone());
     let result = load::run(
-        bench.address,
+        &bench.targets,
         bench.connections,
         bench.warmup,
         bench.duration,

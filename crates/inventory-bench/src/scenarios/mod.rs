@@ -7,6 +7,7 @@ pub mod event_latency;
 pub mod expiry_lag;
 pub mod http_ceiling;
 pub mod mixed;
+pub mod pgbench_ceiling;
 pub mod reservations;
 pub mod store_ceiling;
 
@@ -19,9 +20,13 @@ use serde_json::json;
 use crate::load::Call;
 
 /// What every scenario needs.
+#[derive(Clone)]
 pub struct Bench {
-    /// The server.
+    /// The server (the first instance when there are several): setup calls and checks go
+    /// here.
     pub address: SocketAddr,
+    /// Every instance: load is spread over them.
+    pub targets: Vec<SocketAddr>,
     /// An admin token (admins may reserve for any customer).
     pub admin: Arc<str>,
     /// The hot product: millions of units in MAD-001.

@@ -19,7 +19,7 @@ pub async fn hot(bench: &Bench) -> anyhow::Result<Row> {
     let before = reserved(bench, &bench.hot, "MAD-001").await?;
     let (hot, admin) = (bench.hot.clone(), bench.admin.clone());
     let result = load::run(
-        bench.address,
+        &bench.targets,
         bench.connections,
         bench.warmup,
         bench.duration,
@@ -53,7 +53,7 @@ pub async fn hot(bench: &Bench) -> anyhow::Result<Row> {
 pub async fn spread(bench: &Bench) -> anyhow::Result<Row> {
     let (products, admin) = (bench.products.clone(), bench.admin.clone());
     let result = load::run(
-        bench.address,
+        &bench.targets,
         bench.connections,
         bench.warmup,
         bench.duration,

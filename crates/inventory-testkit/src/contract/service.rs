@@ -158,6 +158,171 @@ pub fn the_first_restocks_of_a_pair_race_and_every_unit_lands(db: &dyn TestDatab
     );
 }
 
+/// What one worker of the mixed-operations case saw acknowledged, per pair.
+#[derive(Default)]
+struct Acknowledged {
+    /// Units added by restocks minus units removed by sales and confirmations.
+    net_units: std::collections::BTreeMap<(usize, usize), i64>,
+    unexpected: Vec<String>,
+}
+
+/// Eight workers, half on a second handle, run a random mix of reservations, confirmations,
+/// cancellations, restocks and sales on four pairs at once, so that writes of different kinds
+/// on the same rows share transactions. Afterwards every count adds up: each pair's
+/// `reserved` is the sum of its PENDING reservations, its quantity is what the acknowledged
+/// operations make it, and its versions follow one another in the log's order.
+pub fn concurrent_mixed_operations_keep_every_count_consistent(db: &dyn TestDatabase) {
+    use inventory_events::{EventPayload, decode};
+
+    let clock = Arc::new(ManualClock::new(T0));
+    let sides = [
+        use_cases(db.store(), &clock),
+        use_cases(db.second_store(), &clock),
+    ];
+    let products = [
+        stocked(&sides[0], "SKU-MIX-1", 20),
+        stocked(&sides[0], "SKU-MIX-2", 20),
+    ];
+    let stores = ["MAD-001", "BCN-001"];
+    for product in products {
+        sides[0]
+            .stock
+            .adjust(adjust_command(product, "BCN-001", 20), &ctx())
+            .expect("stock the second store");
+    }
+    let results: Vec<Acknowledged> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..8u64)
+            .map(|worker| {
+                let side = &sides[(worker % 2) as usize];
+                let (products, stores) = (&products, &stores);
+                scope.spawn(move || {
+                    let mut seen = Acknowledged::default();
+                    let mut random = worker.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                    let mut next = |bound: u64| {
+                        random ^= random << 13;
+                        random ^= random >> 7;
+                        random ^= random << 17;
+                        random % bound
+                    };
+                    let mut pending = Vec::new();
+                    for step in 0..60 {
+                        let pair = (next(2) as usize, next(2) as usize);
+                        let (product, store) = (products[pair.0], stores[pair.1]);
+                        let units = 1 + next(3) as i64;
+                        let outcome = match next(10) {
+                            0..4 => side
+                                .reservations
+                                .reserve(
+                                    reserve_command(
+                                        product,
+                                        store,
+                                        &format!("mix-{worker}-{step}"),
+                                        units,
+                                        600,
+                                    ),
+                                    &ctx(),
+                                )
+                                .map(|reservation| pending.push((pair, reservation))),
+                            4..6 if !pending.is_empty() => {
+                                let (pair, reservation) = pending.remove(0);
+                                side.reservations
+                                    .confirm(reservation.id(), &ctx())
+                                    .map(|_| {
+                                        *seen.net_units.entry(pair).or_default() -=
+                                            i64::from(reservation.quantity().get());
+                                    })
+                            }
+                            6..7 if !pending.is_empty() => {
+                                let (_, reservation) = pending.remove(0);
+                                side.reservations
+                                    .cancel(reservation.id(), &ctx())
+                                    .map(|_| ())
+                            }
+                            7..9 => side
+                                .stock
+                                .adjust(adjust_command(product, store, units), &ctx())
+                                .map(|_| *seen.net_units.entry(pair).or_default() += units),
+                            _ => side
+                                .stock
+                                .adjust(adjust_command(product, store, -units), &ctx())
+                                .map(|_| *seen.net_units.entry(pair).or_default() -= units),
+                        };
+                        match outcome {
+                            Ok(()) | Err(InventoryError::Stock(_)) => {}
+                            Err(other) => seen.unexpected.push(format!("{other:?}")),
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a worker"))
+            .collect()
+    });
+    let unexpected: Vec<&String> = results.iter().flat_map(|r| &r.unexpected).collect();
+    assert!(unexpected.is_empty(), "unexpected errors: {unexpected:?}");
+
+    let filter = ReservationFilter {
+        status: Some(ReservationStatus::Pending),
+        ..ReservationFilter::default()
+    };
+    let pending = sides[1]
+        .reservations
+        .list(filter, Page::new(Some(500), None).expect("valid"))
+        .expect("list")
+        .data;
+    for (p, product) in products.iter().enumerate() {
+        for (s, store) in stores.iter().enumerate() {
+            let stock = sides[1]
+                .stock
+                .get(*product, &store_id(store))
+                .expect("stock");
+            let held: u32 = pending
+                .iter()
+                .filter(|r| r.product_id() == *product && r.store_id().as_str() == *store)
+                .map(|r| r.quantity().get())
+                .sum();
+            assert_eq!(
+                stock.reserved(),
+                held,
+                "reserved == PENDING of {product} in {store}"
+            );
+            let net: i64 = results
+                .iter()
+                .filter_map(|r| r.net_units.get(&(p, s)))
+                .sum();
+            assert_eq!(
+                i64::from(stock.quantity()),
+                20 + net,
+                "every acknowledged unit of {product} in {store}"
+            );
+        }
+    }
+    let mut versions: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for event in all_events(&*db.store()) {
+        let (_, payload) =
+            decode(&event.event_type, event.schema_version, &event.payload).expect("decodes");
+        let stock = match payload {
+            EventPayload::Stock(payload) => payload.stock,
+            EventPayload::Reservation(payload) => payload.stock,
+            _ => continue,
+        };
+        let last = versions
+            .entry((stock.product_id.clone(), stock.store_id.clone()))
+            .or_default();
+        assert_eq!(
+            stock.version,
+            *last + 1,
+            "seq {}: the pair's versions follow the log",
+            event.seq
+        );
+        *last = stock.version;
+        assert!(stock.reserved <= stock.quantity, "seq {}", event.seq);
+    }
+}
+
 /// A physical count made against a stale version is refused with the current version, and
 /// changes nothing.
 pub fn a_stale_count_is_refused_with_the_current_version(db: &dyn TestDatabase) {
