@@ -10,7 +10,7 @@ use inventory_adapter_http::{Auth, Caller};
 
 use crate::support::SECRET;
 
-fn inventory() -> Command {
+pub fn inventory() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_inventory"));
     command
         .env_remove("INVENTORY_JWT_SECRET")
@@ -22,7 +22,7 @@ fn inventory() -> Command {
     command
 }
 
-fn run(command: &mut Command) -> (bool, String, String) {
+pub fn run(command: &mut Command) -> (bool, String, String) {
     let output = command.output().expect("the binary runs");
     (
         output.status.success(),

@@ -13,36 +13,12 @@ use serde_json::{Value, json};
 
 use crate::binary::{ServerProcess, serve_with};
 use crate::events;
-use crate::support::{admin, customer};
+use crate::support::{TestSchema, admin, customer, database_url};
 use inventory_testkit::redis_server::{shared_url, unique_stream};
 
 const INSTANCES: usize = 3;
 const CLIENTS: usize = 64;
 const ROUNDS: usize = 12;
-
-/// The PostgreSQL the tests use: `INVENTORY_TEST_DATABASE_URL`, or the machine's.
-fn database_url() -> String {
-    std::env::var("INVENTORY_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A schema name of this test's own, dropped (with everything the servers made in it) when
-/// the test ends.
-struct TestSchema(String);
-
-impl TestSchema {
-    fn new() -> Self {
-        Self(format!("inventory_test_{}", uuid::Uuid::new_v4().simple()))
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        if let Ok(mut client) = postgres::Client::connect(&database_url(), postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0));
-        }
-    }
-}
 
 /// A small HTTP client for one server process.
 #[derive(Clone)]

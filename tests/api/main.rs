@@ -9,6 +9,7 @@ mod bad_input;
 mod binary;
 mod cluster;
 mod concurrency;
+mod copy;
 mod events;
 mod expiry;
 mod flows;

@@ -275,3 +275,26 @@ pub fn event_count(server: &TestServer) -> usize {
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply.body["data"].as_array().expect("data").len()
 }
+
+/// The PostgreSQL the tests use: `INVENTORY_TEST_DATABASE_URL`, or the machine's.
+pub fn database_url() -> String {
+    std::env::var("INVENTORY_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A schema name of a test's own, dropped (with everything made in it) when the test ends.
+pub struct TestSchema(pub String);
+
+impl TestSchema {
+    pub fn new() -> Self {
+        Self(format!("inventory_test_{}", uuid::Uuid::new_v4().simple()))
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        if let Ok(mut client) = postgres::Client::connect(&database_url(), postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.0));
+        }
+    }
+}

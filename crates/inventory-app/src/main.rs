@@ -1,8 +1,9 @@
 //! `inventory`: serve the API (default), migrate, seed a demo catalogue, mint tokens, check
-//! the health of a running server.
+//! the health of a running server, copy an inventory into another database.
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use inventory_app::settings::EventsCommand;
 use inventory_app::{
@@ -60,6 +61,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(events::tail(settings.redis(), from_seq))
         }
         Command::Healthcheck => healthcheck::check(&settings.bind),
+        Command::Copy(args) => {
+            let source = open_inventory(&settings)?;
+            let mut to = inventory::StorageConfig::from_url(&args.to)?;
+            if let Some(schema) = &args.to_schema {
+                match &mut to {
+                    inventory::StorageConfig::Postgres(config) => {
+                        config.schema = Some(schema.clone());
+                    }
+                    inventory::StorageConfig::Sqlite(_) => {
+                        anyhow::bail!("--to-schema applies to a PostgreSQL destination only")
+                    }
+                }
+            }
+            let described = to.describe();
+            let destination = inventory::Inventory::builder(to)
+                .open()
+                .with_context(|| format!("cannot open the destination {described}"))?;
+            let report = source.copy_into(&destination)?;
+            destination.close();
+            source.close();
+            println!(
+                "copied {} events into {described}: {} products, {} stock records, \
+                 {} reservations ({} pending); the copy matches the source",
+                report.events,
+                report.products,
+                report.stock_records,
+                report.reservations,
+                report.pending
+            );
+            Ok(())
+        }
         Command::Token(args) => {
             println!("{}", token::mint(&settings, &args)?);
             Ok(())

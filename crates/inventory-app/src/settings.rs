@@ -31,6 +31,10 @@ pub enum Command {
     /// Exit 0 when the server listening on `--bind` answers its health check (for container
     /// health checks).
     Healthcheck,
+    /// Copy this inventory (`--db` or `--database-url`) into an empty database, such as a new
+    /// PostgreSQL one, by replaying its event log: same state, same events, same seqs. Stop
+    /// the service first.
+    Copy(CopyArgs),
     /// Read the event stream in Redis.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -63,6 +67,18 @@ pub struct TokenArgs {
     /// How long the token is valid: 90s, 15m, 1h, 7d.
     #[arg(long, default_value = "1h")]
     pub ttl: String,
+}
+
+/// Arguments of `inventory copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The destination: `postgres://…`, `sqlite://PATH` or a path (created and migrated if
+    /// missing; it must hold no events).
+    #[arg(long)]
+    pub to: String,
+    /// PostgreSQL only: the destination's schema.
+    #[arg(long)]
+    pub to_schema: Option<String>,
 }
 
 /// How log lines are written.

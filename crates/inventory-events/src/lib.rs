@@ -34,6 +34,7 @@ mod envelope;
 mod event_type;
 pub mod payload;
 mod recorded;
+mod restore;
 mod stream_entry;
 
 #[cfg(feature = "schema")]
@@ -54,4 +55,5 @@ pub use payload::{
     StockChangeState, StockPayload, StockState, StorePayload, StoreState,
 };
 pub use recorded::RecordedEvent;
+pub use restore::restore;
 pub use stream_entry::{STREAM_FIELDS, StreamEntryError, StreamField};

@@ -83,6 +83,7 @@
 //!   on one SQLite file, or many server instances on one PostgreSQL): no unit is ever sold
 //!   twice, and events keep their commit order.
 
+mod copy;
 mod storage;
 
 use std::path::Path;
@@ -94,6 +95,7 @@ use inventory_ports::InventoryStore;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+pub use copy::{CopyError, CopyReport};
 pub use inventory_adapter_postgres::PostgresConfig;
 pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};

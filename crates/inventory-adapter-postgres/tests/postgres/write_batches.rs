@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::thread;
 
 use inventory_domain::{AdjustmentReason, DomainEvent, StockDelta};
-use inventory_ports::{InventoryError, InventoryStoreExt, Page, StockFilter};
+use inventory_ports::{InventoryError, InventoryStoreExt, Page, StockFilter, WriteTx};
 use inventory_testkit::fixtures::{
     T0, new_event, open_stock, place, product, product_id, store_id,
 };
@@ -29,18 +29,23 @@ fn stocked_db() -> PgDb {
     db
 }
 
+/// `units` more in MAD-001, read and changed in `tx`.
+fn restocked(tx: &mut dyn WriteTx, units: i64) -> Result<DomainEvent, InventoryError> {
+    let mut stock = tx
+        .stock(product_id(1), &store_id("MAD-001"))?
+        .expect("stocked");
+    Ok(stock.adjust(
+        StockDelta::new(units).expect("valid"),
+        AdjustmentReason::Restock,
+        None,
+        T0,
+    )?)
+}
+
 /// One unit more in MAD-001.
 fn restock(db: &PgDb) -> Result<(), InventoryError> {
     db.store.write_with(|tx| {
-        let mut stock = tx
-            .stock(product_id(1), &store_id("MAD-001"))?
-            .expect("stocked");
-        let change = stock.adjust(
-            StockDelta::new(1).expect("valid"),
-            AdjustmentReason::Restock,
-            None,
-            T0,
-        )?;
+        let change = restocked(tx, 1)?;
         tx.record(&new_event(change))
     })
 }
@@ -91,15 +96,7 @@ fn a_request_failing_after_its_changes_went_out_leaves_nothing_and_loses_no_ackn
             // A thousand units, written out by the list that follows (no savepoint can cover
             // them any more), then a failure: the whole batch must go.
             let result = db.store.write_with(|tx| {
-                let mut stock = tx
-                    .stock(product_id(1), &store_id("MAD-001"))?
-                    .expect("stocked");
-                let change = stock.adjust(
-                    StockDelta::new(1000).expect("valid"),
-                    AdjustmentReason::Restock,
-                    None,
-                    T0,
-                )?;
+                let change = restocked(tx, 1000)?;
                 tx.record(&new_event(change))?;
                 let filter = StockFilter {
                     product_id: Some(product_id(1)),
@@ -136,15 +133,7 @@ fn a_change_the_database_refuses_at_commit_fails_alone_once_batches_run_carefull
         // batch's changes are written out.
         for attempt in 0..40u128 {
             let result = db.store.write_with(move |tx| {
-                let mut stock = tx
-                    .stock(product_id(1), &store_id("MAD-001"))?
-                    .expect("stocked");
-                let change = stock.adjust(
-                    StockDelta::new(1).expect("valid"),
-                    AdjustmentReason::Restock,
-                    None,
-                    T0,
-                )?;
+                let change = restocked(tx, 1)?;
                 let DomainEvent::StockUpdated { stock: updated, .. } = &change else {
                     unreachable!("an adjustment updates the stock");
                 };

@@ -1,0 +1,206 @@
+//! The way back: an event's payload to the domain change it records. Every payload carries the
+//! whole state after its change, so a log replayed change by change, in seq order, rebuilds
+//! the state it was written from: that is how `inventory copy` moves an inventory to another
+//! database with its events, their ids and their seqs unchanged. Encoding a restored change
+//! gives back the very payload it came from (tested below), so nothing is lost on the way.
+
+use inventory_domain::{
+    Address, Category, City, Country, CustomerId, Description, DomainEvent, Email, Phone, Price,
+    Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
+    ReservationRecord, Sku, Stock, StockChange, Store, StoreDetails, StoreId, StoreName, UserId,
+};
+
+use crate::payload::{
+    EventPayload, ProductState, ReservationState, StockChangeState, StockState, StoreState,
+};
+use crate::{DecodeError, EventType, decode};
+
+/// The change an outbox record stores.
+///
+/// # Errors
+/// [`DecodeError`] when the type or version is unknown, or the payload does not describe a
+/// valid state (a field the domain refuses).
+pub fn restore(
+    event_type: &str,
+    schema_version: u32,
+    payload: &str,
+) -> Result<DomainEvent, DecodeError> {
+    let (kind, body) = decode(event_type, schema_version, payload)?;
+    let malformed = |reason: String| DecodeError::Malformed {
+        event_type: kind,
+        reason,
+    };
+    let change = match (kind, body) {
+        (EventType::ProductCreated, EventPayload::Product(p)) => {
+            DomainEvent::ProductCreated(product(&p.product).map_err(malformed)?)
+        }
+        (EventType::ProductUpdated, EventPayload::Product(p)) => {
+            DomainEvent::ProductUpdated(product(&p.product).map_err(malformed)?)
+        }
+        (EventType::ProductDeleted, EventPayload::Product(p)) => {
+            DomainEvent::ProductDeleted(product(&p.product).map_err(malformed)?)
+        }
+        (EventType::StoreCreated, EventPayload::Store(p)) => {
+            DomainEvent::StoreCreated(store(&p.store).map_err(malformed)?)
+        }
+        (EventType::StoreUpdated, EventPayload::Store(p)) => {
+            DomainEvent::StoreUpdated(store(&p.store).map_err(malformed)?)
+        }
+        (EventType::StockCreated, EventPayload::Stock(p)) => DomainEvent::StockCreated {
+            stock: stock(&p.stock).map_err(malformed)?,
+            change: stock_change(&p.change).map_err(malformed)?,
+        },
+        (EventType::StockUpdated, EventPayload::Stock(p)) => DomainEvent::StockUpdated {
+            stock: stock(&p.stock).map_err(malformed)?,
+            change: stock_change(&p.change).map_err(malformed)?,
+        },
+        (kind, EventPayload::Reservation(p)) => {
+            let reservation = reservation(&p.reservation).map_err(malformed)?;
+            let stock = stock(&p.stock).map_err(malformed)?;
+            match kind {
+                EventType::ReservationCreated => {
+                    DomainEvent::ReservationCreated { reservation, stock }
+                }
+                EventType::ReservationConfirmed => {
+                    DomainEvent::ReservationConfirmed { reservation, stock }
+                }
+                EventType::ReservationCancelled => {
+                    DomainEvent::ReservationCancelled { reservation, stock }
+                }
+                EventType::ReservationExpired => {
+                    DomainEvent::ReservationExpired { reservation, stock }
+                }
+                _ => return Err(malformed("a reservation payload for another type".into())),
+            }
+        }
+        _ => return Err(malformed("the payload does not fit the type".into())),
+    };
+    Ok(change)
+}
+
+fn text<T, E: std::fmt::Display>(parsed: Result<T, E>) -> Result<T, String> {
+    parsed.map_err(|error| error.to_string())
+}
+
+fn product(state: &ProductState) -> Result<Product, String> {
+    Ok(Product {
+        id: text(ProductId::parse(&state.id))?,
+        details: ProductDetails {
+            sku: text(Sku::parse(&state.sku))?,
+            name: text(ProductName::parse(&state.name))?,
+            description: text(Description::parse_optional(state.description.as_deref()))?,
+            category: text(Category::parse_optional(state.category.as_deref()))?,
+            price: text(Price::parse(&state.price))?,
+        },
+        created_at: state.created_at,
+        updated_at: state.updated_at,
+    })
+}
+
+fn store(state: &StoreState) -> Result<Store, String> {
+    Ok(Store {
+        id: text(StoreId::parse(&state.id))?,
+        details: StoreDetails {
+            name: text(StoreName::parse(&state.name))?,
+            address: text(Address::parse_optional(state.address.as_deref()))?,
+            city: text(City::parse_optional(state.city.as_deref()))?,
+            country: text(Country::parse_optional(state.country.as_deref()))?,
+            phone: text(Phone::parse_optional(state.phone.as_deref()))?,
+            email: text(Email::parse_optional(state.email.as_deref()))?,
+            active: state.active,
+        },
+        created_at: state.created_at,
+        updated_at: state.updated_at,
+    })
+}
+
+fn stock(state: &StockState) -> Result<Stock, String> {
+    text(Stock::restore(
+        text(ProductId::parse(&state.product_id))?,
+        text(StoreId::parse(&state.store_id))?,
+        state.quantity,
+        state.reserved,
+        state.version,
+        state.updated_at,
+    ))
+}
+
+fn stock_change(state: &StockChangeState) -> Result<StockChange, String> {
+    let user = |user: &Option<String>| text(user.as_deref().map(UserId::parse).transpose());
+    Ok(match state {
+        StockChangeState::Adjustment {
+            quantity_change,
+            reason,
+            user_id,
+        } => StockChange::Adjustment {
+            quantity_change: *quantity_change,
+            reason: text(reason.parse())?,
+            user_id: user(user_id)?,
+        },
+        StockChangeState::Count {
+            previous_quantity,
+            user_id,
+        } => StockChange::Count {
+            previous_quantity: *previous_quantity,
+            user_id: user(user_id)?,
+        },
+    })
+}
+
+fn reservation(state: &ReservationState) -> Result<Reservation, String> {
+    text(Reservation::restore(ReservationRecord {
+        id: text(ReservationId::parse(&state.id))?,
+        product_id: text(ProductId::parse(&state.product_id))?,
+        store_id: text(StoreId::parse(&state.store_id))?,
+        customer_id: text(CustomerId::parse(&state.customer_id))?,
+        quantity: text(Quantity::new(i64::from(state.quantity)))?,
+        status: text(state.status.parse())?,
+        expires_at: state.expires_at,
+        created_at: state.created_at,
+        updated_at: state.updated_at,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode;
+    use crate::samples::every_event;
+
+    #[test]
+    fn every_change_restored_encodes_to_the_same_payload() {
+        for change in every_event() {
+            let encoded = encode(&change).expect("encodes");
+            let restored = restore(
+                encoded.event_type.as_str(),
+                encoded.schema_version,
+                &encoded.payload,
+            )
+            .expect("restores");
+            assert_eq!(restored, change, "{}", encoded.event_type.as_str());
+            assert_eq!(encode(&restored).expect("encodes"), encoded);
+        }
+    }
+
+    #[test]
+    fn a_payload_the_domain_refuses_is_malformed() {
+        let restocked = every_event()
+            .into_iter()
+            .map(|change| encode(&change).expect("encodes"))
+            .find(|encoded| encoded.payload.contains("\"RESTOCK\""))
+            .expect("a restock");
+        let kind = restocked.event_type.as_str();
+        let oversold = restocked
+            .payload
+            .replace("\"reserved\":0", "\"reserved\":9999999");
+        assert_ne!(oversold, restocked.payload);
+        assert!(matches!(
+            restore(kind, 1, &oversold),
+            Err(DecodeError::Malformed { .. })
+        ));
+        assert!(matches!(
+            restore(kind, 1, &restocked.payload.replace("RESTOCK", "LOST")),
+            Err(DecodeError::Malformed { .. })
+        ));
+    }
+}
