@@ -5,7 +5,8 @@
 run *ARGS:
     cargo run --bin inventory -- {{ARGS}}
 
-# Run every test (needs a Redis on 127.0.0.1:6379 or INVENTORY_TEST_REDIS_URL).
+# Run every test (needs Redis on 127.0.0.1:6379 and PostgreSQL on 127.0.0.1:5432, or
+# INVENTORY_TEST_REDIS_URL and INVENTORY_TEST_DATABASE_URL).
 test:
     cargo test --workspace
 
@@ -31,8 +32,14 @@ doc:
     cargo doc --workspace --no-deps
 
 # The benchmark suite: builds in release mode, starts the real server on a temporary
-# database (with Redis when one answers on REDIS_URL or 127.0.0.1:6379), prints a markdown
-# table and writes target/bench/latest.json. Options: -- --duration 8 --connections 64.
+# database (with Redis when one answers on REDIS_URL or 127.0.0.1:6379), then one and two
+# instances on PostgreSQL beside pgbench (when one answers on INVENTORY_BENCH_DATABASE_URL or
+# 127.0.0.1:5432), prints a markdown table and writes target/bench/latest.json.
+# Options: -- --duration 8 --connections 64 --no-postgres --only-postgres.
 bench *ARGS:
     cargo build --release --bin inventory --bin inventory-bench
     target/release/inventory-bench {{ARGS}}
+
+# The two-instance cluster on PostgreSQL behind nginx (needs both secrets set; see README).
+cluster:
+    docker compose --profile cluster up -d --build
