@@ -1,7 +1,8 @@
 //! Several `inventory` processes on one PostgreSQL, as a chain that outgrew one host runs
-//! them: 64 clients hammer one SKU through all of them at once, and nothing is oversold, no
-//! acknowledged increment is lost, every reservation expires exactly once and every event
-//! reaches Redis once, in commit order.
+//! them: 64 clients hammer one SKU through all of them at once (restocks, reservations, and
+//! confirmations of every other one), and nothing is oversold, no acknowledged increment is
+//! lost, every reservation is confirmed or expires exactly once and every event reaches Redis
+//! once, in commit order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -91,6 +92,7 @@ impl Instance {
 struct Acknowledged {
     increments: u64,
     reservations: Vec<String>,
+    confirmed: Vec<String>,
 }
 
 #[test]
@@ -192,12 +194,26 @@ fn server_processes_on_one_postgres_never_oversell_lose_nothing_and_publish_once
                         &json!({"product_id": product, "store_id": "MAD-001",
                                 "quantity": 2, "ttl": 1}),
                     );
-                    match status {
-                        201 => acknowledged
-                            .reservations
-                            .push(body["reservation_id"].as_str().expect("id").to_owned()),
-                        409 if body["error"]["code"] == "INSUFFICIENT_STOCK" => {}
+                    let id = match status {
+                        201 => body["reservation_id"].as_str().expect("id").to_owned(),
+                        409 if body["error"]["code"] == "INSUFFICIENT_STOCK" => continue,
                         _ => panic!("reservation answered {status} {body}"),
+                    };
+                    acknowledged.reservations.push(id.clone());
+                    if round % 2 == 1 {
+                        // Paid at once, through yet another instance, while the others keep
+                        // the row busy: a confirmation must get through, not time out.
+                        let instance = &instances[(n + round + 2) % instances.len()];
+                        let (status, body) = instance.post(
+                            &format!("/api/v1/reservations/{id}/confirm"),
+                            &token,
+                            &json!({}),
+                        );
+                        match status {
+                            200 => acknowledged.confirmed.push(id),
+                            409 if body["error"]["code"] == "RESERVATION_EXPIRED" => {}
+                            _ => panic!("confirmation answered {status} {body}"),
+                        }
                     }
                 }
                 acknowledged
@@ -206,34 +222,44 @@ fn server_processes_on_one_postgres_never_oversell_lose_nothing_and_publish_once
         .collect();
     let mut increments = 0;
     let mut reservations = BTreeSet::new();
+    let mut confirmed = BTreeSet::new();
     for client in clients {
         let acknowledged = client.join().expect("a client");
         increments += acknowledged.increments;
         reservations.extend(acknowledged.reservations);
+        confirmed.extend(acknowledged.confirmed);
     }
     running.store(false, Ordering::Relaxed);
     let samples = watcher.join().expect("the watcher saw no oversell");
     assert!(samples > 0, "the watcher read the pair");
     assert_eq!(increments, (CLIENTS * ROUNDS) as u64);
     assert!(
-        !reservations.is_empty(),
-        "some reservations were placed: the test exercises expiry"
+        !confirmed.is_empty() && confirmed.len() < reservations.len(),
+        "some holds were confirmed and some left to expire: {} of {}",
+        confirmed.len(),
+        reservations.len()
     );
 
-    // Nothing is confirmed: every hold expires, on whichever instance's worker claims it.
+    // Every hold not confirmed expires, on whichever instance's worker claims it.
     let deadline = Instant::now() + Duration::from_secs(30);
     while instances[2].stock(&product, "MAD-001").1 > 0 {
         assert!(Instant::now() < deadline, "the reservations expire");
         thread::sleep(Duration::from_millis(100));
     }
+    let sold = 2 * confirmed.len() as u64;
     assert_eq!(
         instances[2].stock(&product, "MAD-001"),
-        (increments, 0),
-        "every acknowledged increment is there, and nothing is held"
+        (increments - sold, 0),
+        "every acknowledged increment is there less what was sold, and nothing is held"
     );
     for id in &reservations {
         let reservation = instances[0].get(&format!("/api/v1/reservations/{id}"));
-        assert_eq!(reservation["status"], "EXPIRED", "{reservation}");
+        let expected = if confirmed.contains(id) {
+            "CONFIRMED"
+        } else {
+            "EXPIRED"
+        };
+        assert_eq!(reservation["status"], expected, "{reservation}");
     }
 
     // The outbox: consecutive seqs; the pair's versions follow the seqs (commit order);
@@ -277,11 +303,12 @@ fn server_processes_on_one_postgres_never_oversell_lose_nothing_and_publish_once
         "an event for every acknowledged reservation, and for no other"
     );
     for (id, kinds) in &lifecycle {
-        assert_eq!(
-            kinds,
-            &["reservation.created", "reservation.expired"],
-            "reservation {id}"
-        );
+        let end = if confirmed.contains(id) {
+            "reservation.confirmed"
+        } else {
+            "reservation.expired"
+        };
+        assert_eq!(kinds, &["reservation.created", end], "reservation {id}");
     }
 
     // Redis: every event once, in order, whichever instance held the relay lease.

@@ -160,23 +160,25 @@ impl ReadTx for PgTx<'_> {
         {
             return Ok(Some(product.clone()));
         }
-        let sql = format!(
-            "SELECT {} FROM products WHERE id = $1 {}",
-            rows::PRODUCT_COLUMNS,
-            self.lock("FOR SHARE")
-        );
-        let product = self.one(&sql, &[&id.as_uuid()], rows::product)?;
+        let product = self.locked_one(
+            (rows::PRODUCT_COLUMNS, "products WHERE id = $1"),
+            &[&id.as_uuid()],
+            Lock::Share,
+            rows::product,
+            || format!("product {id}"),
+        )?;
         self.cache_product(product.as_ref());
         Ok(product)
     }
 
     fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, InventoryError> {
-        let sql = format!(
-            "SELECT {} FROM products WHERE sku = $1 {}",
-            rows::PRODUCT_COLUMNS,
-            self.lock("FOR SHARE")
-        );
-        let product = self.one(&sql, &[&sku.as_str()], rows::product)?;
+        let product = self.locked_one(
+            (rows::PRODUCT_COLUMNS, "products WHERE sku = $1"),
+            &[&sku.as_str()],
+            Lock::Share,
+            rows::product,
+            || format!("product {sku}"),
+        )?;
         self.cache_product(product.as_ref());
         Ok(product)
     }
@@ -206,12 +208,13 @@ impl ReadTx for PgTx<'_> {
         {
             return Ok(Some(store.clone()));
         }
-        let sql = format!(
-            "SELECT {} FROM stores WHERE id = $1 {}",
-            rows::STORE_COLUMNS,
-            self.lock("FOR SHARE")
-        );
-        let store = self.one(&sql, &[&id.as_str()], rows::store)?;
+        let store = self.locked_one(
+            (rows::STORE_COLUMNS, "stores WHERE id = $1"),
+            &[&id.as_str()],
+            Lock::Share,
+            rows::store,
+            || format!("store {id}"),
+        )?;
         if let (Some(state), Some(store)) = (&self.state, &store) {
             state.borrow_mut().store_read(store.clone());
         }
@@ -237,22 +240,18 @@ impl ReadTx for PgTx<'_> {
         {
             return Ok(Some(entry.current.clone()));
         }
-        let lock = self.row_lock();
-        let sql = format!(
-            "SELECT {} FROM stock WHERE product_id = $1 AND store_id = $2 {lock}",
-            rows::STOCK_COLUMNS,
-        );
-        let key: Params<'_> = &[&product_id.as_uuid(), &store_id.as_str()];
-        let stock = self.one(&sql, key, rows::stock)?;
+        let stock = self.locked_one(
+            (
+                rows::STOCK_COLUMNS,
+                "stock WHERE product_id = $1 AND store_id = $2",
+            ),
+            &[&product_id.as_uuid(), &store_id.as_str()],
+            Lock::Update,
+            rows::stock,
+            || format!("the stock of {product_id} in {store_id}"),
+        )?;
         if let (Some(state), Some(stock)) = (&self.state, &stock) {
             state.borrow_mut().stock_read(stock.clone());
-        }
-        if stock.is_none() && lock == SKIP_IF_LOCKED {
-            self.busy_if_exists(
-                "SELECT 1 FROM stock WHERE product_id = $1 AND store_id = $2",
-                key,
-                || format!("the stock of {product_id} in {store_id}"),
-            )?;
         }
         Ok(stock)
     }
@@ -263,6 +262,18 @@ impl ReadTx for PgTx<'_> {
         page: Page,
     ) -> Result<(Vec<Stock>, u64), InventoryError> {
         self.enter_sql()?;
+        if let (Some(state), Some(product)) = (&self.state, filter.product_id) {
+            // Deleting a product lists its stock to sum what is reserved. Lock the product
+            // itself first: another instance adding a stock row or a reservation for it holds
+            // a share lock on it, so this waits for that to commit and then lists it, and no
+            // one can add one until this commits.
+            state.borrow_mut().rows_locked();
+            self.one(
+                "SELECT 1 FROM products WHERE id = $1 FOR UPDATE",
+                &[&product.as_uuid()],
+                |_| Ok(()),
+            )?;
+        }
         let product = filter.product_id.map(|id| id.as_uuid());
         let store = filter.store_id.as_ref().map(|id| id.as_str().to_owned());
         let mut given: Vec<(&str, &(dyn ToSql + Sync))> = Vec::new();
@@ -319,20 +330,15 @@ impl ReadTx for PgTx<'_> {
         {
             return Ok(Some(entry.current.clone()));
         }
-        let lock = self.row_lock();
-        let sql = format!(
-            "SELECT {} FROM reservations WHERE id = $1 {lock}",
-            rows::RESERVATION_COLUMNS,
-        );
-        let key: Params<'_> = &[&id.as_uuid()];
-        let reservation = self.one(&sql, key, rows::reservation)?;
+        let reservation = self.locked_one(
+            (rows::RESERVATION_COLUMNS, "reservations WHERE id = $1"),
+            &[&id.as_uuid()],
+            Lock::Update,
+            rows::reservation,
+            || format!("reservation {id}"),
+        )?;
         if let (Some(state), Some(reservation)) = (&self.state, &reservation) {
             state.borrow_mut().reservation_read(reservation.clone());
-        }
-        if reservation.is_none() && lock == SKIP_IF_LOCKED {
-            self.busy_if_exists("SELECT 1 FROM reservations WHERE id = $1", key, || {
-                format!("reservation {id}")
-            })?;
         }
         Ok(reservation)
     }
@@ -419,6 +425,7 @@ impl WriteTx for PgTx<'_> {
         let claimed = self.all(&sql, &[&now, &i64::from(limit)], rows::reservation)?;
         if let Some(state) = &self.state {
             let mut state = state.borrow_mut();
+            state.rows_locked();
             for reservation in &claimed {
                 state.reservation_read(reservation.clone());
             }
@@ -427,42 +434,60 @@ impl WriteTx for PgTx<'_> {
     }
 }
 
-/// How a write transaction that already holds row locks reads another row: a locked row
-/// comes back as no row (and [`PgTx::busy_if_exists`] tells it from a missing one).
-const SKIP_IF_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
+/// How a read in a write transaction locks its row.
+#[derive(Clone, Copy)]
+enum Lock {
+    /// Stock and reservations: changed by the batch.
+    Update,
+    /// Products and stores: must stay as read until the commit.
+    Share,
+}
 
 impl<'s> PgTx<'s> {
-    /// The locking clause of a stock or reservation read.
+    /// The row `key` selects from `from_where`, with `columns`; in a write transaction, locked.
     ///
-    /// Two instances' batches each lock rows request after request, in no common order: batch
-    /// A holds X and wants Y while batch B holds Y and wants X is a deadlock, which PostgreSQL
-    /// breaks only after `deadlock_timeout` (a second by default). So a batch waits for a row
-    /// only while it holds none; once it holds some, a row another transaction holds makes
-    /// the request fail as transient (it runs again in a later batch) instead of waiting. A
-    /// batch that waits holds nothing anybody waits for: no cycle, no deadlock.
-    fn row_lock(&self) -> &'static str {
-        match &self.state {
-            None => "",
-            Some(state) if state.borrow().holds_row_locks() => SKIP_IF_LOCKED,
-            Some(_) => "FOR UPDATE",
-        }
-    }
-
-    /// After a [`SKIP_IF_LOCKED`] read found nothing: a transient error if the row exists
-    /// (another transaction holds it).
-    fn busy_if_exists(
+    /// Two instances' batches lock rows request after request; if batch A holds X and waits
+    /// for Y while batch B holds Y and waits for X, they deadlock, and PostgreSQL breaks that
+    /// only after `deadlock_timeout` (a second by default). So a request waits for a row
+    /// only if the batch held no row lock when it started ([`WriteState::may_wait`]); any
+    /// other reads `SKIP LOCKED`, and a row another transaction holds fails the request as
+    /// transient (it runs again, in a later batch) instead of waiting.
+    fn locked_one<T>(
         &self,
-        exists_sql: &str,
+        (columns, from_where): (&str, &str),
         key: Params<'_>,
+        lock: Lock,
+        map: fn(&Row) -> Result<T, InventoryError>,
         what: impl FnOnce() -> String,
-    ) -> Result<(), InventoryError> {
-        if self.one(exists_sql, key, |_| Ok(()))?.is_some() {
+    ) -> Result<Option<T>, InventoryError> {
+        let Some(state) = &self.state else {
+            return self.one(&format!("SELECT {columns} FROM {from_where}"), key, map);
+        };
+        let may_wait = state.borrow().may_wait();
+        let clause = match (lock, may_wait) {
+            (Lock::Update, true) => "FOR UPDATE",
+            (Lock::Update, false) => "FOR UPDATE SKIP LOCKED",
+            (Lock::Share, true) => "FOR SHARE",
+            (Lock::Share, false) => "FOR SHARE SKIP LOCKED",
+        };
+        state.borrow_mut().rows_locked();
+        let row = self.one(
+            &format!("SELECT {columns} FROM {from_where} {clause}"),
+            key,
+            map,
+        )?;
+        if row.is_none()
+            && !may_wait
+            && self
+                .one(&format!("SELECT 1 FROM {from_where}"), key, |_| Ok(()))?
+                .is_some()
+        {
             return Err(InventoryError::Unavailable(
                 Failure::new(format!("{} is being changed by another instance", what()))
                     .transient(),
             ));
         }
-        Ok(())
+        Ok(row)
     }
 
     fn cache_product(&self, product: Option<&Product>) {

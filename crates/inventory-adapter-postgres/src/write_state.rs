@@ -70,6 +70,9 @@ enum Undo {
 /// The request running now.
 #[derive(Default)]
 struct Request {
+    /// The batch held no row lock when it started: it may wait for one (see
+    /// [`WriteState::may_wait`]).
+    may_wait: bool,
     undo: Vec<Undo>,
     /// How many batch events there were when it started.
     events_before: usize,
@@ -91,6 +94,8 @@ pub(crate) struct WriteState {
     stores: HashMap<StoreId, Store>,
     /// Events of the batch's requests, in order (the current request's last).
     events: Vec<NewEvent>,
+    /// The batch has locked a row (a locking read ran), whatever became of the request.
+    locked_rows: bool,
     request: Request,
 }
 
@@ -104,8 +109,24 @@ impl WriteState {
     pub(crate) fn start_request(&mut self) {
         self.request = Request {
             events_before: self.events.len(),
+            may_wait: !self.locked_rows,
             ..Request::default()
         };
+    }
+
+    /// Whether the request may wait for a row another transaction holds. Only a request that
+    /// started with the batch holding no row lock may: a transaction that waits then holds
+    /// only what this request locked, and every request locks in the same order (product and
+    /// store, then the reservation, then the stock), so waits cannot form a cycle between
+    /// instances. Any other request reads with `SKIP LOCKED` and fails as transient on a
+    /// busy row (see `transaction.rs`).
+    pub(crate) fn may_wait(&self) -> bool {
+        self.request.may_wait
+    }
+
+    /// A locking read ran.
+    pub(crate) fn rows_locked(&mut self) {
+        self.locked_rows = true;
     }
 
     /// The request succeeded: its changes belong to the batch.
@@ -160,7 +181,10 @@ impl WriteState {
             return Err(error);
         }
         if take_savepoint {
-            session.batch("SAVEPOINT request").or_inventory()?;
+            if let Err(error) = session.batch("SAVEPOINT request") {
+                self.database_failed();
+                return Err(crate::errors::to_inventory(error));
+            }
             self.request.savepoint = true;
         }
         Ok(())
@@ -174,11 +198,6 @@ impl WriteState {
     /// The batch's events, taken for the commit.
     pub(crate) fn take_events(&mut self) -> Vec<NewEvent> {
         std::mem::take(&mut self.events)
-    }
-
-    /// Whether the batch holds stock or reservation rows locked (every cached one is).
-    pub(crate) fn holds_row_locks(&self) -> bool {
-        !self.stock.is_empty() || !self.reservations.is_empty()
     }
 
     pub(crate) fn stock(&self, key: &StockKey) -> Option<&StockEntry> {

@@ -159,7 +159,9 @@ impl BatchConnection for PgBatch {
         if self.session.is_none() {
             self.session = Some(connect_writer(&self.config).map_err(to_inventory)?);
         }
-        self.batch("BEGIN")
+        // READ COMMITTED whatever the server's default: a locking read that waited must see
+        // the row as the other transaction committed it, and so must the outbox head.
+        self.batch("BEGIN ISOLATION LEVEL READ COMMITTED")
     }
 
     fn savepoint(&mut self) -> Result<(), InventoryError> {
@@ -241,9 +243,15 @@ impl BatchConnection for PgBatch {
             self.forget_if_broken();
             Some(appended?)
         };
-        // A connection lost during COMMIT leaves the outcome unknown to us: the error says
-        // unavailable, and the caller may find the change made when it retries.
-        self.batch("COMMIT")?;
+        // A connection lost during COMMIT leaves the outcome unknown: the error says so (not
+        // transient: the use cases do not run it again blindly).
+        if let Err(error) = self.session()?.batch("COMMIT") {
+            self.forget_if_broken();
+            return Err(InventoryError::Unavailable(Failure::caused_by(
+                "the commit failed; whether it was kept is unknown",
+                to_inventory(error),
+            )));
+        }
         Ok(last)
     }
 

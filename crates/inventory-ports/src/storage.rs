@@ -9,9 +9,12 @@
 //! The `# Errors` sections below say what each method returns when. Across all of them:
 //!
 //! - [`InventoryError::Unavailable`] means **retry**: the database is busy, locked by another
-//!   process past the timeout, unreachable, or the store is closing. Nothing was kept. When
-//!   its [`crate::Failure::is_transient`] is true (a deadlock, a serialization failure) the
-//!   same work may succeed if run again at once, and the use cases do so.
+//!   process past the timeout, unreachable, or the store is closing. Nothing was kept, with
+//!   one exception an adapter must say in its message: a connection lost during the commit
+//!   itself leaves the outcome unknown, and a retry may find the change made. When its
+//!   [`crate::Failure::is_transient`] is true (a deadlock, a serialization failure, a row
+//!   another instance holds) nothing was kept and the same work may succeed if run again at
+//!   once, and the use cases do so.
 //! - A conflict variant ([`InventoryError::DuplicateSku`], [`InventoryError::DuplicateStore`])
 //!   or a not-found variant is the **caller's** to report: the request cannot succeed as is.
 //! - [`InventoryError::Internal`] is a **bug** or corrupt data: a stored row the domain

@@ -7,6 +7,7 @@
 
 mod commit_order;
 mod contract;
+mod instances;
 mod schema;
 mod support;
 mod write_batches;
