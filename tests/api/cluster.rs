@@ -101,6 +101,7 @@ fn server_processes_on_one_postgres_never_oversell_lose_nothing_and_publish_once
     let database = database_url();
     let redis = shared_url();
     let stream = unique_stream("cluster");
+    let _removed_at_the_end = RemoveStream(redis.clone(), stream.clone());
     let env = [
         ("INVENTORY_DATABASE_URL", database.as_str()),
         ("INVENTORY_DATABASE_SCHEMA", schema.0.as_str()),
@@ -343,5 +344,13 @@ fn server_processes_on_one_postgres_never_oversell_lose_nothing_and_publish_once
     for process in &mut processes {
         assert!(process.terminate().success(), "a clean stop");
     }
-    events::cleanup(&redis, &stream);
+}
+
+/// Removes the test's stream and relay lease when the test ends, passed or failed.
+struct RemoveStream(String, String);
+
+impl Drop for RemoveStream {
+    fn drop(&mut self) {
+        events::cleanup(&self.0, &self.1);
+    }
 }
