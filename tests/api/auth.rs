@@ -27,7 +27,7 @@ fn missing_malformed_expired_or_badly_signed_tokens_are_401() {
         .post("/api/v1/stock", Some("not-a-jwt"), &body)
         .assert_error(401, "INVALID_TOKEN");
 
-    let forged = Auth::new("some-other-secret-0123456789")
+    let forged = Auth::new("some-other-secret-0123456789-abcdef")
         .expect("secret")
         .issue("admin", Role::Admin, None, Duration::from_secs(60))
         .expect("token");
@@ -55,6 +55,34 @@ fn missing_malformed_expired_or_badly_signed_tokens_are_401() {
     server
         .get(&format!("/api/v1/stock/{product}/MAD-001"), Some(&admin()))
         .assert_error(404, "STOCK_NOT_FOUND");
+
+    // Every refused token gets the same words, never the library's.
+    let messages: std::collections::BTreeSet<String> = [
+        server.post("/api/v1/stock", Some("not-a-jwt"), &body),
+        server.post("/api/v1/stock", Some(&forged), &body),
+        server.post("/api/v1/stock", Some(&expired), &body),
+        server.post("/api/v1/stock", Some(&vendor("ZZZ-999")), &body),
+    ]
+    .into_iter()
+    .map(|reply| {
+        assert_eq!(reply.status, 401, "{}", reply.text);
+        reply.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_owned()
+    })
+    .collect();
+    assert_eq!(messages.len(), 1, "one message: {messages:?}");
+}
+
+#[test]
+fn a_vendor_token_for_a_store_that_does_not_exist_is_refused() {
+    let server = TestServer::start();
+    server
+        .get("/api/v1/events?limit=1", Some(&vendor("ZZZ-999")))
+        .assert_error(401, "INVALID_TOKEN");
+    let reply = server.get("/api/v1/events?limit=1", Some(&vendor("MAD-001")));
+    assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
 /// A token whose `exp` is an hour ago, signed with the right secret.
@@ -69,6 +97,7 @@ fn expired_admin_token() -> String {
         store_id: None,
         iat: now - 7200,
         exp: now - 3600,
+        nbf: None,
     };
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),

@@ -238,6 +238,89 @@ fn sigterm_stops_the_server_cleanly_and_closes_the_database() {
 }
 
 #[test]
+fn token_refuses_a_lifetime_beyond_the_maximum_without_panicking() {
+    for ttl in ["48h", "99999999999d", "99999999999999999999d"] {
+        let (ok, _, stderr) = run(inventory()
+            .args(["token", "--role", "admin", "--ttl", ttl])
+            .env("INVENTORY_JWT_SECRET", SECRET));
+        assert!(!ok, "--ttl {ttl} is refused");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let (ok, _, stderr) = run(inventory()
+        .args(["token", "--role", "admin", "--ttl", "2h"])
+        .env("INVENTORY_JWT_SECRET", SECRET)
+        .env("INVENTORY_TOKEN_MAX_LIFETIME", "1h"));
+    assert!(!ok, "the maximum is configurable");
+    assert!(stderr.contains("at most 3600"), "{stderr}");
+}
+
+#[test]
+fn without_a_secret_the_server_serves_only_this_machine_with_a_short_lived_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("nosecret.db");
+    let (ok, _, stderr) = run(inventory()
+        .arg("serve")
+        .env("INVENTORY_DB", &db)
+        .env("INVENTORY_BIND", "0.0.0.0:0"));
+    assert!(!ok, "no made-up secret on an address other hosts can reach");
+    assert!(
+        stderr.contains("INVENTORY_JWT_SECRET is required to listen on 0.0.0.0:0"),
+        "{stderr}"
+    );
+    for weak in ["too-short-secret", &" ".repeat(40)] {
+        let (ok, _, stderr) = run(inventory()
+            .arg("serve")
+            .env("INVENTORY_DB", &db)
+            .env("INVENTORY_BIND", "127.0.0.1:0")
+            .env("INVENTORY_JWT_SECRET", weak));
+        assert!(!ok, "a weak secret is refused: {weak:?}");
+        assert!(stderr.contains("at least 32 bytes"), "{stderr}");
+    }
+
+    // On loopback a newcomer gets a server at once, and a token on the terminal only.
+    let mut child = inventory()
+        .arg("serve")
+        .env("INVENTORY_DB", &db)
+        .env("INVENTORY_BIND", "127.0.0.1:0")
+        .env("INVENTORY_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut port = None;
+    let mut token = None;
+    let mut logged = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while (port.is_none() || token.is_none()) && Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.starts_with('{') {
+            port = port.or_else(|| listening_port(&line));
+            logged.push(line);
+        } else if line.starts_with("ey") {
+            token = Some(line.trim().to_owned());
+        }
+    }
+    let _stop = ServerProcess { child };
+    let (port, token) = (port.expect("a port"), token.expect("a token printed"));
+    assert!(
+        logged.iter().all(|line| !line.contains(&token)),
+        "the token is never in the logs: {logged:?}"
+    );
+    let agent = crate::support::agent();
+    let reply = agent
+        .get(format!("http://127.0.0.1:{port}/api/v1/events?limit=1"))
+        .header("Authorization", format!("Bearer {token}"))
+        .call()
+        .expect("answer");
+    assert_eq!(reply.status().as_u16(), 200, "the printed token works");
+    // The test does not know the secret: it only reads the lifetime.
+    let claims: serde_json::Value =
+        jsonwebtoken::dangerous::insecure_decode_claims(&token).expect("claims");
+    let lifetime = claims["exp"].as_u64().expect("exp") - claims["iat"].as_u64().expect("iat");
+    assert_eq!(lifetime, 15 * 60, "a short-lived demo token");
+}
+
+#[test]
 fn healthcheck_passes_on_a_serving_server_and_fails_without_one() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (mut server, port) = serve(&dir.path().join("health.db"), &[]);

@@ -90,6 +90,7 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let metrics = web::Data::from(state.metrics.clone());
     let auth = web::Data::from(auth);
+    let known_stores = web::Data::new(access::KnownStores::new(state.use_cases.stores.clone()));
     let state = web::Data::new(state);
     let documents = web::Data::new(routes::operations::ApiDocuments {
         openapi: serde_json::to_string(&openapi::document())?,
@@ -106,6 +107,7 @@ pub fn build_server(
             .app_data(documents.clone())
             .app_data(metrics.clone())
             .app_data(auth.clone())
+            .app_data(known_stores.clone())
             .app_data(request_parsing::json_config(settings.max_body_bytes))
             .app_data(request_parsing::path_config())
             .app_data(request_parsing::query_config())

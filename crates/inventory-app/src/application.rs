@@ -176,11 +176,13 @@ pub fn open_inventory(settings: &Settings) -> anyhow::Result<Inventory> {
         .with_context(|| format!("cannot open the database {described}"))
 }
 
-/// The token keys: from the configured secret, or a secret made up for this run (and an
-/// admin token logged so the API can be called at once).
+/// The token keys: from the configured secret or, for a newcomer's first run on this machine
+/// only, a secret made up for this run (and a short-lived admin token printed once to the
+/// terminal, never into the logs).
 fn auth(settings: &Settings) -> anyhow::Result<Auth> {
+    let max_lifetime = settings.token_max_lifetime()?;
     if let Some(secret) = &settings.jwt_secret {
-        return Ok(Auth::new(secret)?);
+        return Ok(Auth::new(secret)?.with_max_lifetime(max_lifetime));
     }
     if matches!(settings.storage()?, inventory::StorageConfig::Postgres(_)) {
         // Instances behind one load balancer must accept each other's tokens: a secret made
@@ -190,18 +192,42 @@ fn auth(settings: &Settings) -> anyhow::Result<Auth> {
              must sign and check tokens with the same secret"
         );
     }
+    if !listens_on_loopback_only(&settings.bind) {
+        anyhow::bail!(
+            "INVENTORY_JWT_SECRET is required to listen on {} (reachable from other hosts): \
+             set it to 32 or more random bytes, e.g. `openssl rand -hex 32`",
+            settings.bind
+        );
+    }
     let secret = format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let auth = Auth::new(&secret)?;
-    let token = auth.issue("admin", Role::Admin, None, Duration::from_secs(24 * 3600))?;
+    let auth = Auth::new(&secret)?.with_max_lifetime(max_lifetime);
+    let lifetime = DEMO_TOKEN_LIFETIME.min(max_lifetime);
+    let token = auth.issue("admin", Role::Admin, None, lifetime)?;
     tracing::warn!(
         "INVENTORY_JWT_SECRET is not set: tokens are signed with a secret made up for this run \
-         and stop working when it ends. Admin token for the next 24 h: {token}"
+         and stop working when it ends; an admin token was printed to the terminal"
+    );
+    eprintln!(
+        "\nNo INVENTORY_JWT_SECRET: this run signs tokens with a secret of its own.\n\
+         Admin token, valid for {} minutes:\n\n{token}\n",
+        lifetime.as_secs() / 60
     );
     Ok(auth)
+}
+
+/// How long the demo admin token of a run without a secret lives.
+const DEMO_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Whether every address `bind` names is a loopback one (only this machine can connect).
+fn listens_on_loopback_only(bind: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    bind.to_socket_addrs()
+        .map(|mut addresses| addresses.all(|address| address.ip().is_loopback()))
+        .unwrap_or(false)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -136,6 +136,15 @@ pub struct Settings {
         global = true
     )]
     pub jwt_secret: Option<String>,
+    /// The longest a token may live (`exp - iat`): longer ones are refused, and `inventory
+    /// token` will not mint one.
+    #[arg(
+        long,
+        env = "INVENTORY_TOKEN_MAX_LIFETIME",
+        default_value = "24h",
+        global = true
+    )]
+    pub token_max_lifetime: String,
     /// Comma-separated origins allowed by CORS (`*` for any; none by default).
     #[arg(
         long,
@@ -233,7 +242,8 @@ impl Settings {
     /// Treats empty values as unset: `INVENTORY_JWT_SECRET=` (what `docker compose` passes for
     /// an unset variable) means "make one up", `REDIS_URL=` means "no Redis".
     pub fn normalized(mut self) -> Self {
-        self.jwt_secret = self.jwt_secret.filter(|secret| !secret.trim().is_empty());
+        // Empty means unset; whitespace is kept, and refused as a secret.
+        self.jwt_secret = self.jwt_secret.filter(|secret| !secret.is_empty());
         self.redis_url = self.redis_url.filter(|url| !url.trim().is_empty());
         self.database_url = self.database_url.filter(|url| !url.trim().is_empty());
         self.database_schema = self
@@ -288,6 +298,15 @@ impl Settings {
         }
     }
 
+    /// The longest a token may live.
+    ///
+    /// # Errors
+    /// When the setting is not a duration such as `24h`.
+    pub fn token_max_lifetime(&self) -> anyhow::Result<std::time::Duration> {
+        crate::token::parse_ttl(&self.token_max_lifetime)
+            .map_err(|message| anyhow::anyhow!("INVENTORY_TOKEN_MAX_LIFETIME: {message}"))
+    }
+
     /// How the outbox relay paces itself.
     pub fn relay(&self) -> inventory::RelaySettings {
         inventory::RelaySettings {
@@ -305,6 +324,7 @@ impl Settings {
             database_schema: None,
             synchronous: Synchronous::Normal,
             jwt_secret: None,
+            token_max_lifetime: "24h".into(),
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
             workers: Some(2),

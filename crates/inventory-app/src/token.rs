@@ -19,7 +19,7 @@ pub fn mint(settings: &Settings, args: &TokenArgs) -> anyhow::Result<String> {
              A server started without one makes up its own and logs an admin token instead."
         );
     };
-    let auth = Auth::new(secret)?;
+    let auth = Auth::new(secret)?.with_max_lifetime(settings.token_max_lifetime()?);
     let role: Role = args.role.parse().map_err(anyhow::Error::msg)?;
     let store = args
         .store

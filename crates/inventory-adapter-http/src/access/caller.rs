@@ -1,16 +1,16 @@
 //! The authenticated caller of a request. Extracting it fails with 401 when the request has no
-//! valid bearer token.
-
-use std::future::{Ready, ready};
+//! valid bearer token, or a vendor token names a store that does not exist.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use inventory_domain::{CustomerId, StoreId};
 
+use futures_util::future::LocalBoxFuture;
+
 use crate::ApiError;
 use crate::access::token::unauthorized;
-use crate::access::{Auth, Role};
+use crate::access::{Auth, KnownStores, Role};
 
 /// Who is calling. Each role carries exactly what it needs: a vendor always has its store, a
 /// customer its customer id.
@@ -56,10 +56,21 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(request))
+        let verified = authenticate(request);
+        let stores = request.app_data::<web::Data<KnownStores>>().cloned();
+        Box::pin(async move {
+            let caller = verified?;
+            if let Caller::Vendor { store, .. } = &caller {
+                stores
+                    .ok_or_else(|| ApiError::Internal("no KnownStores in the app data".into()))?
+                    .require(store)
+                    .await?;
+            }
+            Ok(caller)
+        })
     }
 }
 

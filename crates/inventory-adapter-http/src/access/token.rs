@@ -1,5 +1,10 @@
 //! Bearer JWTs (HS256): `sub` (who), `role` (`admin`, `vendor` or `customer`), `store_id`
-//! (vendors only: the store they work in), `iat` and `exp`.
+//! (vendors only: the store they work in), `iat`, `exp` and optionally `nbf`.
+//!
+//! Verification is strict: the signature, `exp` and `nbf` (5 s of leeway), an `iat` not in the
+//! future, a lifetime (`exp - iat`) within the configured maximum, a non-empty `sub`, and the
+//! role's shape (a vendor names a store, nobody else does). Every failure is one generic 401:
+//! a client learns that its token was refused, never why in the library's words.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -52,13 +57,16 @@ pub struct Claims {
     pub iat: u64,
     /// Expires at, seconds since the epoch.
     pub exp: u64,
+    /// Not valid before, seconds since the epoch (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
 }
 
 /// Why a token could not be issued.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    /// The secret is too short to be safe.
-    #[error("the JWT secret must be at least {min} bytes long")]
+    /// The secret is too short to be safe, or made of whitespace.
+    #[error("the JWT secret must be at least {min} bytes long, and not whitespace")]
     WeakSecret {
         /// The minimum length.
         min: usize,
@@ -76,31 +84,56 @@ pub struct Auth {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    max_lifetime: Duration,
 }
 
-impl Auth {
-    /// The shortest secret accepted, in bytes.
-    pub const MIN_SECRET_BYTES: usize = 16;
+/// Seconds of clock difference tolerated on `exp`, `nbf` and `iat`: clocks of one deployment
+/// agree to well within this (the library's default is 60 s).
+const LEEWAY_SECONDS: u64 = 5;
 
-    /// Keys from a shared secret.
+/// The one message of every refused token.
+const REFUSED: &str = "the bearer token is not valid or has expired";
+
+impl Auth {
+    /// The shortest secret accepted, in bytes (256 bits, HS256's key size).
+    pub const MIN_SECRET_BYTES: usize = 32;
+
+    /// The longest a token may live (`exp - iat`) unless configured otherwise.
+    pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+    /// Keys from a shared secret; tokens live at most [`Auth::DEFAULT_MAX_LIFETIME`].
     ///
     /// # Errors
-    /// [`TokenError::WeakSecret`] for a secret shorter than [`Auth::MIN_SECRET_BYTES`].
+    /// [`TokenError::WeakSecret`] for a secret shorter than [`Auth::MIN_SECRET_BYTES`] (not
+    /// counting surrounding whitespace).
     pub fn new(secret: &str) -> Result<Self, TokenError> {
-        if secret.len() < Self::MIN_SECRET_BYTES {
+        if secret.trim().len() < Self::MIN_SECRET_BYTES {
             return Err(TokenError::WeakSecret {
                 min: Self::MIN_SECRET_BYTES,
             });
         }
         let mut validation = Validation::new(Algorithm::HS256);
-        // Clocks of one deployment agree to well within this; the library's default is 60 s.
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
         Ok(Self {
             encoding: EncodingKey::from_secret(secret.as_bytes())?,
             decoding: DecodingKey::from_secret(secret.as_bytes())?,
             validation,
+            max_lifetime: Self::DEFAULT_MAX_LIFETIME,
         })
+    }
+
+    /// The same keys, with tokens living at most `max_lifetime`.
+    #[must_use]
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// The longest a token may live.
+    pub fn max_lifetime(&self) -> Duration {
+        self.max_lifetime
     }
 
     /// Signs a token for `subject` valid for `ttl`.
@@ -132,15 +165,20 @@ impl Auth {
                 "the subject must not be empty".into(),
             ));
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        if ttl > self.max_lifetime {
+            return Err(TokenError::InvalidClaims(format!(
+                "a token may live at most {} s",
+                self.max_lifetime.as_secs()
+            )));
+        }
+        let now = now_seconds();
         let claims = Claims {
             sub: subject.to_owned(),
             role,
             store_id: store_id.map(|s| s.as_str().to_owned()),
             iat: now,
             exp: now.saturating_add(ttl.as_secs()),
+            nbf: None,
         };
         Ok(encode(
             &Header::new(Algorithm::HS256),
@@ -156,40 +194,44 @@ impl Auth {
     pub fn verify(&self, token: &str) -> Result<Caller, ApiError> {
         let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|error| match error.kind() {
-                ErrorKind::ExpiredSignature => {
-                    unauthorized("TOKEN_EXPIRED", "the token has expired")
-                }
-                ErrorKind::InvalidSignature => {
-                    unauthorized("INVALID_TOKEN", "the token's signature is not valid")
-                }
-                _ => unauthorized("INVALID_TOKEN", format!("the token is not valid: {error}")),
+                ErrorKind::ExpiredSignature => refused("TOKEN_EXPIRED"),
+                _ => refused("INVALID_TOKEN"),
             })?
             .claims;
+        let invalid = || refused("INVALID_TOKEN");
+        let lifetime = claims.exp.saturating_sub(claims.iat);
+        if claims.sub.trim().is_empty()
+            || claims.iat > now_seconds().saturating_add(LEEWAY_SECONDS)
+            || lifetime > self.max_lifetime.as_secs().saturating_add(LEEWAY_SECONDS)
+        {
+            return Err(invalid());
+        }
         match (claims.role, claims.store_id.as_deref()) {
             (Role::Admin, None) => Ok(Caller::Admin {
                 subject: claims.sub,
             }),
             (Role::Vendor, Some(store)) => Ok(Caller::Vendor {
-                store: StoreId::parse(store).map_err(|_| {
-                    unauthorized("INVALID_TOKEN", "the token's store_id is not valid")
-                })?,
+                store: StoreId::parse(store).map_err(|_| invalid())?,
                 subject: claims.sub,
             }),
-            (Role::Vendor, None) => Err(unauthorized(
-                "INVALID_TOKEN",
-                "a vendor token must name its store",
-            )),
             (Role::Customer, None) => Ok(Caller::Customer {
-                id: CustomerId::parse(&claims.sub).map_err(|_| {
-                    unauthorized("INVALID_TOKEN", "the token's sub is not a customer id")
-                })?,
+                id: CustomerId::parse(&claims.sub).map_err(|_| invalid())?,
             }),
-            (Role::Admin | Role::Customer, Some(_)) => Err(unauthorized(
-                "INVALID_TOKEN",
-                "only vendor tokens carry a store",
-            )),
+            (Role::Vendor, None) | (Role::Admin | Role::Customer, Some(_)) => Err(invalid()),
         }
     }
+}
+
+/// Seconds since the epoch.
+fn now_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The 401 of a refused token: a stable code, one message.
+pub(crate) fn refused(code: &'static str) -> ApiError {
+    unauthorized(code, REFUSED)
 }
 
 /// A 401 with a code and message.
@@ -204,7 +246,7 @@ pub(crate) fn unauthorized(code: &'static str, message: impl Into<String>) -> Ap
 mod tests {
     use super::*;
 
-    const SECRET: &str = "a-test-secret-of-enough-length";
+    const SECRET: &str = "a-test-secret-of-enough-length-0123";
 
     #[test]
     fn an_issued_token_verifies_to_its_caller() {
@@ -229,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_secret_is_invalid() {
-        let other = Auth::new("another-secret-of-enough-length").unwrap();
+        let other = Auth::new("another-secret-of-enough-length-0123").unwrap();
         let token = other
             .issue("admin", Role::Admin, None, Duration::from_secs(60))
             .unwrap();
@@ -246,6 +288,7 @@ mod tests {
             store_id: None,
             iat: 1,
             exp: 2,
+            nbf: None,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &auth.encoding).unwrap();
         assert_eq!(auth.verify(&token).unwrap_err().code(), "TOKEN_EXPIRED");
@@ -262,12 +305,14 @@ mod tests {
                 .is_err()
         );
         let forged = |role, store_id: Option<&str>| {
+            let now = now_seconds();
             let claims = Claims {
                 sub: "someone".into(),
                 role,
                 store_id: store_id.map(str::to_owned),
-                iat: 1,
-                exp: u64::MAX / 2,
+                iat: now,
+                exp: now + 60,
+                nbf: None,
             };
             encode(&Header::new(Algorithm::HS256), &claims, &auth.encoding).unwrap()
         };
@@ -281,10 +326,94 @@ mod tests {
     }
 
     #[test]
-    fn short_secrets_are_refused() {
-        assert!(matches!(
-            Auth::new("short"),
-            Err(TokenError::WeakSecret { .. })
-        ));
+    fn short_or_blank_secrets_are_refused() {
+        for secret in ["short", "a-secret-of-31-bytes-0123456789", &" ".repeat(40)] {
+            assert!(
+                matches!(Auth::new(secret), Err(TokenError::WeakSecret { .. })),
+                "{secret:?}"
+            );
+        }
+        assert!(Auth::new("a-secret-of-32-bytes-0123456789a").is_ok());
+    }
+
+    /// A token with these claims, signed with [`SECRET`].
+    fn signed(claims: &Claims) -> String {
+        let auth = Auth::new(SECRET).unwrap();
+        encode(&Header::new(Algorithm::HS256), claims, &auth.encoding).unwrap()
+    }
+
+    fn admin_claims() -> Claims {
+        let now = now_seconds();
+        Claims {
+            sub: "admin".into(),
+            role: Role::Admin,
+            store_id: None,
+            iat: now,
+            exp: now + 60,
+            nbf: None,
+        }
+    }
+
+    #[test]
+    fn tokens_not_yet_valid_issued_in_the_future_or_living_too_long_are_refused() {
+        let auth = Auth::new(SECRET).unwrap();
+        let now = now_seconds();
+        assert!(auth.verify(&signed(&admin_claims())).is_ok());
+        let refused_claims = [
+            Claims {
+                nbf: Some(now + 600),
+                ..admin_claims()
+            },
+            Claims {
+                iat: now + 600,
+                exp: now + 1200,
+                ..admin_claims()
+            },
+            Claims {
+                exp: now + 25 * 3600,
+                ..admin_claims()
+            },
+            Claims {
+                sub: "  ".into(),
+                ..admin_claims()
+            },
+        ];
+        for claims in refused_claims {
+            let error = auth.verify(&signed(&claims)).unwrap_err();
+            assert_eq!(error.code(), "INVALID_TOKEN", "{claims:?}");
+        }
+        let shorter = Auth::new(SECRET)
+            .unwrap()
+            .with_max_lifetime(Duration::from_secs(30));
+        assert_eq!(
+            shorter.verify(&signed(&admin_claims())).unwrap_err().code(),
+            "INVALID_TOKEN",
+            "a minute is too long when 30 s is the limit"
+        );
+        assert!(
+            shorter
+                .issue("admin", Role::Admin, None, Duration::from_secs(60))
+                .is_err(),
+            "nor is one issued"
+        );
+    }
+
+    #[test]
+    fn every_refusal_has_the_same_message_and_no_library_text() {
+        let auth = Auth::new(SECRET).unwrap();
+        let expired = Claims {
+            iat: 1,
+            exp: 2,
+            ..admin_claims()
+        };
+        let errors = [
+            auth.verify("not-a-jwt").unwrap_err(),
+            auth.verify(&signed(&expired)).unwrap_err(),
+            auth.verify(&format!("{}x", signed(&admin_claims())))
+                .unwrap_err(),
+        ];
+        for error in errors {
+            assert_eq!(error.to_string(), REFUSED, "{error:?}");
+        }
     }
 }
