@@ -149,6 +149,84 @@ fn a_vendor_changes_only_its_own_stores_stock() {
             &adjust_body(&product, "BCN-001"),
         )
         .assert_error(403, "FORBIDDEN");
+
+    // A vendor reads its own store's stock, not another's.
+    let own_path = format!("/api/v1/stock/{product}/BCN-001");
+    assert_eq!(server.get(&own_path, Some(&barcelona)).status, 200);
+    restock(&server, &product, "MAD-001", 3);
+    server
+        .get(&path, Some(&barcelona))
+        .assert_error(403, "FORBIDDEN");
+    server
+        .get("/api/v1/stores/MAD-001/stock", Some(&barcelona))
+        .assert_error(403, "FORBIDDEN");
+    assert_eq!(
+        server
+            .get("/api/v1/stores/BCN-001/stock", Some(&barcelona))
+            .status,
+        200
+    );
+}
+
+#[test]
+fn the_audit_trail_records_who_acted_and_only_an_admin_names_someone_else() {
+    let server = TestServer::start();
+    let product = create_product(&server, "AUDIT-1");
+    let madrid = vendor("MAD-001");
+    let mut body = adjust_body(&product, "MAD-001");
+    body["user_id"] = json!("someone-else");
+    server
+        .post("/api/v1/stock", Some(&madrid), &body)
+        .assert_error(403, "FORBIDDEN");
+    let count = json!({"quantity": 5, "expected_version": 0, "user_id": "someone-else"});
+    server
+        .put(
+            &format!("/api/v1/stock/{product}/MAD-001"),
+            Some(&madrid),
+            &count,
+        )
+        .assert_error(403, "FORBIDDEN");
+
+    // The vendor's own change is recorded as the token's subject, whatever it is called.
+    body["user_id"] = json!("vendor-MAD-001");
+    assert_eq!(
+        server.post("/api/v1/stock", Some(&madrid), &body).status,
+        201
+    );
+    // An admin records a till's clerk on whose behalf the change was made, apart.
+    let admin_token = token(Role::Admin, None, "ops-ana");
+    body["user_id"] = json!("clerk-17");
+    assert_eq!(
+        server
+            .post("/api/v1/stock", Some(&admin_token), &body)
+            .status,
+        200
+    );
+    let events = server.get("/api/v1/events?limit=100", Some(&admin()));
+    let changes: Vec<(String, Option<String>)> = events.body["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| {
+            e["event_type"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("stock."))
+        })
+        .map(|e| {
+            let change = &e["payload"]["change"];
+            (
+                change["user_id"].as_str().expect("user").to_owned(),
+                change["on_behalf_of"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            ("vendor-MAD-001".to_owned(), None),
+            ("ops-ana".to_owned(), Some("clerk-17".to_owned())),
+        ]
+    );
 }
 
 #[test]
@@ -289,9 +367,15 @@ fn a_vendor_replays_its_own_stores_events_and_the_catalogues_only() {
         "no other store's customers"
     );
     assert_eq!(
-        madrid.body["next_after_seq"], 4,
-        "the page looked at all four events"
+        madrid.body["next_after_seq"], 2,
+        "the vendor continues after what it may read, not after the other store's activity"
     );
+    let later = server.get(
+        "/api/v1/events?after_seq=2&limit=100",
+        Some(&vendor("MAD-001")),
+    );
+    assert_eq!(later.body["data"].as_array().map(Vec::len), Some(0));
+    assert_eq!(later.body["next_after_seq"], 2, "nothing new for Madrid");
     let all = server.get("/api/v1/events?limit=100", Some(&admin()));
     assert_eq!(all.body["data"].as_array().map(Vec::len), Some(4));
 }

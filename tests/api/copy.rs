@@ -60,6 +60,7 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
                     delta: StockDelta::new(-1).expect("delta"),
                     reason: AdjustmentReason::Sale,
                     user_id: None,
+                    on_behalf_of: None,
                 },
                 &ctx,
             )

@@ -4,7 +4,9 @@ use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::support::{TestServer, admin, create_product, customer, restock, vendor};
+use inventory_adapter_http::Role;
+
+use crate::support::{TestServer, admin, create_product, customer, restock, token, vendor};
 
 fn timestamp(value: &serde_json::Value) -> OffsetDateTime {
     OffsetDateTime::parse(value.as_str().expect("a timestamp string"), &Rfc3339).expect("RFC 3339")
@@ -68,7 +70,8 @@ fn flow_1_a_customer_checks_availability_in_every_store_without_a_token() {
 fn flow_2_a_vendor_records_a_delivery_and_the_event_is_in_the_log() {
     let server = TestServer::start();
     let product = create_product(&server, "SONY-WH");
-    let vendor = vendor("MAD-001");
+    // The design document's vendor, whose token names the user the body does.
+    let vendor = token(Role::Vendor, Some("MAD-001"), "vendor-789");
     let body = json!({
         "product_id": product,
         "store_id": "MAD-001",

@@ -17,14 +17,21 @@ struct Migration {
 }
 
 /// Every migration, in order. Versions are consecutive from 1.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_initial_schema",
-    sql: include_str!("../../../migrations/postgres/0001_initial_schema.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial_schema",
+        sql: include_str!("../../../migrations/postgres/0001_initial_schema.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_events_by_store",
+        sql: include_str!("../../../migrations/postgres/0002_events_by_store.sql"),
+    },
+];
 
 /// The schema version this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The advisory lock every migrating instance takes (one key for the whole database: schemas
 /// are created under it too, and migrations are rare and quick).

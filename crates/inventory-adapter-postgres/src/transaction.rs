@@ -392,6 +392,25 @@ impl ReadTx for PgTx<'_> {
         self.all(&sql, &[&after, &i64::from(limit)], rows::event)
     }
 
+    fn store_events_after(
+        &self,
+        store: &StoreId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {} FROM events WHERE seq > $1 AND (store_id = $2 OR store_id IS NULL) \
+             ORDER BY seq LIMIT $3",
+            rows::EVENT_COLUMNS
+        );
+        self.all(
+            &sql,
+            &[&after, &store.as_str(), &i64::from(limit)],
+            rows::event,
+        )
+    }
+
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         let last: i64 = self.scalar("SELECT last_seq FROM outbox_head", &[])?;
         u64::try_from(last).map_err(corrupt_in("outbox_head"))

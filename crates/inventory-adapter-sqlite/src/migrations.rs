@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0003_versioned_events",
         sql: include_str!("../../../migrations/sqlite/0003_versioned_events.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_events_by_store",
+        sql: include_str!("../../../migrations/sqlite/0004_events_by_store.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

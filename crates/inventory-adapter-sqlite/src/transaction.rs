@@ -313,6 +313,25 @@ impl ReadTx for SqliteTx<'_> {
         self.all(&sql, params![after, i64::from(limit)], rows::event)
     }
 
+    fn store_events_after(
+        &self,
+        store: &StoreId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
+        let sql = format!(
+            "SELECT {} FROM events WHERE seq > ?1 AND (store_id = ?2 OR store_id IS NULL) \
+             ORDER BY seq LIMIT ?3",
+            rows::EVENT_COLUMNS
+        );
+        self.all(
+            &sql,
+            params![after, store.as_str(), i64::from(limit)],
+            rows::event,
+        )
+    }
+
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         // sqlite_sequence remembers the highest seq ever assigned, even after deletes.
         self.count(

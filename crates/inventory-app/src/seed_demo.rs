@@ -99,6 +99,7 @@ pub fn seed(inventory: &Inventory) -> Result<usize, InventoryError> {
                     delta: StockDelta::new(units)?,
                     reason: AdjustmentReason::Restock,
                     user_id: Some(UserId::parse("seed-demo")?),
+                    on_behalf_of: None,
                 },
                 &context,
             )?;

@@ -1,6 +1,6 @@
 //! The outbox read back in order: the source of truth for replays, relays and live streams.
 
-use inventory_domain::ValidationError;
+use inventory_domain::{StoreId, ValidationError};
 use inventory_ports::{InventoryError, RecordedEvent};
 
 use crate::Ports;
@@ -25,15 +25,25 @@ impl EventLog {
     /// # Errors
     /// [`InventoryError::Invalid`] when `limit` is 0 or above [`EventLog::MAX_PAGE`].
     pub fn after(&self, after_seq: u64, limit: u32) -> Result<Vec<RecordedEvent>, InventoryError> {
-        if !(1..=Self::MAX_PAGE).contains(&limit) {
-            return Err(ValidationError::new(
-                "limit",
-                format!("must be between 1 and {}", Self::MAX_PAGE),
-            )
-            .into());
-        }
+        check_limit(limit)?;
         self.ports
             .query(move |tx| tx.events_after(after_seq, limit))
+    }
+
+    /// As [`EventLog::after`], only `store`'s events and the catalogue's: what its staff may
+    /// read.
+    ///
+    /// # Errors
+    /// As [`EventLog::after`].
+    pub fn store_after(
+        &self,
+        store: StoreId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        check_limit(limit)?;
+        self.ports
+            .query(move |tx| tx.store_events_after(&store, after_seq, limit))
     }
 
     /// The highest sequence number readers can see (0 for an empty log).
@@ -42,5 +52,17 @@ impl EventLog {
     /// Storage failures only.
     pub fn last_seq(&self) -> Result<u64, InventoryError> {
         self.ports.query(|tx| tx.last_event_seq())
+    }
+}
+
+fn check_limit(limit: u32) -> Result<(), InventoryError> {
+    if (1..=EventLog::MAX_PAGE).contains(&limit) {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "limit",
+            format!("must be between 1 and {}", EventLog::MAX_PAGE),
+        )
+        .into())
     }
 }

@@ -1,7 +1,8 @@
 //! Stock levels: deltas from tills and deliveries, physical counts, and lookups.
 
 use inventory_domain::{
-    AdjustmentReason, ProductId, Stock, StockCount, StockDelta, StockError, StoreId, UserId,
+    AdjustmentReason, ChangedBy, ProductId, Stock, StockCount, StockDelta, StockError, StoreId,
+    UserId,
 };
 use inventory_ports::{InventoryError, Page, Paged, ReadTx, RequestContext, StockFilter};
 
@@ -18,8 +19,10 @@ pub struct AdjustStock {
     pub delta: StockDelta,
     /// Why; decides which way the delta may go.
     pub reason: AdjustmentReason,
-    /// Who made the change, for the event's audit trail.
+    /// Who made the change, for the event's audit trail (over HTTP: the token's subject).
     pub user_id: Option<UserId>,
+    /// For whom an operator made it, if anyone; recorded apart from `user_id`.
+    pub on_behalf_of: Option<UserId>,
 }
 
 /// Set a stock level to what a physical count found (`PUT /stock/...`): a compare-and-set on
@@ -34,8 +37,10 @@ pub struct CountStock {
     pub quantity: StockCount,
     /// The version the count was made against; 0 when the pair has no stock record yet.
     pub expected_version: u64,
-    /// Who counted.
+    /// Who counted (over HTTP: the token's subject).
     pub user_id: Option<UserId>,
+    /// For whom an operator recorded the count, if anyone.
+    pub on_behalf_of: Option<UserId>,
 }
 
 /// A stock level after a change.
@@ -77,6 +82,10 @@ impl StockKeeping {
             let command = command.clone();
             require_pair(change.read(), command.product_id, &command.store_id)?;
             let now = change.now();
+            let by = ChangedBy {
+                user_id: command.user_id,
+                on_behalf_of: command.on_behalf_of,
+            };
             let current = change.read().stock(command.product_id, &command.store_id)?;
             let (stock, event, created) = match current {
                 None => {
@@ -85,14 +94,13 @@ impl StockKeeping {
                         command.store_id,
                         command.delta,
                         command.reason,
-                        command.user_id,
+                        by,
                         now,
                     )?;
                     (stock, event, true)
                 }
                 Some(mut stock) => {
-                    let event =
-                        stock.adjust(command.delta, command.reason, command.user_id, now)?;
+                    let event = stock.adjust(command.delta, command.reason, by, now)?;
                     (stock, event, false)
                 }
             };
@@ -118,6 +126,10 @@ impl StockKeeping {
             let command = command.clone();
             require_pair(change.read(), command.product_id, &command.store_id)?;
             let now = change.now();
+            let by = ChangedBy {
+                user_id: command.user_id,
+                on_behalf_of: command.on_behalf_of,
+            };
             let current = change.read().stock(command.product_id, &command.store_id)?;
             let (stock, event, created) = match current {
                 None if command.expected_version == 0 => {
@@ -125,7 +137,7 @@ impl StockKeeping {
                         command.product_id,
                         command.store_id,
                         command.quantity,
-                        command.user_id,
+                        by,
                         now,
                     );
                     (stock, event, true)
@@ -138,12 +150,7 @@ impl StockKeeping {
                     .into());
                 }
                 Some(mut stock) => {
-                    let event = stock.count(
-                        command.quantity,
-                        command.expected_version,
-                        command.user_id,
-                        now,
-                    )?;
+                    let event = stock.count(command.quantity, command.expected_version, by, now)?;
                     (stock, event, false)
                 }
             };

@@ -61,6 +61,7 @@ pub fn seed(storage: StorageConfig, products: usize) -> anyhow::Result<Seeded> {
                 delta: StockDelta::new(units)?,
                 reason: AdjustmentReason::Restock,
                 user_id: None,
+                on_behalf_of: None,
             },
             &ctx,
         )?;

@@ -75,7 +75,7 @@ pub use quantity::{MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Quantity, StockCoun
 pub use reservation::{
     Reservation, ReservationError, ReservationRecord, ReservationRequest, ReservationStatus,
 };
-pub use stock::{Stock, StockChange, StockError};
+pub use stock::{ChangedBy, Stock, StockChange, StockError};
 pub use store::{Store, StoreDetails};
 pub use ttl::ReservationTtl;
 

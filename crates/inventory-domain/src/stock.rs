@@ -25,6 +25,26 @@ pub struct Stock {
     updated_at: OffsetDateTime,
 }
 
+/// Who a stock change is recorded against: the user who made it (over HTTP, the token's
+/// subject, never a name the client chose), and, when an operator records a change for
+/// someone else (a clerk without an account of their own), that person, kept apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedBy {
+    /// Who made the change, when known.
+    pub user_id: Option<UserId>,
+    /// For whom an operator made it, if anyone.
+    pub on_behalf_of: Option<UserId>,
+}
+
+impl From<Option<UserId>> for ChangedBy {
+    fn from(user_id: Option<UserId>) -> Self {
+        Self {
+            user_id,
+            on_behalf_of: None,
+        }
+    }
+}
+
 /// What moved a stock level, carried by `stock.created` and `stock.updated` events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockChange {
@@ -36,6 +56,8 @@ pub enum StockChange {
         reason: AdjustmentReason,
         /// Who moved it, when known.
         user_id: Option<UserId>,
+        /// For whom an operator moved it, if anyone.
+        on_behalf_of: Option<UserId>,
     },
     /// Set by a physical count (`PUT /stock/...`).
     Count {
@@ -43,6 +65,8 @@ pub enum StockChange {
         previous_quantity: u32,
         /// Who counted, when known.
         user_id: Option<UserId>,
+        /// For whom an operator recorded the count, if anyone.
+        on_behalf_of: Option<UserId>,
     },
 }
 
@@ -127,11 +151,11 @@ impl Stock {
         store_id: StoreId,
         delta: StockDelta,
         reason: AdjustmentReason,
-        user_id: Option<UserId>,
+        by: impl Into<ChangedBy>,
         now: OffsetDateTime,
     ) -> Result<(Self, DomainEvent), StockError> {
         let mut stock = Self::empty(product_id, store_id, now);
-        let change = stock.apply_delta(delta, reason, user_id, now)?;
+        let change = stock.apply_delta(delta, reason, by.into(), now)?;
         let event = DomainEvent::StockCreated {
             stock: stock.clone(),
             change,
@@ -145,15 +169,17 @@ impl Stock {
         product_id: ProductId,
         store_id: StoreId,
         count: StockCount,
-        user_id: Option<UserId>,
+        by: impl Into<ChangedBy>,
         now: OffsetDateTime,
     ) -> (Self, DomainEvent) {
         let mut stock = Self::empty(product_id, store_id, now);
         stock.quantity = count.get();
         stock.touch(now);
+        let by = by.into();
         let change = StockChange::Count {
             previous_quantity: 0,
-            user_id,
+            user_id: by.user_id,
+            on_behalf_of: by.on_behalf_of,
         };
         let event = DomainEvent::StockCreated {
             stock: stock.clone(),
@@ -171,10 +197,10 @@ impl Stock {
         &mut self,
         delta: StockDelta,
         reason: AdjustmentReason,
-        user_id: Option<UserId>,
+        by: impl Into<ChangedBy>,
         now: OffsetDateTime,
     ) -> Result<DomainEvent, StockError> {
-        let change = self.apply_delta(delta, reason, user_id, now)?;
+        let change = self.apply_delta(delta, reason, by.into(), now)?;
         Ok(DomainEvent::StockUpdated {
             stock: self.clone(),
             change,
@@ -191,7 +217,7 @@ impl Stock {
         &mut self,
         count: StockCount,
         expected_version: u64,
-        user_id: Option<UserId>,
+        by: impl Into<ChangedBy>,
         now: OffsetDateTime,
     ) -> Result<DomainEvent, StockError> {
         if expected_version != self.version {
@@ -209,11 +235,13 @@ impl Stock {
         let previous_quantity = self.quantity;
         self.quantity = count.get();
         self.touch(now);
+        let by = by.into();
         Ok(DomainEvent::StockUpdated {
             stock: self.clone(),
             change: StockChange::Count {
                 previous_quantity,
-                user_id,
+                user_id: by.user_id,
+                on_behalf_of: by.on_behalf_of,
             },
         })
     }
@@ -324,7 +352,7 @@ impl Stock {
         &mut self,
         delta: StockDelta,
         reason: AdjustmentReason,
-        user_id: Option<UserId>,
+        by: ChangedBy,
         now: OffsetDateTime,
     ) -> Result<StockChange, StockError> {
         let resulting_quantity = i64::from(self.quantity) + delta.get();
@@ -346,7 +374,8 @@ impl Stock {
         Ok(StockChange::Adjustment {
             quantity_change: delta.get(),
             reason,
-            user_id,
+            user_id: by.user_id,
+            on_behalf_of: by.on_behalf_of,
         })
     }
 

@@ -101,15 +101,21 @@ pub enum StockChangeState {
         quantity_change: i64,
         /// RESTOCK, SALE, RETURN...
         reason: String,
-        /// Who moved it, when known.
+        /// Who moved it (the authenticated user), when known.
         user_id: Option<String>,
+        /// For whom an operator moved it; absent when nobody.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
     /// A physical count (`PUT /stock/...`).
     Count {
         /// The quantity before the count.
         previous_quantity: u32,
-        /// Who counted, when known.
+        /// Who counted (the authenticated user), when known.
         user_id: Option<String>,
+        /// For whom an operator recorded the count; absent when nobody.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on_behalf_of: Option<String>,
     },
 }
 
@@ -258,17 +264,21 @@ impl From<&StockChange> for StockChangeState {
                 quantity_change,
                 reason,
                 user_id,
+                on_behalf_of,
             } => Self::Adjustment {
                 quantity_change: *quantity_change,
                 reason: reason.as_str().to_owned(),
                 user_id: user_id.as_ref().map(ToString::to_string),
+                on_behalf_of: on_behalf_of.as_ref().map(ToString::to_string),
             },
             StockChange::Count {
                 previous_quantity,
                 user_id,
+                on_behalf_of,
             } => Self::Count {
                 previous_quantity: *previous_quantity,
                 user_id: user_id.as_ref().map(ToString::to_string),
+                on_behalf_of: on_behalf_of.as_ref().map(ToString::to_string),
             },
         }
     }

@@ -132,17 +132,21 @@ fn stock_change(state: &StockChangeState) -> Result<StockChange, String> {
             quantity_change,
             reason,
             user_id,
+            on_behalf_of,
         } => StockChange::Adjustment {
             quantity_change: *quantity_change,
             reason: text(reason.parse())?,
             user_id: user(user_id)?,
+            on_behalf_of: user(on_behalf_of)?,
         },
         StockChangeState::Count {
             previous_quantity,
             user_id,
+            on_behalf_of,
         } => StockChange::Count {
             previous_quantity: *previous_quantity,
             user_id: user(user_id)?,
+            on_behalf_of: user(on_behalf_of)?,
         },
     })
 }

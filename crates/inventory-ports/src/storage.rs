@@ -202,6 +202,18 @@ pub trait ReadTx {
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError>;
 
+    /// As [`ReadTx::events_after`], only the events of `store` and those of no store (the
+    /// catalogue's): what one store's staff may read, found without reading the others'.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn store_events_after(
+        &self,
+        store: &StoreId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError>;
+
     /// The highest sequence number committed (0 for an empty log): what
     /// [`ReadTx::events_after`] can return at most. Inside a write transaction, whether its
     /// own events count yet is the adapter's business; no use case asks.

@@ -134,6 +134,7 @@ pub fn adjust_command(product: ProductId, store: &str, units: i64) -> AdjustStoc
             AdjustmentReason::Sale
         },
         user_id: None,
+        on_behalf_of: None,
     }
 }
 

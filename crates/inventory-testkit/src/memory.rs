@@ -343,6 +343,28 @@ impl ReadTx for MemoryTx {
             .collect())
     }
 
+    fn store_events_after(
+        &self,
+        store: &StoreId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        Ok(self
+            .committed
+            .events
+            .iter()
+            .filter(|event| event.seq > after_seq)
+            .filter(|event| {
+                event
+                    .store_id
+                    .as_deref()
+                    .is_none_or(|own| own == store.as_str())
+            })
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         Ok(self.committed.events.last().map_or(0, |event| event.seq))
     }

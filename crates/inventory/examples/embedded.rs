@@ -52,6 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 delta: StockDelta::new(units)?,
                 reason: AdjustmentReason::Restock,
                 user_id: Some(UserId::parse("vendor-789")?),
+                on_behalf_of: None,
             },
             &ctx,
         )?;

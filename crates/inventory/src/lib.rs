@@ -40,6 +40,7 @@
 //!         delta: StockDelta::new(10)?,
 //!         reason: AdjustmentReason::Restock,
 //!         user_id: None,
+//!         on_behalf_of: None,
 //!     },
 //!     &ctx,
 //! )?;

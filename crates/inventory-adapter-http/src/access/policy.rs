@@ -5,12 +5,13 @@
 //! | action | admin | vendor | customer |
 //! |---|---|---|---|
 //! | manage the catalogue (products, stores) | yes | no | no |
-//! | read a store's stock | yes | yes | no (reads availability, which is public) |
+//! | read a store's stock | yes | its store | no (reads availability, which is public) |
 //! | change a store's stock | yes | its store | no |
+//! | record a stock change on behalf of someone else | yes | no | no |
 //! | reserve | yes | in its store, for anyone | for itself, anywhere |
 //! | see, confirm or cancel a reservation | yes | of its store | its own |
 //! | list reservations | all | its store's | its own |
-//! | replay the event log | all | its store's and the catalogue's | no |
+//! | replay the event log | all | its store's and the catalogue's (`next_after_seq` too) | no |
 //!
 //! Reads of stores, products and availability, the live stream, health and metrics need no
 //! token at all.
@@ -52,6 +53,8 @@ pub enum Action<'a> {
     },
     /// Replay the event log.
     ReadEventLog,
+    /// Record a stock change on behalf of another user (kept apart from who made it).
+    ActOnBehalfOf,
 }
 
 /// Whether `caller` may do `action`.
@@ -63,16 +66,20 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), ApiError> {
         (Caller::Admin { .. }, _) => None,
         (Caller::Vendor { .. }, Action::ManageCatalogue)
         | (Caller::Customer { .. }, Action::ManageCatalogue) => Some("only an admin may do this"),
-        (Caller::Vendor { .. }, Action::ReadStock { .. } | Action::ReadEventLog) => None,
+        (Caller::Vendor { .. }, Action::ReadEventLog) => None,
         (Caller::Customer { .. }, Action::ReadStock { .. } | Action::ReadEventLog) => {
             Some("only store staff may do this")
         }
         (
             Caller::Vendor { store: own, .. },
-            Action::ChangeStock { store }
+            Action::ReadStock { store }
+            | Action::ChangeStock { store }
             | Action::Reserve { store, .. }
             | Action::HandleReservation { store, .. },
         ) => (own != store).then_some("a vendor may only act on its own store"),
+        (Caller::Vendor { .. } | Caller::Customer { .. }, Action::ActOnBehalfOf) => {
+            Some("only an admin may record a change on behalf of someone else (user_id)")
+        }
         (Caller::Customer { .. }, Action::ChangeStock { .. }) => {
             Some("customers may not change stock")
         }
@@ -152,10 +159,12 @@ mod tests {
             Action::Reserve { .. } => "Reserve",
             Action::HandleReservation { .. } => "HandleReservation",
             Action::ReadEventLog => "ReadEventLog",
+            Action::ActOnBehalfOf => "ActOnBehalfOf",
         }
     }
 
-    const EVERY_ACTION: [&str; 6] = [
+    const EVERY_ACTION: [&str; 7] = [
+        "ActOnBehalfOf",
         "ManageCatalogue",
         "ReadStock",
         "ChangeStock",
@@ -201,7 +210,7 @@ mod tests {
                 },
                 "read another store's stock",
                 true,
-                true,
+                false,
                 false,
             ),
             (
@@ -305,6 +314,13 @@ mod tests {
                 "replay the event log",
                 true,
                 true,
+                false,
+            ),
+            (
+                Action::ActOnBehalfOf,
+                "record a change on behalf of someone else",
+                true,
+                false,
                 false,
             ),
         ];

@@ -31,8 +31,7 @@ pub struct EventQuery {
 
 /// Replays the event log from the outbox, in commit order. Admins see every event; a vendor
 /// sees its own store's events and the catalogue's (events of other stores carry their
-/// customers' ids). `next_after_seq` continues after everything this page looked at, shown or
-/// not.
+/// customers' ids), and its `next_after_seq` follows what it may read only.
 #[utoipa::path(
     tag = "events",
     params(EventQuery),
@@ -54,11 +53,20 @@ pub async fn replay(
     let after = query.after_seq.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
     let log = state.use_cases.events.clone();
-    let events = run(move || log.after(after, limit)).await?;
+    let store = match &caller {
+        Caller::Vendor { store, .. } => Some(store.clone()),
+        _ => None,
+    };
+    let events = run(move || match store {
+        Some(store) => log.store_after(store, after, limit),
+        None => log.after(after, limit),
+    })
+    .await?;
     let next_after_seq = events.last().map_or(after, |e| e.seq);
     Ok(HttpResponse::Ok().json(EventPage {
         data: events
             .into_iter()
+            // The query already narrowed a vendor's; the policy stays the one judge.
             .filter(|event| event_visible(&caller, event.store_id.as_deref()))
             .map(EventEnvelope::from)
             .collect(),

@@ -82,8 +82,9 @@ pub struct AdjustStockRequest {
     /// ADJUSTMENT (either way).
     #[schema(example = "RESTOCK")]
     pub reason: String,
-    /// Who made the change (the caller's `sub` when absent).
-    #[schema(example = "vendor-789")]
+    /// Admins only: the user the change is recorded on behalf of (kept apart from who made
+    /// it, which is always the token's `sub`).
+    #[schema(example = "clerk-17")]
     pub user_id: Option<String>,
 }
 
@@ -126,9 +127,8 @@ async fn adjust_stock(
         store_id: store_id(&body.store_id)?,
         delta: StockDelta::new(body.quantity_change)?,
         reason: body.reason.parse::<AdjustmentReason>()?,
-        user_id: Some(UserId::parse(
-            body.user_id.as_deref().unwrap_or(caller.subject()),
-        )?),
+        user_id: Some(UserId::parse(caller.subject())?),
+        on_behalf_of: on_behalf_of(caller, body.user_id.as_deref())?,
     };
     authorize(
         caller,
@@ -150,7 +150,8 @@ pub struct CountStockRequest {
     /// The version the count was made against (from a GET); 0 when the pair has no stock
     /// record yet. May be given as an `If-Match` header instead.
     pub expected_version: Option<u64>,
-    /// Who counted (the caller's `sub` when absent).
+    /// Admins only: the user the count is recorded on behalf of (kept apart from who counted,
+    /// which is always the token's `sub`).
     pub user_id: Option<String>,
 }
 
@@ -224,9 +225,8 @@ async fn count_stock(
         store_id: store_id(store)?,
         quantity: StockCount::new(body.quantity)?,
         expected_version,
-        user_id: Some(UserId::parse(
-            body.user_id.as_deref().unwrap_or(caller.subject()),
-        )?),
+        user_id: Some(UserId::parse(caller.subject())?),
+        on_behalf_of: on_behalf_of(caller, body.user_id.as_deref())?,
     };
     authorize(
         caller,
@@ -310,4 +310,14 @@ pub async fn list_by_store(
     let stock = state.use_cases.stock.clone();
     let paged = run(move || stock.list_by_store(&store, page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, StockResponse::from)))
+}
+
+/// The body's `user_id`: whom an admin records a change for. Anyone else naming a user other
+/// than themselves is refused; naming themselves changes nothing.
+fn on_behalf_of(caller: &Caller, named: Option<&str>) -> Result<Option<UserId>, ApiError> {
+    let Some(named) = named.filter(|named| *named != caller.subject()) else {
+        return Ok(None);
+    };
+    authorize(caller, Action::ActOnBehalfOf)?;
+    Ok(Some(UserId::parse(named)?))
 }

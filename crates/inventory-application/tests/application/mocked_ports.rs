@@ -36,6 +36,7 @@ fn restock(product: ProductId, units: i64) -> AdjustStock {
         delta: StockDelta::new(units).expect("valid"),
         reason: AdjustmentReason::Restock,
         user_id: None,
+        on_behalf_of: None,
     }
 }
 

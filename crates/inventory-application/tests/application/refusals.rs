@@ -278,6 +278,7 @@ fn a_stale_count_is_a_conflict_carrying_the_current_version() {
         quantity: StockCount::new(12).expect("valid"),
         expected_version,
         user_id: None,
+        on_behalf_of: None,
     };
     let error = use_cases.stock.count(count(1), &ctx()).unwrap_err();
     assert_eq!(

@@ -177,6 +177,7 @@ fn seeded_product(path: &Path) -> anyhow::Result<String> {
                 delta: StockDelta::new(1_000_000)?,
                 reason: AdjustmentReason::Restock,
                 user_id: None,
+                on_behalf_of: None,
             },
             &ctx,
         )?;

@@ -147,6 +147,14 @@ impl ReadTx for FaultyTx<'_> {
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
         self.inner.events_after(after_seq, limit)
     }
+    fn store_events_after(
+        &self,
+        store: &StoreId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, InventoryError> {
+        self.inner.store_events_after(store, after_seq, limit)
+    }
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         self.inner.last_event_seq()
     }

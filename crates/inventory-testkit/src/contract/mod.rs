@@ -61,6 +61,7 @@ macro_rules! storage_contract_tests {
             storage::a_reservation_resolves_once,
             storage::failed_work_leaves_no_trace,
             storage::events_are_read_in_sequence_order,
+            storage::a_stores_events_are_read_with_the_catalogues,
             storage::commit_listeners_hear_committed_events,
             storage::products_are_listed_by_page_and_category,
             storage::stock_is_listed_by_product_and_by_store,

@@ -99,6 +99,7 @@ impl System {
                         AdjustmentReason::Sale
                     },
                     user_id: None,
+                    on_behalf_of: None,
                 };
                 stock_outcome(self.use_cases.stock.adjust(command, &ctx()))
             }
@@ -113,6 +114,7 @@ impl System {
                     quantity: StockCount::new(i64::from(quantity)).expect("in range"),
                     expected_version,
                     user_id: None,
+                    on_behalf_of: None,
                 };
                 stock_outcome(self.use_cases.stock.count(command, &ctx()))
             }

@@ -335,6 +335,7 @@ pub fn a_stale_count_is_refused_with_the_current_version(db: &dyn TestDatabase) 
         quantity: StockCount::new(quantity).expect("valid"),
         expected_version,
         user_id: None,
+        on_behalf_of: None,
     };
     let counted = use_cases.stock.count(count(7, 1), &ctx()).expect("current");
     assert_eq!((counted.stock.quantity(), counted.stock.version()), (7, 2));

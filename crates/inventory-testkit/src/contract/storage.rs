@@ -365,6 +365,38 @@ pub fn failed_work_leaves_no_trace(db: &dyn TestDatabase) {
     .expect("the store still accepts work");
 }
 
+/// A store's events are read with the catalogue's and without other stores', in sequence
+/// order, after a seq and bounded by the limit.
+pub fn a_stores_events_are_read_with_the_catalogues(db: &dyn TestDatabase) {
+    let store = db.store();
+    let (_, madrid) = open_stock(product_id(1), "MAD-001", 5);
+    let (_, barcelona) = open_stock(product_id(1), "BCN-001", 5);
+    let (_, valencia) = open_stock(product_id(1), "VAL-001", 5);
+    record(
+        &*store,
+        vec![
+            DomainEvent::ProductCreated(product(1, "SKU-1")),
+            madrid,
+            barcelona,
+            DomainEvent::ProductCreated(product(2, "SKU-2")),
+            valencia,
+        ],
+    )
+    .expect("write");
+    let read = |after, limit| {
+        store
+            .read_with(move |tx| tx.store_events_after(&store_id("MAD-001"), after, limit))
+            .expect("read")
+            .iter()
+            .map(|event| (event.seq, event.store_id.clone()))
+            .collect::<Vec<_>>()
+    };
+    let madrid = Some("MAD-001".to_owned());
+    assert_eq!(read(0, 10), [(1, None), (2, madrid.clone()), (4, None)]);
+    assert_eq!(read(1, 1), [(2, madrid)]);
+    assert_eq!(read(4, 10), []);
+}
+
 /// Events get consecutive sequence numbers in commit order and are read back in order, a
 /// bounded page at a time; the last seq is the highest committed.
 pub fn events_are_read_in_sequence_order(db: &dyn TestDatabase) {
