@@ -197,7 +197,11 @@ fn server_processes_on_one_postgres_never_oversell_lose_nothing_and_publish_once
                     );
                     let id = match status {
                         201 => body["reservation_id"].as_str().expect("id").to_owned(),
-                        409 if body["error"]["code"] == "INSUFFICIENT_STOCK" => continue,
+                        409 if body["error"]["code"] == "INSUFFICIENT_STOCK"
+                            || body["error"]["code"] == "HOLD_LIMIT_EXCEEDED" =>
+                        {
+                            continue;
+                        }
                         _ => panic!("reservation answered {status} {body}"),
                     };
                     acknowledged.reservations.push(id.clone());

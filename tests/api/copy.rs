@@ -40,6 +40,7 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
                         customer_id: CustomerId::parse(&format!("cust-{n}")).expect("id"),
                         quantity: Quantity::new(1).expect("one"),
                         ttl: ReservationTtl::default(),
+                        limits: None,
                     },
                     &ctx,
                 )

@@ -4,6 +4,7 @@
 //!
 //! One test binary with modules, so the workspace links it once.
 
+mod abuse;
 mod auth;
 mod bad_input;
 mod binary;

@@ -12,7 +12,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use inventory_domain::{ReservationError, StockError};
+use inventory_domain::{HoldLimitError, ReservationError, StockError};
 use inventory_ports::{ErrorChain, ErrorKind, InventoryError};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -197,6 +197,23 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
         InventoryError::ProductHasReservations { reserved, .. } => {
             Some(json!({ "reserved": reserved }))
         }
+        InventoryError::HoldLimit(limit) => Some(match limit {
+            HoldLimitError::TooManyReservations { scope, allowed } => {
+                json!({ "scope": scope.as_str(), "allowed_reservations": allowed })
+            }
+            HoldLimitError::TooManyUnits {
+                scope,
+                allowed,
+                held,
+                requested,
+            } => json!({
+                "scope": scope.as_str(), "allowed_units": allowed, "held": held, "requested": requested
+            }),
+            HoldLimitError::TtlTooLong {
+                allowed_seconds,
+                requested_seconds,
+            } => json!({ "allowed_ttl": allowed_seconds, "requested_ttl": requested_seconds }),
+        }),
         _ => None,
     }
 }
@@ -208,6 +225,7 @@ impl ResponseError for ApiError {
                 ErrorKind::Invalid => StatusCode::BAD_REQUEST,
                 ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 ErrorKind::Conflict => StatusCode::CONFLICT,
+                ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
                 ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             },

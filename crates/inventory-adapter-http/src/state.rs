@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use inventory_application::UseCases;
+use inventory_domain::HoldLimits;
 use inventory_ports::Clock;
 
 use crate::Metrics;
@@ -58,4 +59,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Committed events, for live streams.
     pub live: LiveFeed,
+    /// What a customer reserving for itself may hold at most.
+    pub hold_limits: HoldLimits,
 }

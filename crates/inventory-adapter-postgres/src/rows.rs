@@ -141,3 +141,21 @@ pub(crate) fn event(row: &Row) -> Result<RecordedEvent, InventoryError> {
         request_id: get(row, 10)?,
     })
 }
+
+/// A customer's holds from four counts: PENDING reservations and units, overall and of the
+/// product.
+pub(crate) fn holds(
+    [reservations, units, product_reservations, product_units]: [i64; 4],
+) -> Result<inventory_domain::CustomerHolds, InventoryError> {
+    let count = |value: i64| u32::try_from(value).map_err(corrupt_in("reservations"));
+    Ok(inventory_domain::CustomerHolds {
+        of_product: inventory_domain::Holds {
+            reservations: count(product_reservations)?,
+            units: count(product_units)?,
+        },
+        overall: inventory_domain::Holds {
+            reservations: count(reservations)?,
+            units: count(units)?,
+        },
+    })
+}

@@ -378,6 +378,54 @@ impl ReadTx for PgTx<'_> {
         )
     }
 
+    fn customer_holds(
+        &self,
+        customer: &inventory_domain::CustomerId,
+        product: ProductId,
+    ) -> Result<inventory_domain::CustomerHolds, InventoryError> {
+        if let Some(state) = &self.state {
+            // The customer's holds stay as counted until the commit: every transaction
+            // counting them takes this customer's lock first (a transaction-scoped advisory
+            // lock, keyed by schema and customer).
+            const KEY: &str = "hashtextextended(current_schema() || ':customer:' || $1, 0)";
+            let may_wait = state.borrow().may_wait();
+            state.borrow_mut().rows_locked();
+            if may_wait {
+                self.one(
+                    &format!("SELECT 1 FROM (SELECT pg_advisory_xact_lock({KEY})) AS locked"),
+                    &[&customer.as_str()],
+                    |_| Ok(()),
+                )?;
+            } else if !self.scalar::<bool>(
+                &format!("SELECT pg_try_advisory_xact_lock({KEY})"),
+                &[&customer.as_str()],
+            )? {
+                return Err(InventoryError::Unavailable(
+                    Failure::new(format!(
+                        "customer {customer} is reserving through another instance"
+                    ))
+                    .transient(),
+                ));
+            }
+        }
+        let row = self
+            .failed(self.session.borrow_mut().query_one(
+                "SELECT COUNT(*), COALESCE(SUM(quantity), 0), \
+                 COUNT(*) FILTER (WHERE product_id = $2), \
+                 COALESCE(SUM(quantity) FILTER (WHERE product_id = $2), 0) \
+                 FROM reservations WHERE customer_id = $1 AND status = 'PENDING'",
+                &[&customer.as_str(), &product.as_uuid()],
+            ))
+            .or_inventory()?;
+        let count = |i: usize| row.try_get::<_, i64>(i).or_inventory();
+        let mut holds = rows::holds([count(0)?, count(1)?, count(2)?, count(3)?])?;
+        if let Some(state) = &self.state {
+            // The batch's reservations not yet written out count as the batch sees them.
+            state.borrow().adjust_holds(customer, product, &mut holds);
+        }
+        Ok(holds)
+    }
+
     fn events_after(
         &self,
         after_seq: u64,

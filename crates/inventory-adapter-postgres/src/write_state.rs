@@ -26,7 +26,8 @@
 use std::collections::HashMap;
 
 use inventory_domain::{
-    Product, ProductId, Reservation, ReservationId, ReservationStatus, Stock, Store, StoreId,
+    CustomerHolds, CustomerId, Holds, Product, ProductId, Reservation, ReservationId,
+    ReservationStatus, Stock, Store, StoreId,
 };
 use inventory_ports::{InventoryError, NewEvent};
 use time::OffsetDateTime;
@@ -198,6 +199,41 @@ impl WriteState {
     /// The batch's events, taken for the commit.
     pub(crate) fn take_events(&mut self) -> Vec<NewEvent> {
         std::mem::take(&mut self.events)
+    }
+
+    /// Corrects what the database counts of `customer`'s holds with the batch's reservations
+    /// that are not written out yet: new ones, and ones resolved since they were written.
+    pub(crate) fn adjust_holds(
+        &self,
+        customer: &CustomerId,
+        product: ProductId,
+        holds: &mut CustomerHolds,
+    ) {
+        for entry in self.reservations.values() {
+            let reservation = &entry.current;
+            if reservation.customer_id() != customer {
+                continue;
+            }
+            let counted = entry.stored == Some(Stored::Pending);
+            let pending = is_pending(reservation);
+            if counted == pending {
+                continue;
+            }
+            let units = reservation.quantity().get();
+            let change = |held: &mut Holds| {
+                if pending {
+                    held.reservations += 1;
+                    held.units += units;
+                } else {
+                    held.reservations = held.reservations.saturating_sub(1);
+                    held.units = held.units.saturating_sub(units);
+                }
+            };
+            change(&mut holds.overall);
+            if reservation.product_id() == product {
+                change(&mut holds.of_product);
+            }
+        }
     }
 
     pub(crate) fn stock(&self, key: &StockKey) -> Option<&StockEntry> {

@@ -298,6 +298,34 @@ impl ReadTx for SqliteTx<'_> {
             .transpose()
     }
 
+    fn customer_holds(
+        &self,
+        customer: &inventory_domain::CustomerId,
+        product: ProductId,
+    ) -> Result<inventory_domain::CustomerHolds, InventoryError> {
+        // A write transaction holds SQLite's write lock: nobody else reserves meanwhile.
+        let counts = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*), COALESCE(SUM(quantity), 0), \
+                 COALESCE(SUM(product_id = ?2), 0), \
+                 COALESCE(SUM(CASE WHEN product_id = ?2 THEN quantity ELSE 0 END), 0) \
+                 FROM reservations WHERE customer_id = ?1 AND status = 'PENDING'",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(params![customer.as_str(), product.to_string()], |row| {
+                    Ok([
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ])
+                })
+            })
+            .or_inventory()?;
+        rows::holds(counts)
+    }
+
     fn events_after(
         &self,
         after_seq: u64,

@@ -59,6 +59,7 @@ impl Application {
         let live = LiveFeed::new(streams_stopped);
         let redis_status = Arc::new(RedisStatusCell::default());
         let state = AppState {
+            hold_limits: settings.hold_limits()?,
             use_cases: inventory.use_cases().clone(),
             clock: inventory.clock(),
             redis: redis_status.clone(),

@@ -145,6 +145,46 @@ pub struct Settings {
         global = true
     )]
     pub token_max_lifetime: String,
+    /// PENDING reservations a customer may hold of one product (reserving for itself).
+    #[arg(
+        long,
+        env = "INVENTORY_CUSTOMER_MAX_RESERVATIONS_PER_PRODUCT",
+        default_value_t = 3,
+        global = true
+    )]
+    pub customer_max_reservations_per_product: u32,
+    /// Units a customer may hold of one product.
+    #[arg(
+        long,
+        env = "INVENTORY_CUSTOMER_MAX_UNITS_PER_PRODUCT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub customer_max_units_per_product: u32,
+    /// PENDING reservations a customer may hold in all.
+    #[arg(
+        long,
+        env = "INVENTORY_CUSTOMER_MAX_RESERVATIONS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub customer_max_reservations: u32,
+    /// Units a customer may hold in all.
+    #[arg(
+        long,
+        env = "INVENTORY_CUSTOMER_MAX_UNITS",
+        default_value_t = 50,
+        global = true
+    )]
+    pub customer_max_units: u32,
+    /// How long a customer's own reservation may hold its units (staff may set up to 24h).
+    #[arg(
+        long,
+        env = "INVENTORY_CUSTOMER_MAX_TTL",
+        default_value = "15m",
+        global = true
+    )]
+    pub customer_max_ttl: String,
     /// Comma-separated origins allowed by CORS (`*` for any; none by default).
     #[arg(
         long,
@@ -307,6 +347,28 @@ impl Settings {
             .map_err(|message| anyhow::anyhow!("INVENTORY_TOKEN_MAX_LIFETIME: {message}"))
     }
 
+    /// What a customer reserving for itself may hold at most.
+    ///
+    /// # Errors
+    /// When the maximum TTL is not a duration of 1 s to 24 h.
+    pub fn hold_limits(&self) -> anyhow::Result<inventory::HoldLimits> {
+        let ttl = crate::token::parse_ttl(&self.customer_max_ttl)
+            .map_err(|message| anyhow::anyhow!("INVENTORY_CUSTOMER_MAX_TTL: {message}"))?;
+        let seconds = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+        Ok(inventory::HoldLimits {
+            per_product: inventory::Allowance {
+                reservations: self.customer_max_reservations_per_product,
+                units: self.customer_max_units_per_product,
+            },
+            overall: inventory::Allowance {
+                reservations: self.customer_max_reservations,
+                units: self.customer_max_units,
+            },
+            max_ttl: inventory::ReservationTtl::from_seconds(seconds)
+                .map_err(|error| anyhow::anyhow!("INVENTORY_CUSTOMER_MAX_TTL: {error}"))?,
+        })
+    }
+
     /// How the outbox relay paces itself.
     pub fn relay(&self) -> inventory::RelaySettings {
         inventory::RelaySettings {
@@ -325,6 +387,11 @@ impl Settings {
             synchronous: Synchronous::Normal,
             jwt_secret: None,
             token_max_lifetime: "24h".into(),
+            customer_max_reservations_per_product: 3,
+            customer_max_units_per_product: 10,
+            customer_max_reservations: 20,
+            customer_max_units: 50,
+            customer_max_ttl: "15m".into(),
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
             workers: Some(2),

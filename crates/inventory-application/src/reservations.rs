@@ -1,8 +1,8 @@
 //! Reservations: the design document's flow 3, plus confirmation, cancellation and expiry.
 
 use inventory_domain::{
-    CustomerId, DomainEvent, ProductId, Quantity, Reservation, ReservationError, ReservationId,
-    ReservationRequest, ReservationTtl, Stock, StockError, StoreId, ValidationError,
+    CustomerId, DomainEvent, HoldLimits, ProductId, Quantity, Reservation, ReservationError,
+    ReservationId, ReservationRequest, ReservationTtl, Stock, StockError, StoreId, ValidationError,
 };
 use inventory_ports::{InventoryError, Page, Paged, ReadTx, RequestContext, ReservationFilter};
 use time::OffsetDateTime;
@@ -22,6 +22,9 @@ pub struct ReserveStock {
     pub quantity: Quantity,
     /// How long to hold them.
     pub ttl: ReservationTtl,
+    /// What the customer may hold at most, when it reserves for itself (staff reserving at
+    /// the counter are not limited).
+    pub limits: Option<HoldLimits>,
 }
 
 /// A rule that resolves a PENDING reservation against its stock.
@@ -50,12 +53,18 @@ impl Reservations {
     /// - [`InventoryError::ProductNotFound`], [`InventoryError::StoreNotFound`];
     /// - [`InventoryError::StoreInactive`];
     /// - [`InventoryError::Stock`] with [`StockError::InsufficientStock`] carrying the units
-    ///   available and requested (0 available when the pair has no stock record).
+    ///   available and requested (0 available when the pair has no stock record);
+    /// - [`InventoryError::HoldLimit`] when `limits` are given and the customer would hold
+    ///   more, or longer, than they allow (counted in the same transaction: parallel requests
+    ///   of one customer cannot pass a limit only one of them fits).
     pub fn reserve(
         &self,
         command: ReserveStock,
         context: &RequestContext,
     ) -> Result<Reservation, InventoryError> {
+        if let Some(limits) = &command.limits {
+            limits.check_ttl(command.ttl)?;
+        }
         self.ports.change(context, move |change| {
             let command = command.clone();
             let read = change.read();
@@ -67,6 +76,10 @@ impl Reservations {
             }
             if read.product(command.product_id)?.is_none() {
                 return Err(InventoryError::ProductNotFound(command.product_id));
+            }
+            if let Some(limits) = &command.limits {
+                let holds = read.customer_holds(&command.customer_id, command.product_id)?;
+                limits.check(&holds, command.quantity)?;
             }
             let mut stock = read.stock(command.product_id, &command.store_id)?.ok_or(
                 StockError::InsufficientStock {

@@ -49,6 +49,7 @@
 mod adjustment_reason;
 mod error;
 mod event;
+mod hold_limits;
 mod identifiers;
 mod invariant;
 mod labels;
@@ -64,6 +65,7 @@ mod ttl;
 pub use adjustment_reason::AdjustmentReason;
 pub use error::ValidationError;
 pub use event::DomainEvent;
+pub use hold_limits::{Allowance, CustomerHolds, HoldLimitError, HoldLimits, HoldScope, Holds};
 pub use identifiers::{CustomerId, EventId, ProductId, ReservationId, Sku, StoreId, UserId};
 pub use invariant::InvariantViolation;
 pub use labels::{

@@ -6,8 +6,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use inventory_domain::{
-    InvariantViolation, ProductId, ReservationError, ReservationId, ReservationStatus, Sku,
-    StockError, StoreId, ValidationError,
+    HoldLimitError, InvariantViolation, ProductId, ReservationError, ReservationId,
+    ReservationStatus, Sku, StockError, StoreId, ValidationError,
 };
 
 /// Everything a use case can report. Each use case documents, under `# Errors`, which of these
@@ -63,6 +63,9 @@ pub enum InventoryError {
     /// A reservation rule refused the change.
     #[error(transparent)]
     Reservation(ReservationError),
+    /// A customer would hold more, or longer, than allowed.
+    #[error(transparent)]
+    HoldLimit(#[from] HoldLimitError),
     /// The storage is busy or unreachable; the same request may succeed later.
     /// Its display says only that; the [`Failure`] is its source (log it with [`ErrorChain`]).
     #[error("storage unavailable")]
@@ -172,6 +175,8 @@ pub enum ErrorKind {
     NotFound,
     /// 409: the request conflicts with the current state.
     Conflict,
+    /// 422: well-formed, but asks for more than the caller may have.
+    Unprocessable,
     /// 503: try again later.
     Unavailable,
     /// 500: a bug.
@@ -226,6 +231,8 @@ impl InventoryError {
                 ReservationError::Expired { .. } => "RESERVATION_EXPIRED",
                 ReservationError::Invariant(_) => "INTERNAL_ERROR",
             },
+            Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) => "TTL_TOO_LONG",
+            Self::HoldLimit(_) => "HOLD_LIMIT_EXCEEDED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
@@ -235,6 +242,7 @@ impl InventoryError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid(_) => ErrorKind::Invalid,
+            Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) => ErrorKind::Unprocessable,
             Self::ProductNotFound(_)
             | Self::SkuNotFound(_)
             | Self::StoreNotFound(_)
@@ -249,7 +257,8 @@ impl InventoryError {
             | Self::StoreInactive(_)
             | Self::ProductHasReservations { .. }
             | Self::Stock(_)
-            | Self::Reservation(_) => ErrorKind::Conflict,
+            | Self::Reservation(_)
+            | Self::HoldLimit(_) => ErrorKind::Conflict,
         }
     }
 }

@@ -26,7 +26,8 @@
 use std::sync::{Arc, Mutex};
 
 use inventory_domain::{
-    Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId, StoreName,
+    CustomerHolds, CustomerId, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store,
+    StoreId, StoreName,
 };
 use time::OffsetDateTime;
 
@@ -186,6 +187,22 @@ pub trait ReadTx {
     /// # Errors
     /// Storage failures only.
     fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError>;
+
+    /// What `customer` holds: its PENDING reservations and their units, of `product` (in
+    /// every store) and of everything.
+    ///
+    /// In a write transaction the answer stays true until the commit: a transaction asking
+    /// for the same customer's holds meanwhile waits for this one to end (or fails as
+    /// transient), so two concurrent reservations of one customer cannot both pass a limit
+    /// that only one fits.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn customer_holds(
+        &self,
+        customer: &CustomerId,
+        product: ProductId,
+    ) -> Result<CustomerHolds, InventoryError>;
 
     /// Up to `limit` outbox events with `seq > after_seq`, in sequence order.
     ///

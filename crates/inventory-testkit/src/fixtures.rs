@@ -155,6 +155,7 @@ pub fn reserve_command(
         customer_id: CustomerId::parse(customer).expect("a valid customer"),
         quantity: Quantity::new(units).expect("a valid quantity"),
         ttl: ReservationTtl::from_seconds(ttl_seconds).expect("a valid ttl"),
+        limits: None,
     }
 }
 

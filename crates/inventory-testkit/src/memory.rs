@@ -328,6 +328,30 @@ impl ReadTx for MemoryTx {
             .min())
     }
 
+    fn customer_holds(
+        &self,
+        customer: &inventory_domain::CustomerId,
+        product: ProductId,
+    ) -> Result<inventory_domain::CustomerHolds, InventoryError> {
+        // Writes are serialised by the store's lock: the answer stays true in a write.
+        let mut holds = inventory_domain::CustomerHolds::default();
+        for reservation in self
+            .state()
+            .reservations
+            .values()
+            .filter(|r| r.status() == ReservationStatus::Pending && r.customer_id() == customer)
+        {
+            let units = reservation.quantity().get();
+            holds.overall.reservations += 1;
+            holds.overall.units += units;
+            if reservation.product_id() == product {
+                holds.of_product.reservations += 1;
+                holds.of_product.units += units;
+            }
+        }
+        Ok(holds)
+    }
+
     fn events_after(
         &self,
         after_seq: u64,

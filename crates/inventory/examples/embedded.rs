@@ -72,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 customer_id: CustomerId::parse("cust-456")?,
                 quantity: Quantity::new(units)?,
                 ttl: ReservationTtl::from_seconds(600)?,
+                limits: None,
             },
             &ctx,
         )?)

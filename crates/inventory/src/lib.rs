@@ -51,6 +51,7 @@
 //!         customer_id: CustomerId::parse("cust-456")?,
 //!         quantity: Quantity::new(1)?,
 //!         ttl: ReservationTtl::default(),
+//!         limits: None,
 //!     },
 //!     &ctx,
 //! )?;
@@ -107,7 +108,8 @@ pub use inventory_application::{
     pause_or_stop,
 };
 pub use inventory_domain::{
-    Address, AdjustmentReason, Category, City, Country, CustomerId, Description, Email, EventId,
+    Address, AdjustmentReason, Allowance, Category, ChangedBy, City, Country, CustomerHolds,
+    CustomerId, Description, Email, EventId, HoldLimitError, HoldLimits, HoldScope, Holds,
     InvariantViolation, MAX_PRICE_CENTS, MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, OffsetDateTime,
     Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation,
     ReservationError, ReservationId, ReservationStatus, ReservationTtl, Sku, Stock, StockChange,

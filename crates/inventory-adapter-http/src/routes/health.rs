@@ -134,6 +134,7 @@ mod tests {
 
     fn state(store: Arc<dyn InventoryStore>, redis: Arc<dyn RedisProbe>) -> AppState {
         AppState {
+            hold_limits: inventory_domain::HoldLimits::default(),
             use_cases: UseCases::new(Ports {
                 store,
                 clock: Arc::new(SystemClock),

@@ -155,6 +155,8 @@ async fn place(
             .map(ReservationTtl::from_seconds)
             .transpose()?
             .unwrap_or_default(),
+        // Customers reserving for themselves are limited; staff at the counter are not.
+        limits: matches!(caller, Caller::Customer { .. }).then_some(state.hold_limits),
     };
     authorize(
         caller,

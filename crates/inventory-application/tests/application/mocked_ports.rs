@@ -47,6 +47,7 @@ fn reserve(product: ProductId, ttl: i64) -> ReserveStock {
         customer_id: CustomerId::parse("cust-456").expect("valid"),
         quantity: Quantity::new(1).expect("valid"),
         ttl: ReservationTtl::from_seconds(ttl).expect("valid"),
+        limits: None,
     }
 }
 

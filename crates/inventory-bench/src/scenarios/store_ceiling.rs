@@ -108,6 +108,7 @@ pub fn use_cases(folder: &Path, duration: Duration, threads: usize) -> anyhow::R
                     customer_id: CustomerId::parse(&format!("bench-{n}"))?,
                     quantity: Quantity::new(1)?,
                     ttl: ReservationTtl::default(),
+                    limits: None,
                 };
                 while !stop.load(Ordering::Relaxed) {
                     let begun = Instant::now();

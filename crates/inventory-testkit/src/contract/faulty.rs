@@ -140,6 +140,13 @@ impl ReadTx for FaultyTx<'_> {
     fn next_expiry(&self) -> Result<Option<OffsetDateTime>, InventoryError> {
         self.inner.next_expiry()
     }
+    fn customer_holds(
+        &self,
+        customer: &inventory_domain::CustomerId,
+        product: ProductId,
+    ) -> Result<inventory_domain::CustomerHolds, InventoryError> {
+        self.inner.customer_holds(customer, product)
+    }
     fn events_after(
         &self,
         after_seq: u64,

@@ -70,6 +70,7 @@ macro_rules! storage_contract_tests {
             service::concurrent_reservations_on_one_row_never_oversell,
             service::the_first_restocks_of_a_pair_race_and_every_unit_lands,
             service::concurrent_mixed_operations_keep_every_count_consistent,
+            service::a_customers_parallel_reservations_cannot_pass_its_limits,
             service::a_stale_count_is_refused_with_the_current_version,
             service::a_refused_change_leaves_nothing,
             service::a_failing_transaction_returns_its_error_and_leaves_nothing,

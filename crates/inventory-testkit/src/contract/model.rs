@@ -129,6 +129,7 @@ impl System {
                     customer_id: CustomerId::parse("cust-456").expect("valid"),
                     quantity: Quantity::new(i64::from(quantity)).expect("positive"),
                     ttl: ReservationTtl::from_seconds(i64::from(ttl_seconds)).expect("in range"),
+                    limits: None,
                 };
                 match self.use_cases.reservations.reserve(command, &ctx()) {
                     Ok(reservation) => {

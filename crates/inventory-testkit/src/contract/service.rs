@@ -323,6 +323,54 @@ pub fn concurrent_mixed_operations_keep_every_count_consistent(db: &dyn TestData
     }
 }
 
+/// Sixteen threads, half on a second handle, reserve for the same customer at once with a
+/// limit of three reservations of the product: exactly three pass, the others are refused by
+/// the limit, and nothing else happens to any of them.
+pub fn a_customers_parallel_reservations_cannot_pass_its_limits(db: &dyn TestDatabase) {
+    use inventory_domain::{Allowance, HoldLimitError, HoldLimits};
+
+    let clock = Arc::new(ManualClock::new(T0));
+    let sides = [
+        use_cases(db.store(), &clock),
+        use_cases(db.second_store(), &clock),
+    ];
+    let product = stocked(&sides[0], "SKU-LIMITED", 100);
+    let limits = HoldLimits {
+        per_product: Allowance {
+            reservations: 3,
+            units: 100,
+        },
+        ..HoldLimits::default()
+    };
+    let outcomes = std::sync::Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        for worker in 0..16 {
+            let (side, outcomes) = (&sides[worker % 2], &outcomes);
+            scope.spawn(move || {
+                let mut command = reserve_command(product, "MAD-001", "hoarder", 1, 600);
+                command.limits = Some(limits);
+                let outcome = side.reservations.reserve(command, &ctx());
+                outcomes.lock().expect("lock").push(outcome);
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().expect("lock");
+    let placed = outcomes.iter().filter(|o| o.is_ok()).count();
+    let limited = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Err(InventoryError::HoldLimit(
+                    HoldLimitError::TooManyReservations { .. }
+                ))
+            )
+        })
+        .count();
+    assert_eq!((placed, limited), (3, 13), "{outcomes:?}");
+    assert_eq!(pending_units(&sides[1]), 3);
+}
+
 /// A physical count made against a stale version is refused with the current version, and
 /// changes nothing.
 pub fn a_stale_count_is_refused_with_the_current_version(db: &dyn TestDatabase) {
