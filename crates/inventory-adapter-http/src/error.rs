@@ -66,6 +66,17 @@ pub enum ApiError {
     /// Something the server cannot do right now (a sentence of ours, sent as is).
     #[error("{0}")]
     Unavailable(String),
+    /// No live stream can be opened now: the client has its share open (429), or the instance
+    /// is full (503).
+    #[error("{}", if *per_client {
+        "this client has as many live streams open as allowed; close one or retry later"
+    } else {
+        "too many live streams are open; retry later"
+    })]
+    TooManyStreams {
+        /// The client's own share is used up.
+        per_client: bool,
+    },
     /// A bug; the detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -120,6 +131,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::PreconditionRequired(_) => "PRECONDITION_REQUIRED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Self::TooManyStreams { .. } => "TOO_MANY_STREAMS",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -154,6 +166,14 @@ impl ApiError {
         let mut response = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
+            // When to come back: a stream's place, or a busy database, frees up in seconds.
+            let seconds = match self {
+                Self::TooManyStreams { .. } => crate::StreamLimits::RETRY_AFTER_SECONDS,
+                _ => 1,
+            };
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         response.json(json!({
             "error": {
@@ -238,6 +258,8 @@ impl ResponseError for ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyStreams { per_client: true } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyStreams { per_client: false } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

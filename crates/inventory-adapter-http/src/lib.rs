@@ -28,6 +28,7 @@ pub mod request_parsing;
 pub mod request_span;
 pub mod routes;
 pub mod state;
+pub mod stream_limits;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub use live::{LiveFeed, follow_outbox};
 pub use metrics::Metrics;
 pub use request_span::RequestId;
 pub use state::{AppState, NoRedis, RedisProbe, RedisStatus};
+pub use stream_limits::{StreamLimits, StreamPermit};
 
 /// How the HTTP server behaves.
 #[derive(Debug, Clone)]

@@ -24,6 +24,7 @@ use inventory_ports::{ErrorChain, InventoryError, RecordedEvent};
 use tokio::sync::{Notify, broadcast, watch};
 
 use crate::Metrics;
+use crate::stream_limits::{StreamLimits, StreamPermit};
 
 /// The most events the feed buffers per slow client before it must catch up from the outbox.
 const FEED_CAPACITY: usize = 4096;
@@ -35,20 +36,34 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 /// Events read from the outbox per catch-up query.
 const CATCH_UP_PAGE: u32 = 500;
 
-/// The broadcast of committed events within one instance.
+/// The broadcast of committed events within one instance, and the caps on its streams.
 #[derive(Clone)]
 pub struct LiveFeed {
     sender: broadcast::Sender<Arc<RecordedEvent>>,
     shutdown: watch::Receiver<bool>,
+    limits: StreamLimits,
 }
 
 impl LiveFeed {
-    /// A feed whose streams end when `shutdown` turns true.
+    /// A feed whose streams end when `shutdown` turns true, with the default caps.
     pub fn new(shutdown: watch::Receiver<bool>) -> Self {
         Self {
             sender: broadcast::channel(FEED_CAPACITY).0,
             shutdown,
+            limits: StreamLimits::default(),
         }
+    }
+
+    /// The same feed with these caps on its streams.
+    #[must_use]
+    pub fn with_limits(mut self, limits: StreamLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The caps on its streams.
+    pub fn limits(&self) -> &StreamLimits {
+        &self.limits
     }
 
     /// Offers an event to every open stream.
@@ -66,9 +81,6 @@ impl LiveFeed {
     pub fn subscribers(&self) -> usize {
         self.sender.receiver_count()
     }
-
-    /// The most streams one instance keeps open; more are refused with 503.
-    pub const MAX_STREAMS: usize = 10_000;
 }
 
 /// Feeds `feed` with this process's commits: woken by `wake` (a commit listener) and every
@@ -151,6 +163,8 @@ pub struct Subscription {
     metrics: Arc<Metrics>,
     /// Decremented when the client goes.
     _guard: ClientGuard,
+    /// The stream's place among the open ones, given back when the client goes.
+    _permit: StreamPermit,
 }
 
 struct ClientGuard(prometheus::IntGauge);
@@ -170,6 +184,7 @@ impl Subscription {
         filter: StreamFilter,
         after_seq: u64,
         metrics: Arc<Metrics>,
+        permit: StreamPermit,
     ) -> Self {
         let clients = metrics.sse_clients.clone();
         clients.inc();
@@ -189,7 +204,17 @@ impl Subscription {
             behind: true,
             metrics,
             _guard: ClientGuard(clients),
+            _permit: permit,
         }
+    }
+
+    /// Tells the client that the stream does not start where it asked (too far back to replay
+    /// for an anonymous client): it should reload the availability it shows, then follow.
+    pub fn announce_reset(&mut self, asked_after: u64) {
+        self.pending.push_back(Bytes::from(format!(
+            "event: reset\ndata: {{\"reason\":\"too_far_behind\",\"asked_after_seq\":{asked_after},\"resumes_after_seq\":{}}}\n\n",
+            self.last
+        )));
     }
 
     /// The next chunk to send, or `None` when the stream ends (shutdown).

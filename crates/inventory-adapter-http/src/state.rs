@@ -61,4 +61,7 @@ pub struct AppState {
     pub live: LiveFeed,
     /// What a customer reserving for itself may hold at most.
     pub hold_limits: HoldLimits,
+    /// Whether the client's address is the first `X-Forwarded-For` entry (behind a proxy
+    /// that sets it) rather than the connection's peer.
+    pub trust_forwarded_for: bool,
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use inventory::{Inventory, WorkerSettings};
-use inventory_adapter_http::{AppState, Auth, HttpSettings, LiveFeed, Metrics, Role, build_server};
+use inventory_adapter_http::{
+    AppState, Auth, HttpSettings, LiveFeed, Metrics, Role, StreamLimits, build_server,
+};
 use tokio::sync::watch;
 
 use crate::events::{self, RelayHealth};
@@ -56,10 +58,14 @@ impl Application {
         let port = listener.local_addr()?.port();
         let metrics = Arc::new(Metrics::new()?);
         let (stop_streams, streams_stopped) = watch::channel(false);
-        let live = LiveFeed::new(streams_stopped);
+        let live = LiveFeed::new(streams_stopped).with_limits(StreamLimits::new(
+            settings.max_streams,
+            settings.max_streams_per_client,
+        ));
         let redis_status = Arc::new(RedisStatusCell::default());
         let state = AppState {
             hold_limits: settings.hold_limits()?,
+            trust_forwarded_for: settings.trust_forwarded_for,
             use_cases: inventory.use_cases().clone(),
             clock: inventory.clock(),
             redis: redis_status.clone(),

@@ -185,6 +185,27 @@ pub struct Settings {
         global = true
     )]
     pub customer_max_ttl: String,
+    /// Live streams (`/api/v1/stream`) this instance keeps open at most; more get 503.
+    #[arg(
+        long,
+        env = "INVENTORY_MAX_STREAMS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub max_streams: usize,
+    /// Live streams one client (a token's subject, or an anonymous address) keeps open at
+    /// most; more get 429.
+    #[arg(
+        long,
+        env = "INVENTORY_MAX_STREAMS_PER_CLIENT",
+        default_value_t = 8,
+        global = true
+    )]
+    pub max_streams_per_client: usize,
+    /// Behind a proxy that sets `X-Forwarded-For` (and strips what clients send): take an
+    /// anonymous client's address from it. Off, every client behind a proxy is the proxy.
+    #[arg(long, env = "INVENTORY_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
     /// Comma-separated origins allowed by CORS (`*` for any; none by default).
     #[arg(
         long,
@@ -392,6 +413,9 @@ impl Settings {
             customer_max_reservations: 20,
             customer_max_units: 50,
             customer_max_ttl: "15m".into(),
+            max_streams: 1000,
+            max_streams_per_client: 8,
+            trust_forwarded_for: false,
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
             workers: Some(2),

@@ -26,7 +26,7 @@ use inventory_adapter_http::{Auth, Role};
 use crate::report::{Report, Row};
 use crate::scenarios::{
     Bench, availability, cache_check, event_latency, expiry_lag, http_ceiling, mixed, reservations,
-    store_ceiling,
+    store_ceiling, stream_cap,
 };
 use crate::server::{Database, SECRET, Server, resources, sibling_binary};
 
@@ -177,6 +177,11 @@ async fn measure(
     );
     report.add_ratio("6", "1", "mixed traffic vs the HTTP ceiling");
     report.add_ratio(
+        "10",
+        "5a",
+        "availability with every live-stream place taken vs without streams",
+    );
+    report.add_ratio(
         "2b",
         "2",
         "group commit vs one transaction per reservation, in process",
@@ -275,6 +280,8 @@ async fn sqlite_section(
     rows.extend(event_latency::run(&bench).await?);
     eprintln!("(8) expiry lag...");
     rows.push(expiry_lag::run(&bench, &db).await?);
+    eprintln!("(10) availability with every live-stream place taken...");
+    rows.push(stream_cap::run(&bench).await?);
     let (peak_mib, cpu_seconds) = resources(server.pid())?;
     rows.push(Row::note(
         "9",

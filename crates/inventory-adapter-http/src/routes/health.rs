@@ -135,6 +135,7 @@ mod tests {
     fn state(store: Arc<dyn InventoryStore>, redis: Arc<dyn RedisProbe>) -> AppState {
         AppState {
             hold_limits: inventory_domain::HoldLimits::default(),
+            trust_forwarded_for: false,
             use_cases: UseCases::new(Ports {
                 store,
                 clock: Arc::new(SystemClock),

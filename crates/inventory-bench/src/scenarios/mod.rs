@@ -10,6 +10,7 @@ pub mod mixed;
 pub mod pgbench_ceiling;
 pub mod reservations;
 pub mod store_ceiling;
+pub mod stream_cap;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
