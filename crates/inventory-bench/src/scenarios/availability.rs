@@ -12,15 +12,7 @@ use crate::scenarios::Bench;
 /// # Errors
 /// When the load fails.
 pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
-    let path = format!("/api/v1/products/{}/availability", bench.hot);
-    let hot = load::run(
-        &bench.targets,
-        bench.connections,
-        bench.warmup,
-        bench.duration,
-        Arc::new(move |_| Call::get(path.clone())),
-    )
-    .await?;
+    let hot = hot_product(bench).await?;
     let products = bench.products.clone();
     let random = load::run(
         &bench.targets,
@@ -51,4 +43,20 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
             format!("{} × 200", random.count(200)),
         ),
     ])
+}
+
+/// The load of (5a): availability of the hot product, again and again.
+///
+/// # Errors
+/// When the load fails.
+pub async fn hot_product(bench: &Bench) -> anyhow::Result<load::LoadResult> {
+    let path = format!("/api/v1/products/{}/availability", bench.hot);
+    load::run(
+        &bench.targets,
+        bench.connections,
+        bench.warmup,
+        bench.duration,
+        Arc::new(move |_| Call::get(path.clone())),
+    )
+    .await
 }

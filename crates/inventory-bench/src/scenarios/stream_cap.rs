@@ -4,7 +4,6 @@
 //! the next is refused with 503 and `Retry-After`, then loads `GET /api/v1/products/{hot}/
 //! availability` while all of them stay open.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -12,9 +11,8 @@ use inventory_adapter_http::{Auth, Role};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::load::{self, Call};
 use crate::report::Row;
-use crate::scenarios::Bench;
+use crate::scenarios::{Bench, availability};
 use crate::server::SECRET;
 
 /// Streams each customer opens (the default per-client cap).
@@ -45,15 +43,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<Row> {
     if !refused.to_ascii_lowercase().contains("retry-after") {
         bail!("a refused stream has no Retry-After: {refused}");
     }
-    let path = format!("/api/v1/products/{}/availability", bench.hot);
-    let result = load::run(
-        &bench.targets,
-        bench.connections,
-        bench.warmup,
-        bench.duration,
-        Arc::new(move |_| Call::get(path.clone())),
-    )
-    .await?;
+    let result = availability::hot_product(bench).await?;
     let streams = open.len();
     drop(open);
     Ok(Row::measured(
