@@ -215,6 +215,7 @@ fn opaque(field: &'static str, text: &str) -> Result<String, ValidationError> {
             "must not contain spaces or control characters",
         ));
     }
+    crate::text::refuse_hidden(field, id)?;
     Ok(id.to_owned())
 }
 
@@ -222,6 +223,13 @@ fn opaque(field: &'static str, text: &str) -> Result<String, ValidationError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn opaque_ids_refuse_invisible_characters() {
+        assert!(UserId::parse("clerk\u{200B}17").is_err());
+        assert!(CustomerId::parse("cust\u{202E}654").is_err());
+        assert!(CustomerId::parse("cust-456").is_ok());
+    }
 
     #[test]
     fn store_codes_are_upper_cased() {
