@@ -90,7 +90,12 @@ mod tests {
 
     #[test]
     fn invisible_and_direction_changing_characters_are_rejected() {
-        for hidden in ["Lap\u{202E}pot", "Lap\u{200B}top", "\u{2066}Laptop\u{2069}", "Lap\u{FEFF}top"] {
+        for hidden in [
+            "Lap\u{202E}pot",
+            "Lap\u{200B}top",
+            "\u{2066}Laptop\u{2069}",
+            "Lap\u{FEFF}top",
+        ] {
             let error = bounded_text("name", hidden, 1, 50).unwrap_err();
             assert_eq!(error.field, "name");
             assert!(error.message.contains("invisible"), "{hidden:?}");
