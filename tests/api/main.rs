@@ -14,5 +14,6 @@ mod copy;
 mod events;
 mod expiry;
 mod flows;
+mod odd_requests;
 mod operations;
 mod support;

@@ -203,7 +203,7 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
-fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+pub fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut response = result.expect("the server answers");
     let status = response.status().as_u16();
     let headers = response.headers().clone();

@@ -49,14 +49,32 @@ pub enum ApiError {
     #[error("no route for {0}")]
     RouteNotFound(String),
     /// The route exists, not with this method.
-    #[error("method not allowed")]
-    MethodNotAllowed,
+    #[error("this path does not answer this method")]
+    MethodNotAllowed {
+        /// The methods it answers (the `Allow` header).
+        allow: Vec<&'static str>,
+    },
     /// The body is larger than allowed.
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The request target is longer than allowed.
+    #[error("the request URI is longer than {limit} bytes")]
+    UriTooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The headers are larger than allowed.
+    #[error("the request headers are larger than {limit} bytes")]
+    HeadersTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The body did not arrive within the client timeout.
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     /// The body is not JSON.
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
@@ -126,8 +144,11 @@ impl ApiError {
             Self::BadRequest { code, .. } | Self::Unauthorized { code, .. } => code,
             Self::Forbidden(_) => "FORBIDDEN",
             Self::RouteNotFound(_) => "ROUTE_NOT_FOUND",
-            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::UriTooLong { .. } => "URI_TOO_LONG",
+            Self::HeadersTooLarge { .. } => "HEADERS_TOO_LARGE",
+            Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::PreconditionRequired(_) => "PRECONDITION_REQUIRED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
@@ -140,7 +161,12 @@ impl ApiError {
     fn details(&self) -> Option<Value> {
         match self {
             Self::BadRequest { details, .. } => details.clone(),
-            Self::PayloadTooLarge { limit } => Some(json!({ "limit_bytes": limit })),
+            Self::PayloadTooLarge { limit }
+            | Self::UriTooLong { limit }
+            | Self::HeadersTooLarge { limit } => Some(json!({ "limit_bytes": limit })),
+            Self::MethodNotAllowed { allow } if !allow.is_empty() => {
+                Some(json!({ "allowed_methods": allow }))
+            }
             Self::Inventory(error) => inventory_details(error),
             _ => None,
         }
@@ -166,6 +192,15 @@ impl ApiError {
         let mut response = HttpResponse::build(status);
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a slow body is not waited for: the connection ends with this answer.
+            response.force_close();
+        }
+        if let Self::MethodNotAllowed { allow } = self
+            && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
+        {
+            response.insert_header((header::ALLOW, value));
         }
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::TOO_MANY_REQUESTS {
             // When to come back: a stream's place, or a busy database, frees up in seconds.
@@ -253,8 +288,11 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::RouteNotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

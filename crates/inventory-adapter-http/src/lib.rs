@@ -24,6 +24,7 @@ pub mod live;
 pub mod metrics;
 pub mod openapi;
 pub mod panic_guard;
+pub mod request_limits;
 pub mod request_parsing;
 pub mod request_span;
 pub mod routes;
@@ -56,6 +57,8 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// The largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// How long a client has to send its request's headers, and then its body.
+    pub client_timeout: Duration,
     /// Worker threads (at least 1).
     pub workers: usize,
     /// How long a graceful stop waits for in-flight requests.
@@ -71,6 +74,7 @@ impl Default for HttpSettings {
         Self {
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            client_timeout: Duration::from_secs(10),
             workers: 2,
             shutdown_timeout: Duration::from_secs(10),
             fault_injection: false,
@@ -111,16 +115,24 @@ pub fn build_server(
             .app_data(auth.clone())
             .app_data(known_stores.clone())
             .app_data(request_parsing::json_config(settings.max_body_bytes))
+            .app_data(web::Data::new(request_limits::RequestLimits {
+                body_timeout: settings.client_timeout,
+            }))
             .app_data(request_parsing::path_config())
             .app_data(request_parsing::query_config())
             .default_service(web::to(routes::not_found))
-            // The last wrap runs first: CORS, then the request span, metrics, panic guard.
+            // The last wrap runs first: the request span (so that every answer, a CORS refusal
+            // too, has a request id and our error shape), metrics, request limits, CORS, and
+            // the panic guard around the handler.
             .wrap(from_fn(panic_guard::catch_panics))
+            .wrap(cors(&settings.cors_origins))
+            .wrap(from_fn(request_limits::enforce))
             .wrap(from_fn(metrics::track_requests))
             .wrap(from_fn(request_span::request_span))
-            .wrap(cors(&settings.cors_origins))
     })
     .workers(settings.workers.max(1))
+    // Headers slower than this get actix's own (empty) 408; a slow body gets ours.
+    .client_request_timeout(settings.client_timeout)
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .disable_signals()
     .listen(listener)?

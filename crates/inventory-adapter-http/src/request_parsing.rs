@@ -22,6 +22,9 @@ fn json_error(error: &JsonPayloadError, limit: usize) -> ApiError {
         | JsonPayloadError::Overflow { .. }
         | JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+        JsonPayloadError::Payload(error) if crate::request_limits::is_body_timeout(error) => {
+            ApiError::RequestTimeout
+        }
         JsonPayloadError::Deserialize(error) => {
             let code = match error.classify() {
                 serde_json::error::Category::Data => "INVALID_BODY",

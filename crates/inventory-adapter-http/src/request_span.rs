@@ -1,6 +1,7 @@
 //! Middleware: every request gets an id (`X-Request-Id`, echoed or generated), a tracing span
 //! carrying it, an access-log line, and its id in any error body. Responses that are errors
-//! but not ours (an error status the framework produced itself) are given our JSON error shape.
+//! but not ours (an error status the framework or the CORS middleware produced itself) are
+//! given our JSON error shape. It is the outermost middleware, so every answer goes through it.
 
 use std::time::Instant;
 
@@ -43,16 +44,21 @@ pub async fn request_span(
         path = %request.path(),
     );
     let started = Instant::now();
+    let request_path = request.path().to_owned();
     let response = match next.call(request).instrument(span.clone()).await {
         Ok(response) => response.map_into_boxed_body(),
         Err(error) => {
             // No request to build a response with (see panic_guard): hand actix an error that
             // renders our body, request id included.
+            // An error of ours keeps its status; any other keeps the status it would have had.
             let error = StampedError {
-                error: error
-                    .as_error::<ApiError>()
-                    .cloned()
-                    .unwrap_or_else(|| ApiError::Internal(error.to_string())),
+                error: error.as_error::<ApiError>().cloned().unwrap_or_else(|| {
+                    foreign_error(
+                        error.as_response_error().status_code(),
+                        &error,
+                        &request_path,
+                    )
+                }),
                 request_id: id,
             };
             span.in_scope(|| {
@@ -109,7 +115,8 @@ impl ResponseError for StampedError {
 }
 
 /// Rebuilds an error response so its body carries the request id, and gives foreign error
-/// responses our JSON shape.
+/// responses our JSON shape. The headers other middleware set (CORS, `Allow`,
+/// `Retry-After`) are kept.
 fn with_error_body(
     response: ServiceResponse<BoxBody>,
     request_id: &str,
@@ -126,10 +133,22 @@ fn with_error_body(
     let error = match ours {
         Some(error) => error,
         None if is_json(&response) => return response,
-        None => foreign_error(status, response.request().path()),
+        None => match response.response().error() {
+            Some(cause) => foreign_error(status, cause, response.request().path()),
+            None => foreign_status(status, response.request().path()),
+        },
     };
-    let (request, _) = response.into_parts();
-    ServiceResponse::new(request, error.to_response(Some(request_id)))
+    let (request, original) = response.into_parts();
+    let mut rebuilt = error.to_response(Some(request_id));
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !rebuilt.headers().contains_key(name)
+        {
+            rebuilt.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    ServiceResponse::new(request, rebuilt)
 }
 
 fn is_json(response: &ServiceResponse<BoxBody>) -> bool {
@@ -140,10 +159,20 @@ fn is_json(response: &ServiceResponse<BoxBody>) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
-fn foreign_error(status: StatusCode, path: &str) -> ApiError {
+/// Our error for an error another part of the stack raised.
+fn foreign_error(status: StatusCode, cause: &Error, path: &str) -> ApiError {
+    match cause.as_error::<actix_cors::CorsError>() {
+        // A browser's request from an origin (or with a method or header) CORS does not allow.
+        Some(refusal) => ApiError::bad_request("CORS_REFUSED", refusal.to_string()),
+        None => foreign_status(status, path),
+    }
+}
+
+/// Our error for a bare error status.
+fn foreign_status(status: StatusCode, path: &str) -> ApiError {
     match status {
         StatusCode::NOT_FOUND => ApiError::RouteNotFound(path.to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed { allow: Vec::new() },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
         status if status.is_client_error() => ApiError::bad_request(
             "BAD_REQUEST",

@@ -75,6 +75,7 @@ impl Application {
         let http = HttpSettings {
             cors_origins: settings.cors_origins.clone(),
             max_body_bytes: settings.max_body_bytes,
+            client_timeout: Duration::from_secs(settings.client_timeout),
             workers: settings
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),

@@ -217,6 +217,16 @@ pub struct Settings {
     /// Largest JSON request body accepted, in bytes.
     #[arg(long, env = "INVENTORY_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a request's headers, and then its body; a slower client is
+    /// answered 408 and cut off, so it cannot hold a connection.
+    #[arg(
+        long,
+        env = "INVENTORY_CLIENT_TIMEOUT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub client_timeout: u64,
     /// HTTP worker threads (default: the number of CPUs).
     #[arg(long, env = "INVENTORY_WORKERS", global = true)]
     pub workers: Option<usize>,
@@ -418,6 +428,7 @@ impl Settings {
             trust_forwarded_for: false,
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            client_timeout: 10,
             workers: Some(2),
             log_format: LogFormat::Human,
             log: "warn".into(),

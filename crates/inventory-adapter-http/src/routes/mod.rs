@@ -4,6 +4,7 @@
 pub mod common;
 pub mod events;
 pub mod health;
+mod known_paths;
 pub mod operations;
 pub mod products;
 pub mod reservations;
@@ -68,7 +69,11 @@ async fn panic_on_purpose() -> &'static str {
     panic!("fault injection: this handler panics on purpose")
 }
 
-/// The answer for paths no route matches.
+/// The answer for requests no route matches: 405 with `Allow` for a documented path asked
+/// with another method, 404 otherwise.
 pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::RouteNotFound(request.path().to_owned()))
+    match known_paths::methods_of(request.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
+        None => Err(ApiError::RouteNotFound(request.path().to_owned())),
+    }
 }

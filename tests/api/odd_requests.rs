@@ -1,0 +1,127 @@
+//! Slow clients and odd requests: each is cut off or refused with our JSON error shape and a
+//! request id, never left hanging or answered with an empty page.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::support::{Reply, TestServer, admin, reply};
+
+#[test]
+fn a_known_path_asked_with_another_method_is_405_with_allow() {
+    let server = TestServer::start();
+    let product = "/api/v1/products/0190b6a0-0000-7000-8000-000000000000";
+    let patch = server.send("PATCH", product, Some(&admin()), None);
+    patch.assert_error(405, "METHOD_NOT_ALLOWED");
+    assert_eq!(
+        patch.headers.get("allow").and_then(|v| v.to_str().ok()),
+        Some("DELETE, GET, PUT")
+    );
+    let post = server.send("POST", "/health", None, None);
+    post.assert_error(405, "METHOD_NOT_ALLOWED");
+    assert_eq!(
+        post.body["error"]["details"]["allowed_methods"],
+        serde_json::json!(["GET"])
+    );
+    server
+        .send("PATCH", "/api/v1/nothing-here", None, None)
+        .assert_error(404, "ROUTE_NOT_FOUND");
+}
+
+#[test]
+fn a_body_that_arrives_too_slowly_is_answered_408_and_the_connection_closed() {
+    let server = TestServer::start_with(|mut settings| {
+        settings.client_timeout = 1;
+        settings
+    });
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut connection = TcpStream::connect(&address).expect("connect");
+    connection
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let started = Instant::now();
+    write!(
+        connection,
+        "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{{\"sku\":",
+        admin()
+    )
+    .expect("send");
+    // The rest of the body never comes. The server must answer, then close.
+    let mut answer = Vec::new();
+    connection
+        .read_to_end(&mut answer)
+        .expect("the server answers and closes before the read times out");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"REQUEST_TIMEOUT\""), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("x-request-id:"),
+        "{answer}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+fn get_with_header(server: &TestServer, path: &str, name: &str, value: &str) -> Reply {
+    reply(
+        server
+            .agent()
+            .get(server.url(path))
+            .header(name, value)
+            .call(),
+    )
+}
+
+#[test]
+fn an_oversized_uri_or_header_block_is_refused_with_our_error() {
+    let server = TestServer::start();
+    let long_query = format!("/api/v1/products?sku={}", "A".repeat(9 * 1024));
+    server
+        .get(&long_query, None)
+        .assert_error(414, "URI_TOO_LONG");
+    let big = "b".repeat(17 * 1024);
+    get_with_header(&server, "/api/v1/stores", "X-Padding", &big)
+        .assert_error(431, "HEADERS_TOO_LARGE");
+    // Just under the limits, the same requests are served.
+    let fine = get_with_header(&server, "/api/v1/stores", "X-Padding", &big[..8 * 1024]);
+    assert_eq!(fine.status, 200, "{}", fine.text);
+}
+
+#[test]
+fn a_cors_refusal_is_our_json_error_and_allowed_origins_can_read_errors() {
+    let server = TestServer::start_with(|mut settings| {
+        settings.cors_origins = vec!["https://shop.example".into()];
+        settings
+    });
+    let preflight = |origin: &str| {
+        reply(
+            server
+                .agent()
+                .options(server.url("/api/v1/reservations"))
+                .header("Origin", origin)
+                .header("Access-Control-Request-Method", "POST")
+                .call(),
+        )
+    };
+    let refused = preflight("https://evil.example");
+    refused.assert_error(400, "CORS_REFUSED");
+    assert!(refused.headers.get("access-control-allow-origin").is_none());
+    assert_eq!(preflight("https://shop.example").status, 200);
+
+    // The shop's page can read why a request failed: our error keeps the CORS headers.
+    let missing = reply(
+        server
+            .agent()
+            .get(server.url("/api/v1/products/sku/NOPE-1"))
+            .header("Origin", "https://shop.example")
+            .call(),
+    );
+    missing.assert_error(404, "PRODUCT_NOT_FOUND");
+    assert_eq!(
+        missing
+            .headers
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://shop.example")
+    );
+}
