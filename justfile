@@ -10,6 +10,11 @@ run *ARGS:
 test:
     cargo test --workspace
 
+# Fuzz the real server from its OpenAPI document with schemathesis, as every role (CI runs
+# it with 10 examples). A longer run: just fuzz 200, or FUZZ_SEED=<n> for other cases.
+fuzz EXAMPLES="10":
+    FUZZ_EXAMPLES={{EXAMPLES}} bash tests/fuzz/schemathesis.sh
+
 # Formatting and lints, as CI runs them.
 lint:
     cargo fmt --all -- --check

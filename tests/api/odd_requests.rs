@@ -5,7 +5,9 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::{Reply, TestServer, admin, reply};
+use serde_json::json;
+
+use crate::support::{Reply, TestServer, admin, create_product, reply};
 
 #[test]
 fn a_known_path_asked_with_another_method_is_405_with_allow() {
@@ -123,5 +125,33 @@ fn a_cors_refusal_is_our_json_error_and_allowed_origins_can_read_errors() {
             .get("access-control-allow-origin")
             .and_then(|v| v.to_str().ok()),
         Some("https://shop.example")
+    );
+}
+
+#[test]
+fn whole_numbers_may_carry_a_zero_fraction_and_staff_must_name_the_customer() {
+    let server = TestServer::start();
+    let product = create_product(&server, "WHOLE-1");
+    let change = |units: serde_json::Value| {
+        server.post(
+            "/api/v1/stock",
+            Some(&admin()),
+            &json!({"product_id": product, "store_id": "MAD-001", "quantity_change": units, "reason": "RESTOCK"}),
+        )
+    };
+    let whole = change(json!(5.0));
+    assert_eq!(whole.status, 201, "{}", whole.text);
+    assert_eq!(whole.body["quantity"], 5);
+    change(json!(1.5)).assert_error(400, "INVALID_BODY");
+
+    let anonymous_hold = server.post(
+        "/api/v1/reservations",
+        Some(&admin()),
+        &json!({"product_id": product, "store_id": "MAD-001", "quantity": 1}),
+    );
+    anonymous_hold.assert_error(422, "CUSTOMER_REQUIRED");
+    assert_eq!(
+        anonymous_hold.body["error"]["details"]["field"],
+        "customer_id"
     );
 }

@@ -60,6 +60,10 @@ pub enum ApiError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// Staff reserved without saying for which customer: a well-formed request that only a
+    /// customer (whose token names them) may send without `customer_id`.
+    #[error("customer_id is required when staff reserve")]
+    CustomerRequired,
     /// The request target is longer than allowed.
     #[error("the request URI is longer than {limit} bytes")]
     UriTooLong {
@@ -146,6 +150,7 @@ impl ApiError {
             Self::RouteNotFound(_) => "ROUTE_NOT_FOUND",
             Self::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::CustomerRequired => "CUSTOMER_REQUIRED",
             Self::UriTooLong { .. } => "URI_TOO_LONG",
             Self::HeadersTooLarge { .. } => "HEADERS_TOO_LARGE",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
@@ -164,6 +169,7 @@ impl ApiError {
             Self::PayloadTooLarge { limit }
             | Self::UriTooLong { limit }
             | Self::HeadersTooLarge { limit } => Some(json!({ "limit_bytes": limit })),
+            Self::CustomerRequired => Some(json!({ "field": "customer_id" })),
             Self::MethodNotAllowed { allow } if !allow.is_empty() => {
                 Some(json!({ "allowed_methods": allow }))
             }
@@ -290,6 +296,7 @@ impl ResponseError for ApiError {
             Self::RouteNotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::CustomerRequired => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

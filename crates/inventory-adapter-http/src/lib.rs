@@ -23,6 +23,7 @@ mod error;
 pub mod live;
 pub mod metrics;
 pub mod openapi;
+mod openapi_rules;
 pub mod panic_guard;
 pub mod request_limits;
 pub mod request_parsing;
@@ -99,7 +100,7 @@ pub fn build_server(
     let known_stores = web::Data::new(access::KnownStores::new(state.use_cases.stores.clone()));
     let state = web::Data::new(state);
     let documents = web::Data::new(routes::operations::ApiDocuments {
-        openapi: serde_json::to_string(&openapi::document())?,
+        openapi: openapi::document_json().to_string(),
         asyncapi: inventory_events::asyncapi::document(&settings.event_stream).to_string(),
     });
     let settings_for_workers = settings.clone();

@@ -22,6 +22,71 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document
 }
 
+/// The document as served: [`document`] with the server's input rules
+/// ([`crate::openapi_rules`]), one operation id per operation, and each SSE event's shape.
+pub fn document_json() -> serde_json::Value {
+    let mut document = serde_json::to_value(document()).expect("the document is JSON");
+    crate::openapi_rules::apply(&mut document);
+    name_operations(&mut document);
+    describe_stream_events(&mut document);
+    document
+}
+
+/// utoipa names an operation after its handler (`get`, `list`): prefix the tag, so that every
+/// id is unique (`products_get`, `stores_get`).
+fn name_operations(document: &mut serde_json::Value) {
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let tag = operation["tags"][0].as_str().unwrap_or("api").to_owned();
+            if let Some(id) = operation["operationId"].as_str()
+                && !id.starts_with(&tag)
+            {
+                operation["operationId"] = format!("{tag}_{id}").into();
+            }
+        }
+    }
+}
+
+/// A `text/event-stream` response is a sequence of events (`event`, `id`, `data`), the data
+/// being JSON text; say so, rather than describing the data as if it were the body.
+fn describe_stream_events(document: &mut serde_json::Value) {
+    let content = &mut document["paths"]["/api/v1/stream"]["get"]["responses"]["200"]["content"];
+    let Some(stream) = content.get_mut("text/event-stream") else {
+        return;
+    };
+    let data = stream["schema"].take();
+    stream["schema"] = serde_json::json!({
+        "type": "object",
+        "description": "One server-sent event: `event: availability` with `data` an \
+                        AvailabilityChange as JSON text and `id` its seq; `event: reset` when \
+                        the client is further behind than it may replay (reload, then follow).",
+        "properties": {
+            "event": { "type": "string", "enum": ["availability", "reset"] },
+            "id": { "type": "string", "pattern": "^[0-9]+$" },
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": { "anyOf": [data, {
+                    "type": "object",
+                    "description": "The data of a reset.",
+                    "properties": {
+                        "reason": { "type": "string" },
+                        "asked_after_seq": { "type": "integer", "minimum": 0 },
+                        "resumes_after_seq": { "type": "integer", "minimum": 0 },
+                    },
+                }] },
+            },
+            "retry": { "type": "integer", "minimum": 0 },
+        },
+    });
+}
+
 /// What the document says besides its operations.
 #[derive(OpenApi)]
 #[openapi(
@@ -95,6 +160,19 @@ impl Modify for CommonErrors {
 
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_parameter = path.contains('{');
+            let methods: Vec<&str> = [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PUT", item.put.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(method, present)| present.then_some(method))
+            .collect();
+            let method_not_allowed = format!(
+                "METHOD_NOT_ALLOWED: this path answers {} only (the Allow header)",
+                methods.join(", ")
+            );
             let is_api = path.starts_with("/api/");
             for operation in [
                 item.get.as_mut(),
@@ -105,7 +183,26 @@ impl Modify for CommonErrors {
             .into_iter()
             .flatten()
             {
+                let has_parameters = operation
+                    .parameters
+                    .as_ref()
+                    .is_some_and(|parameters| !parameters.is_empty());
+                if has_parameters {
+                    add(
+                        operation,
+                        "400",
+                        "INVALID_QUERY or VALIDATION_FAILED: a parameter is malformed",
+                        true,
+                    );
+                }
+                add(operation, "405", &method_not_allowed, true);
                 if is_api {
+                    add(
+                        operation,
+                        "401",
+                        "UNAUTHORIZED: an Authorization header was sent and its token is not valid",
+                        true,
+                    );
                     add(
                         operation,
                         "500",
@@ -144,5 +241,23 @@ impl Modify for CommonErrors {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_operation_has_its_own_id() {
+        let document = super::document_json();
+        let mut seen = HashSet::new();
+        for item in document["paths"].as_object().expect("paths").values() {
+            for operation in item.as_object().expect("an item").values() {
+                let id = operation["operationId"].as_str().expect("an id").to_owned();
+                assert!(seen.insert(id.clone()), "{id} is used twice");
+            }
+        }
+        assert!(seen.contains("stores_get") && seen.contains("products_get"));
     }
 }

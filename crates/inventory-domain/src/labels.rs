@@ -15,6 +15,8 @@ macro_rules! label {
         pub struct $name(String);
 
         impl $name {
+            /// The fewest characters this field may hold (once trimmed).
+            pub const MIN_CHARS: usize = $min;
             /// The most characters this field may hold.
             pub const MAX_CHARS: usize = $max;
 

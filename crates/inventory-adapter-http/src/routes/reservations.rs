@@ -3,9 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use inventory_application::ReserveStock;
-use inventory_domain::{
-    CustomerId, Quantity, Reservation, ReservationStatus, ReservationTtl, ValidationError,
-};
+use inventory_domain::{CustomerId, Quantity, Reservation, ReservationStatus, ReservationTtl};
 use inventory_ports::ReservationFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -82,12 +80,17 @@ pub struct ReserveRequest {
     pub store_id: String,
     /// Units, at least 1.
     #[schema(example = 1)]
+    #[serde(deserialize_with = "crate::request_parsing::whole_number::required")]
     pub quantity: i64,
     /// For whom; a customer's own `sub` when absent (required for staff).
     #[schema(example = "cust-456")]
     pub customer_id: Option<String>,
     /// Seconds to hold the units: 1 to 86 400, default 600.
     #[schema(example = 600)]
+    #[serde(
+        default,
+        deserialize_with = "crate::request_parsing::whole_number::optional"
+    )]
     pub ttl: Option<i64>,
 }
 
@@ -101,7 +104,8 @@ pub struct ReserveRequest {
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Reserving for someone else, or in another vendor's store", body = ErrorBody),
         (status = 404, description = "PRODUCT_NOT_FOUND or STORE_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "INSUFFICIENT_STOCK (details: available, requested) or STORE_INACTIVE", body = ErrorBody),
+        (status = 409, description = "INSUFFICIENT_STOCK (details: available, requested), STORE_INACTIVE, or HOLD_LIMIT_EXCEEDED (a customer holds as much as allowed)", body = ErrorBody),
+        (status = 422, description = "TTL_TOO_LONG: longer than a customer may hold (details: allowed_ttl); CUSTOMER_REQUIRED: staff must name the customer", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -139,11 +143,7 @@ async fn place(
     let customer = match (&body.customer_id, caller) {
         (Some(customer), _) => CustomerId::parse(customer)?,
         (None, Caller::Customer { id }) => id.clone(),
-        (None, _) => {
-            return Err(
-                ValidationError::new("customer_id", "is required when staff reserve").into(),
-            );
-        }
+        (None, _) => return Err(ApiError::CustomerRequired),
     };
     let command = ReserveStock {
         product_id: product_id(&body.product_id)?,

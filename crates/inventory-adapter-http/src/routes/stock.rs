@@ -77,6 +77,7 @@ pub struct AdjustStockRequest {
     pub store_id: String,
     /// Units added (positive) or removed (negative); never 0.
     #[schema(example = 20)]
+    #[serde(deserialize_with = "crate::request_parsing::whole_number::required")]
     pub quantity_change: i64,
     /// RESTOCK, RETURN, TRANSFER_IN (add); SALE, DAMAGE, LOSS, TRANSFER_OUT (remove);
     /// ADJUSTMENT (either way).
@@ -146,9 +147,14 @@ async fn adjust_stock(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CountStockRequest {
     /// Units counted.
+    #[serde(deserialize_with = "crate::request_parsing::whole_number::required")]
     pub quantity: i64,
     /// The version the count was made against (from a GET); 0 when the pair has no stock
     /// record yet. May be given as an `If-Match` header instead.
+    #[serde(
+        default,
+        deserialize_with = "crate::request_parsing::whole_number::optional_unsigned"
+    )]
     pub expected_version: Option<u64>,
     /// Admins only: the user the count is recorded on behalf of (kept apart from who counted,
     /// which is always the token's `sub`).
