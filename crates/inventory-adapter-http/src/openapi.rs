@@ -160,15 +160,7 @@ impl Modify for CommonErrors {
 
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_parameter = path.contains('{');
-            let methods: Vec<&str> = [
-                ("GET", item.get.is_some()),
-                ("POST", item.post.is_some()),
-                ("PUT", item.put.is_some()),
-                ("DELETE", item.delete.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(method, present)| present.then_some(method))
-            .collect();
+            let methods = routes::known_paths::methods_of_item(item);
             let method_not_allowed = format!(
                 "METHOD_NOT_ALLOWED: this path answers {} only (the Allow header)",
                 methods.join(", ")

@@ -21,19 +21,24 @@ fn known_paths() -> &'static [KnownPath] {
             .iter()
             .map(|(path, item)| KnownPath {
                 pattern: ResourceDef::new(path.as_str()),
-                methods: [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(method, present)| present.then_some(method))
-                .collect(),
+                methods: methods_of_item(item),
             })
             .collect()
     })
+}
+
+/// The methods a path item of the document has operations for.
+pub(crate) fn methods_of_item(item: &utoipa::openapi::PathItem) -> Vec<&'static str> {
+    [
+        ("GET", item.get.is_some()),
+        ("POST", item.post.is_some()),
+        ("PUT", item.put.is_some()),
+        ("PATCH", item.patch.is_some()),
+        ("DELETE", item.delete.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(method, present)| present.then_some(method))
+    .collect()
 }
 
 /// The methods `path` answers, if it is a documented path; `None` for an unknown path.

@@ -4,7 +4,7 @@
 pub mod common;
 pub mod events;
 pub mod health;
-mod known_paths;
+pub(crate) mod known_paths;
 pub mod operations;
 pub mod products;
 pub mod reservations;
