@@ -24,6 +24,8 @@ if ! "${venv}/bin/schemathesis" --version 2>/dev/null | grep -q "${version}"; th
 fi
 
 cargo build -q --bin inventory
+# Its own SQLite file and nothing shared: no Redis stream, no PostgreSQL schema.
+unset REDIS_URL INVENTORY_DATABASE_URL INVENTORY_DATABASE_SCHEMA
 binary=target/debug/inventory
 work="$(mktemp -d)"
 export INVENTORY_JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n')"
