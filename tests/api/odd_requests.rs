@@ -30,17 +30,23 @@ fn a_known_path_asked_with_another_method_is_405_with_allow() {
         .assert_error(404, "ROUTE_NOT_FOUND");
 }
 
-#[test]
-fn a_body_that_arrives_too_slowly_is_answered_408_and_the_connection_closed() {
+/// A server that gives clients 1 s, and a raw connection to it that waits 5 s for answers.
+fn impatient_server() -> (TestServer, TcpStream) {
     let server = TestServer::start_with(|mut settings| {
         settings.client_timeout = 1;
         settings
     });
     let address = server.base.trim_start_matches("http://").to_owned();
-    let mut connection = TcpStream::connect(&address).expect("connect");
+    let connection = TcpStream::connect(&address).expect("connect");
     connection
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
+    (server, connection)
+}
+
+#[test]
+fn a_body_that_arrives_too_slowly_is_answered_408_and_the_connection_closed() {
+    let (_server, mut connection) = impatient_server();
     let started = Instant::now();
     write!(
         connection,
@@ -154,4 +160,27 @@ fn whole_numbers_may_carry_a_zero_fraction_and_staff_must_name_the_customer() {
         anonymous_hold.body["error"]["details"]["field"],
         "customer_id"
     );
+}
+
+#[test]
+fn a_trickled_chunked_body_is_answered_408() {
+    let (_server, mut connection) = impatient_server();
+    write!(
+        connection,
+        "POST /api/v1/products HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{{\r\n",
+        admin()
+    )
+    .expect("send");
+    // The body never ends; the answer must come anyway, within the timeout and a little.
+    let mut answer = String::new();
+    let mut buffer = [0u8; 4096];
+    while !answer.contains("REQUEST_TIMEOUT") {
+        let read = connection
+            .read(&mut buffer)
+            .expect("the server answers before the read times out");
+        assert!(read > 0, "closed without an answer: {answer}");
+        answer.push_str(&String::from_utf8_lossy(&buffer[..read]));
+    }
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }

@@ -200,7 +200,7 @@ impl ApiError {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if status == StatusCode::REQUEST_TIMEOUT {
-            // The rest of a slow body is not waited for: the connection ends with this answer.
+            // The rest of the body is not waited for: the connection ends with this answer.
             response.force_close();
         }
         if let Self::MethodNotAllowed { allow } = self

@@ -123,17 +123,20 @@ pub fn build_server(
             .app_data(request_parsing::query_config())
             .default_service(web::to(routes::not_found))
             // The last wrap runs first: the request span (so that every answer, a CORS refusal
-            // too, has a request id and our error shape), metrics, request limits, CORS, and
-            // the panic guard around the handler.
+            // too, has a request id and our error shape), metrics, CORS (so that a browser can
+            // read every refusal), request limits, and the panic guard around the handler.
             .wrap(from_fn(panic_guard::catch_panics))
-            .wrap(cors(&settings.cors_origins))
             .wrap(from_fn(request_limits::enforce))
+            .wrap(cors(&settings.cors_origins))
             .wrap(from_fn(metrics::track_requests))
             .wrap(from_fn(request_span::request_span))
     })
     .workers(settings.workers.max(1))
     // Headers slower than this get actix's own (empty) 408; a slow body gets ours.
     .client_request_timeout(settings.client_timeout)
+    // A client that closes its side is gone: end the connection at once, so that a live
+    // stream's place comes back now, not when a keep-alive write fails up to 30 s later.
+    .h1_allow_half_closed(false)
     .shutdown_timeout(settings.shutdown_timeout.as_secs())
     .disable_signals()
     .listen(listener)?

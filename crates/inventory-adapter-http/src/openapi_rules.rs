@@ -8,15 +8,17 @@
 
 use inventory_application::EventLog;
 use inventory_domain::{
-    Address, Category, City, Country, Description, MAX_PRICE_CENTS, MAX_STOCK_LEVEL,
-    MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName,
+    Address, Category, City, Country, Description, HIDDEN_CHARACTER_CLASS, MAX_PRICE_CENTS,
+    MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName,
 };
 use inventory_ports::Page;
 use serde_json::{Map, Value, json};
 
 /// Characters no text field takes: controls, and the invisible or direction-changing
-/// characters the domain refuses (`text.rs`), as a regex class body.
-const REFUSED: &str = r"\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0";
+/// characters the domain refuses (`HIDDEN_CHARACTER_CLASS`), as a regex class body.
+fn refused() -> String {
+    format!(r"\u0000-\u001f\u007f-\u009f{HIDDEN_CHARACTER_CLASS}")
+}
 
 /// Unicode white space (what Rust's `trim` removes), as a regex class body.
 const SPACE: &str =
@@ -242,7 +244,7 @@ fn sku() -> Value {
 
 /// `CustomerId`, `UserId`: 1 to 128 characters, no spaces, controls or hidden characters.
 fn opaque_id() -> Value {
-    json!({ "type": "string", "pattern": format!("^[{SPACE}]*[^{SPACE}{REFUSED}]{{1,128}}[{SPACE}]*$") })
+    json!({ "type": "string", "pattern": format!("^[{SPACE}]*[^{SPACE}{refused}]{{1,128}}[{SPACE}]*$", refused = refused()) })
 }
 
 /// A label: `min` to `max` characters once trimmed, no controls or hidden characters. (The
@@ -253,7 +255,7 @@ fn label(min: usize, max: usize) -> Value {
         "type": "string",
         "minLength": min,
         "maxLength": max,
-        "pattern": format!("^[^{SPACE}{REFUSED}]([^{REFUSED}]*[^{SPACE}{REFUSED}])?$"),
+        "pattern": format!("^[^{SPACE}{refused}]([^{refused}]*[^{SPACE}{refused}])?$", refused = refused()),
     })
 }
 
@@ -273,7 +275,7 @@ fn email() -> Value {
             "type": "string",
             "minLength": 3,
             "maxLength": 254,
-            "pattern": format!("^[^@{SPACE}{REFUSED}]+@[^@{SPACE}{REFUSED}]+$"),
+            "pattern": format!("^[^@{SPACE}{refused}]+@[^@{SPACE}{refused}]+$", refused = refused()),
         },
     ] })
 }

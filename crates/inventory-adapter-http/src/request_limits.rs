@@ -8,6 +8,11 @@
 //!   client that trickles a body is answered 408 and the connection is closed, instead of
 //!   holding a worker's connection for as long as it likes. (Slow headers are actix-web's
 //!   `client_request_timeout`, set to the same value.)
+//!
+//! One case is beyond the application's reach: a chunked body that no handler reads to its
+//! end (a GET, a refusal before the body). actix-web answers, then discards what follows until
+//! the body ends, and a client that trickles it keeps the connection open. It costs a socket,
+//! no worker; a proxy in front bounds it (`client_body_timeout` in `deploy/nginx-cluster.conf`).
 
 use std::future::Future;
 use std::io;

@@ -44,15 +44,20 @@ impl StreamLimits {
     /// [`ApiError::TooManyStreams`] when the client has its share open, or the instance is
     /// full.
     pub fn acquire(&self, client: String) -> Result<StreamPermit, ApiError> {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let count = open.entry(client.clone()).or_default();
-        if *count >= self.per_client {
-            return Err(ApiError::TooManyStreams { per_client: true });
-        }
+        // The instance's place first, and the client's entry only once it is granted: a
+        // refused client leaves nothing behind (a full instance under attack by many
+        // addresses must not grow the map).
         let total = Arc::clone(&self.total)
             .try_acquire_owned()
             .map_err(|_| ApiError::TooManyStreams { per_client: false })?;
-        *count += 1;
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open
+            .get(&client)
+            .is_some_and(|count| *count >= self.per_client)
+        {
+            return Err(ApiError::TooManyStreams { per_client: true });
+        }
+        *open.entry(client.clone()).or_default() += 1;
         Ok(StreamPermit {
             _total: total,
             client,
@@ -117,5 +122,17 @@ mod tests {
         drop(a1);
         assert_eq!(limits.open(), 2);
         limits.acquire("c".into()).expect("a place came back");
+    }
+
+    #[test]
+    fn refused_clients_leave_nothing_behind() {
+        let limits = StreamLimits::new(1, 1);
+        let _only = limits.acquire("a".into()).expect("the one place");
+        for client in 0..100 {
+            assert!(limits.acquire(format!("client-{client}")).is_err());
+        }
+        assert!(limits.acquire("a".into()).is_err());
+        let tracked = limits.open.lock().expect("lock").len();
+        assert_eq!(tracked, 1, "only the client holding a place is tracked");
     }
 }

@@ -16,7 +16,7 @@ pub fn mint(settings: &Settings, args: &TokenArgs) -> anyhow::Result<String> {
     let Some(secret) = &settings.jwt_secret else {
         bail!(
             "no secret to sign with: set INVENTORY_JWT_SECRET (or --jwt-secret) to the server's secret. \
-             A server started without one makes up its own and logs an admin token instead."
+             A server started without one makes up its own and prints a 15-minute admin token to its terminal instead."
         );
     };
     let auth = Auth::new(secret)?.with_max_lifetime(settings.token_max_lifetime()?);

@@ -60,6 +60,7 @@ mod reservation;
 mod stock;
 mod store;
 mod text;
+pub use text::HIDDEN_CHARACTER_CLASS;
 mod ttl;
 
 pub use adjustment_reason::AdjustmentReason;
