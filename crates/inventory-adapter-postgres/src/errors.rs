@@ -90,21 +90,3 @@ impl<T> OrInventory<T> for Result<T, postgres::Error> {
         self.map_err(to_inventory)
     }
 }
-
-/// A stored value that the domain refuses: the row is corrupt.
-pub(crate) fn corrupt(
-    table: &str,
-    error: impl std::error::Error + Send + Sync + 'static,
-) -> InventoryError {
-    InventoryError::Internal(Failure::caused_by(
-        format!("a stored {table} row is corrupt"),
-        error,
-    ))
-}
-
-/// [`corrupt`] as a `map_err` argument.
-pub(crate) fn corrupt_in<E: std::error::Error + Send + Sync + 'static>(
-    table: &'static str,
-) -> impl Fn(E) -> InventoryError {
-    move |error| corrupt(table, error)
-}

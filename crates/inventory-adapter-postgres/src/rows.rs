@@ -10,7 +10,7 @@ use inventory_ports::{InventoryError, RecordedEvent, StoreStock};
 use postgres::Row;
 use postgres::types::FromSql;
 
-use crate::errors::{OrInventory, corrupt_in};
+use crate::errors::OrInventory;
 
 fn get<'r, T: FromSql<'r>>(row: &'r Row, index: usize) -> Result<T, InventoryError> {
     row.try_get(index).or_inventory()
@@ -27,13 +27,13 @@ pub(crate) fn product(row: &Row) -> Result<Product, InventoryError> {
     Ok(Product {
         id: ProductId::from_uuid(get(row, 0)?),
         details: ProductDetails {
-            sku: Sku::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
-            name: ProductName::parse(&text(2)?).map_err(corrupt_in(TABLE))?,
+            sku: Sku::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+            name: ProductName::parse(&text(2)?).map_err(InventoryError::corrupt_in(TABLE))?,
             description: Description::parse_optional(optional(3)?.as_deref())
-                .map_err(corrupt_in(TABLE))?,
+                .map_err(InventoryError::corrupt_in(TABLE))?,
             category: Category::parse_optional(optional(4)?.as_deref())
-                .map_err(corrupt_in(TABLE))?,
-            price: Price::from_cents(get(row, 5)?).map_err(corrupt_in(TABLE))?,
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            price: Price::from_cents(get(row, 5)?).map_err(InventoryError::corrupt_in(TABLE))?,
         },
         created_at: get(row, 6)?,
         updated_at: get(row, 7)?,
@@ -49,14 +49,19 @@ pub(crate) fn store(row: &Row) -> Result<Store, InventoryError> {
     let text = |i: usize| get::<String>(row, i);
     let optional = |i: usize| get::<Option<String>>(row, i);
     Ok(Store {
-        id: StoreId::parse(&text(0)?).map_err(corrupt_in(TABLE))?,
+        id: StoreId::parse(&text(0)?).map_err(InventoryError::corrupt_in(TABLE))?,
         details: StoreDetails {
-            name: StoreName::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
-            address: Address::parse_optional(optional(2)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            city: City::parse_optional(optional(3)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            country: Country::parse_optional(optional(4)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            phone: Phone::parse_optional(optional(5)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            email: Email::parse_optional(optional(6)?.as_deref()).map_err(corrupt_in(TABLE))?,
+            name: StoreName::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+            address: Address::parse_optional(optional(2)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            city: City::parse_optional(optional(3)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            country: Country::parse_optional(optional(4)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            phone: Phone::parse_optional(optional(5)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            email: Email::parse_optional(optional(6)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
             active: get(row, 7)?,
         },
         created_at: get(row, 8)?,
@@ -71,17 +76,17 @@ pub(crate) const STOCK_COLUMNS: &str =
 pub(crate) fn stock(row: &Row) -> Result<Stock, InventoryError> {
     const TABLE: &str = "stock";
     let count = |i: usize| -> Result<u32, InventoryError> {
-        u32::try_from(get::<i32>(row, i)?).map_err(corrupt_in(TABLE))
+        u32::try_from(get::<i32>(row, i)?).map_err(InventoryError::corrupt_in(TABLE))
     };
     Stock::restore(
         ProductId::from_uuid(get(row, 0)?),
-        StoreId::parse(&get::<String>(row, 1)?).map_err(corrupt_in(TABLE))?,
+        StoreId::parse(&get::<String>(row, 1)?).map_err(InventoryError::corrupt_in(TABLE))?,
         count(2)?,
         count(3)?,
-        u64::try_from(get::<i64>(row, 4)?).map_err(corrupt_in(TABLE))?,
+        u64::try_from(get::<i64>(row, 4)?).map_err(InventoryError::corrupt_in(TABLE))?,
         get(row, 5)?,
     )
-    .map_err(corrupt_in(TABLE))
+    .map_err(InventoryError::corrupt_in(TABLE))
 }
 
 /// Column list matching [`reservation`].
@@ -94,28 +99,31 @@ pub(crate) fn reservation(row: &Row) -> Result<Reservation, InventoryError> {
     Reservation::restore(ReservationRecord {
         id: ReservationId::from_uuid(get(row, 0)?),
         product_id: ProductId::from_uuid(get(row, 1)?),
-        store_id: StoreId::parse(&text(2)?).map_err(corrupt_in(TABLE))?,
-        customer_id: CustomerId::parse(&text(3)?).map_err(corrupt_in(TABLE))?,
-        quantity: Quantity::new(i64::from(get::<i32>(row, 4)?)).map_err(corrupt_in(TABLE))?,
+        store_id: StoreId::parse(&text(2)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        customer_id: CustomerId::parse(&text(3)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        quantity: Quantity::new(i64::from(get::<i32>(row, 4)?))
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         status: text(5)?
             .parse::<ReservationStatus>()
-            .map_err(corrupt_in(TABLE))?,
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         expires_at: get(row, 6)?,
         created_at: get(row, 7)?,
         updated_at: get(row, 8)?,
     })
-    .map_err(corrupt_in(TABLE))
+    .map_err(InventoryError::corrupt_in(TABLE))
 }
 
 /// One line of availability: store id, name, quantity, reserved.
 pub(crate) fn store_stock(row: &Row) -> Result<StoreStock, InventoryError> {
     const TABLE: &str = "stores";
     let count = |i: usize| -> Result<u32, InventoryError> {
-        u32::try_from(get::<i32>(row, i)?).map_err(corrupt_in(TABLE))
+        u32::try_from(get::<i32>(row, i)?).map_err(InventoryError::corrupt_in(TABLE))
     };
     Ok(StoreStock {
-        store_id: StoreId::parse(&get::<String>(row, 0)?).map_err(corrupt_in(TABLE))?,
-        store_name: StoreName::parse(&get::<String>(row, 1)?).map_err(corrupt_in(TABLE))?,
+        store_id: StoreId::parse(&get::<String>(row, 0)?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        store_name: StoreName::parse(&get::<String>(row, 1)?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         quantity: count(2)?,
         reserved: count(3)?,
     })
@@ -128,10 +136,11 @@ pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, event_type, schema_versio
 pub(crate) fn event(row: &Row) -> Result<RecordedEvent, InventoryError> {
     const TABLE: &str = "events";
     Ok(RecordedEvent {
-        seq: u64::try_from(get::<i64>(row, 0)?).map_err(corrupt_in(TABLE))?,
+        seq: u64::try_from(get::<i64>(row, 0)?).map_err(InventoryError::corrupt_in(TABLE))?,
         event_id: EventId::from_uuid(get(row, 1)?),
         event_type: get(row, 2)?,
-        schema_version: u32::try_from(get::<i32>(row, 3)?).map_err(corrupt_in(TABLE))?,
+        schema_version: u32::try_from(get::<i32>(row, 3)?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         aggregate_type: get(row, 4)?,
         aggregate_id: get(row, 5)?,
         store_id: get(row, 6)?,
@@ -139,23 +148,5 @@ pub(crate) fn event(row: &Row) -> Result<RecordedEvent, InventoryError> {
         payload: get(row, 8)?,
         occurred_at: get(row, 9)?,
         request_id: get(row, 10)?,
-    })
-}
-
-/// A customer's holds from four counts: PENDING reservations and units, overall and of the
-/// product.
-pub(crate) fn holds(
-    [reservations, units, product_reservations, product_units]: [i64; 4],
-) -> Result<inventory_domain::CustomerHolds, InventoryError> {
-    let count = |value: i64| u32::try_from(value).map_err(corrupt_in("reservations"));
-    Ok(inventory_domain::CustomerHolds {
-        of_product: inventory_domain::Holds {
-            reservations: count(product_reservations)?,
-            units: count(product_units)?,
-        },
-        overall: inventory_domain::Holds {
-            reservations: count(reservations)?,
-            units: count(units)?,
-        },
     })
 }

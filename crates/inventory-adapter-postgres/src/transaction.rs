@@ -21,7 +21,7 @@ use postgres::Row;
 use postgres::types::ToSql;
 use time::OffsetDateTime;
 
-use crate::errors::{Kind, OrInventory, classify, corrupt_in, to_inventory};
+use crate::errors::{Kind, OrInventory, classify, to_inventory};
 use crate::rows;
 use crate::session::PgSession;
 use crate::write_state::{WriteState, count, version};
@@ -149,7 +149,10 @@ impl<'s> PgTx<'s> {
             given.len() + 2
         );
         let items = self.all(&sql, &values, map)?;
-        Ok((items, u64::try_from(total).map_err(corrupt_in("count"))?))
+        Ok((
+            items,
+            u64::try_from(total).map_err(InventoryError::corrupt_in("count"))?,
+        ))
     }
 }
 
@@ -418,7 +421,8 @@ impl ReadTx for PgTx<'_> {
             ))
             .or_inventory()?;
         let count = |i: usize| row.try_get::<_, i64>(i).or_inventory();
-        let mut holds = rows::holds([count(0)?, count(1)?, count(2)?, count(3)?])?;
+        let mut holds =
+            InventoryError::holds_from_counts([count(0)?, count(1)?, count(2)?, count(3)?])?;
         if let Some(state) = &self.state {
             // The batch's reservations not yet written out count as the batch sees them.
             state.borrow().adjust_holds(customer, product, &mut holds);
@@ -461,7 +465,7 @@ impl ReadTx for PgTx<'_> {
 
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         let last: i64 = self.scalar("SELECT last_seq FROM outbox_head", &[])?;
-        u64::try_from(last).map_err(corrupt_in("outbox_head"))
+        u64::try_from(last).map_err(InventoryError::corrupt_in("outbox_head"))
     }
 }
 

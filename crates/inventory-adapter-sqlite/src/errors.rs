@@ -1,8 +1,6 @@
 //! Turning SQLite failures into the port's errors. The SQLite error is kept as the source (for
 //! the logs); the message is ours, so no client ever reads database text.
 
-use std::error::Error;
-
 use inventory_ports::{Failure, InventoryError};
 use rusqlite::{ErrorCode, ffi};
 
@@ -61,19 +59,4 @@ impl<T> OrInventory<T> for Result<T, rusqlite::Error> {
     fn or_inventory(self) -> Result<T, InventoryError> {
         self.map_err(to_inventory)
     }
-}
-
-/// A stored value that the domain refuses: the row is corrupt.
-pub(crate) fn corrupt(table: &str, error: impl Error + Send + Sync + 'static) -> InventoryError {
-    InventoryError::Internal(Failure::caused_by(
-        format!("a stored {table} row is corrupt"),
-        error,
-    ))
-}
-
-/// [`corrupt`] as a `map_err` argument.
-pub(crate) fn corrupt_in<E: Error + Send + Sync + 'static>(
-    table: &'static str,
-) -> impl Fn(E) -> InventoryError {
-    move |error| corrupt(table, error)
 }

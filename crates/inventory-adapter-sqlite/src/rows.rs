@@ -9,7 +9,7 @@ use inventory_domain::{
 use inventory_ports::{InventoryError, RecordedEvent};
 use rusqlite::Row;
 
-use crate::errors::{OrInventory, corrupt_in};
+use crate::errors::OrInventory;
 use crate::timestamp;
 
 /// Column list matching [`product`].
@@ -21,18 +21,19 @@ pub(crate) fn product(row: &Row<'_>) -> Result<Product, InventoryError> {
     let text = |i: usize| row.get::<_, String>(i).or_inventory();
     let optional = |i: usize| row.get::<_, Option<String>>(i).or_inventory();
     Ok(Product {
-        id: ProductId::parse(&text(0)?).map_err(corrupt_in(TABLE))?,
+        id: ProductId::parse(&text(0)?).map_err(InventoryError::corrupt_in(TABLE))?,
         details: ProductDetails {
-            sku: Sku::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
-            name: ProductName::parse(&text(2)?).map_err(corrupt_in(TABLE))?,
+            sku: Sku::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+            name: ProductName::parse(&text(2)?).map_err(InventoryError::corrupt_in(TABLE))?,
             description: Description::parse_optional(optional(3)?.as_deref())
-                .map_err(corrupt_in(TABLE))?,
+                .map_err(InventoryError::corrupt_in(TABLE))?,
             category: Category::parse_optional(optional(4)?.as_deref())
-                .map_err(corrupt_in(TABLE))?,
-            price: Price::from_cents(row.get(5).or_inventory()?).map_err(corrupt_in(TABLE))?,
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            price: Price::from_cents(row.get(5).or_inventory()?)
+                .map_err(InventoryError::corrupt_in(TABLE))?,
         },
-        created_at: timestamp::parse(&text(6)?).map_err(corrupt_in(TABLE))?,
-        updated_at: timestamp::parse(&text(7)?).map_err(corrupt_in(TABLE))?,
+        created_at: timestamp::parse(&text(6)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        updated_at: timestamp::parse(&text(7)?).map_err(InventoryError::corrupt_in(TABLE))?,
     })
 }
 
@@ -45,18 +46,23 @@ pub(crate) fn store(row: &Row<'_>) -> Result<Store, InventoryError> {
     let text = |i: usize| row.get::<_, String>(i).or_inventory();
     let optional = |i: usize| row.get::<_, Option<String>>(i).or_inventory();
     Ok(Store {
-        id: StoreId::parse(&text(0)?).map_err(corrupt_in(TABLE))?,
+        id: StoreId::parse(&text(0)?).map_err(InventoryError::corrupt_in(TABLE))?,
         details: StoreDetails {
-            name: StoreName::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
-            address: Address::parse_optional(optional(2)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            city: City::parse_optional(optional(3)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            country: Country::parse_optional(optional(4)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            phone: Phone::parse_optional(optional(5)?.as_deref()).map_err(corrupt_in(TABLE))?,
-            email: Email::parse_optional(optional(6)?.as_deref()).map_err(corrupt_in(TABLE))?,
+            name: StoreName::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+            address: Address::parse_optional(optional(2)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            city: City::parse_optional(optional(3)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            country: Country::parse_optional(optional(4)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            phone: Phone::parse_optional(optional(5)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
+            email: Email::parse_optional(optional(6)?.as_deref())
+                .map_err(InventoryError::corrupt_in(TABLE))?,
             active: row.get(7).or_inventory()?,
         },
-        created_at: timestamp::parse(&text(8)?).map_err(corrupt_in(TABLE))?,
-        updated_at: timestamp::parse(&text(9)?).map_err(corrupt_in(TABLE))?,
+        created_at: timestamp::parse(&text(8)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        updated_at: timestamp::parse(&text(9)?).map_err(InventoryError::corrupt_in(TABLE))?,
     })
 }
 
@@ -68,14 +74,17 @@ pub(crate) fn stock(row: &Row<'_>) -> Result<Stock, InventoryError> {
     const TABLE: &str = "stock";
     let version: i64 = row.get(4).or_inventory()?;
     Stock::restore(
-        ProductId::parse(&row.get::<_, String>(0).or_inventory()?).map_err(corrupt_in(TABLE))?,
-        StoreId::parse(&row.get::<_, String>(1).or_inventory()?).map_err(corrupt_in(TABLE))?,
+        ProductId::parse(&row.get::<_, String>(0).or_inventory()?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        StoreId::parse(&row.get::<_, String>(1).or_inventory()?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         row.get(2).or_inventory()?,
         row.get(3).or_inventory()?,
-        u64::try_from(version).map_err(corrupt_in(TABLE))?,
-        timestamp::parse(&row.get::<_, String>(5).or_inventory()?).map_err(corrupt_in(TABLE))?,
+        u64::try_from(version).map_err(InventoryError::corrupt_in(TABLE))?,
+        timestamp::parse(&row.get::<_, String>(5).or_inventory()?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
     )
-    .map_err(corrupt_in(TABLE))
+    .map_err(InventoryError::corrupt_in(TABLE))
 }
 
 /// Column list matching [`reservation`].
@@ -86,19 +95,20 @@ pub(crate) fn reservation(row: &Row<'_>) -> Result<Reservation, InventoryError> 
     const TABLE: &str = "reservations";
     let text = |i: usize| row.get::<_, String>(i).or_inventory();
     Reservation::restore(ReservationRecord {
-        id: ReservationId::parse(&text(0)?).map_err(corrupt_in(TABLE))?,
-        product_id: ProductId::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
-        store_id: StoreId::parse(&text(2)?).map_err(corrupt_in(TABLE))?,
-        customer_id: CustomerId::parse(&text(3)?).map_err(corrupt_in(TABLE))?,
-        quantity: Quantity::new(row.get(4).or_inventory()?).map_err(corrupt_in(TABLE))?,
+        id: ReservationId::parse(&text(0)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        product_id: ProductId::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        store_id: StoreId::parse(&text(2)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        customer_id: CustomerId::parse(&text(3)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        quantity: Quantity::new(row.get(4).or_inventory()?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         status: text(5)?
             .parse::<ReservationStatus>()
-            .map_err(corrupt_in(TABLE))?,
-        expires_at: timestamp::parse(&text(6)?).map_err(corrupt_in(TABLE))?,
-        created_at: timestamp::parse(&text(7)?).map_err(corrupt_in(TABLE))?,
-        updated_at: timestamp::parse(&text(8)?).map_err(corrupt_in(TABLE))?,
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        expires_at: timestamp::parse(&text(6)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        created_at: timestamp::parse(&text(7)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        updated_at: timestamp::parse(&text(8)?).map_err(InventoryError::corrupt_in(TABLE))?,
     })
-    .map_err(corrupt_in(TABLE))
+    .map_err(InventoryError::corrupt_in(TABLE))
 }
 
 /// Column list matching [`event`].
@@ -110,8 +120,9 @@ pub(crate) fn event(row: &Row<'_>) -> Result<RecordedEvent, InventoryError> {
     let text = |i: usize| row.get::<_, String>(i).or_inventory();
     let seq: i64 = row.get(0).or_inventory()?;
     Ok(RecordedEvent {
-        seq: u64::try_from(seq).map_err(corrupt_in(TABLE))?,
-        event_id: inventory_domain::EventId::parse(&text(1)?).map_err(corrupt_in(TABLE))?,
+        seq: u64::try_from(seq).map_err(InventoryError::corrupt_in(TABLE))?,
+        event_id: inventory_domain::EventId::parse(&text(1)?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
         event_type: text(2)?,
         schema_version: row.get(3).or_inventory()?,
         aggregate_type: text(4)?,
@@ -119,25 +130,7 @@ pub(crate) fn event(row: &Row<'_>) -> Result<RecordedEvent, InventoryError> {
         store_id: row.get(6).or_inventory()?,
         product_id: row.get(7).or_inventory()?,
         payload: text(8)?,
-        occurred_at: timestamp::parse(&text(9)?).map_err(corrupt_in(TABLE))?,
+        occurred_at: timestamp::parse(&text(9)?).map_err(InventoryError::corrupt_in(TABLE))?,
         request_id: row.get(10).or_inventory()?,
-    })
-}
-
-/// A customer's holds from four counts: PENDING reservations and units, overall and of the
-/// product.
-pub(crate) fn holds(
-    [reservations, units, product_reservations, product_units]: [i64; 4],
-) -> Result<inventory_domain::CustomerHolds, InventoryError> {
-    let count = |value: i64| u32::try_from(value).map_err(corrupt_in("reservations"));
-    Ok(inventory_domain::CustomerHolds {
-        of_product: inventory_domain::Holds {
-            reservations: count(product_reservations)?,
-            units: count(product_units)?,
-        },
-        overall: inventory_domain::Holds {
-            reservations: count(reservations)?,
-            units: count(units)?,
-        },
     })
 }

@@ -17,7 +17,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use time::OffsetDateTime;
 
-use crate::errors::{Kind, OrInventory, classify, corrupt, corrupt_in, to_inventory};
+use crate::errors::{Kind, OrInventory, classify, to_inventory};
 use crate::{rows, timestamp};
 
 /// A connection inside a transaction, seen through the port.
@@ -75,7 +75,7 @@ impl<'c> SqliteTx<'c> {
             .prepare_cached(sql)
             .and_then(|mut statement| statement.query_row(params, |row| row.get(0)))
             .or_inventory()?;
-        u64::try_from(total).map_err(|e| corrupt("count", e))
+        u64::try_from(total).map_err(|e| InventoryError::corrupt("count", e))
     }
 
     fn exists(&self, sql: &str, key: &str) -> Result<bool, InventoryError> {
@@ -232,9 +232,9 @@ impl ReadTx for SqliteTx<'_> {
             const TABLE: &str = "stores";
             Ok(StoreStock {
                 store_id: StoreId::parse(&row.get::<_, String>(0).or_inventory()?)
-                    .map_err(corrupt_in(TABLE))?,
+                    .map_err(InventoryError::corrupt_in(TABLE))?,
                 store_name: StoreName::parse(&row.get::<_, String>(1).or_inventory()?)
-                    .map_err(corrupt_in(TABLE))?,
+                    .map_err(InventoryError::corrupt_in(TABLE))?,
                 quantity: row.get(2).or_inventory()?,
                 reserved: row.get(3).or_inventory()?,
             })
@@ -294,7 +294,7 @@ impl ReadTx for SqliteTx<'_> {
             .prepare_cached("SELECT MIN(expires_at) FROM reservations WHERE status = 'PENDING'")
             .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
             .or_inventory()?;
-        next.map(|text| timestamp::parse(&text).map_err(corrupt_in("reservations")))
+        next.map(|text| timestamp::parse(&text).map_err(InventoryError::corrupt_in("reservations")))
             .transpose()
     }
 
@@ -323,7 +323,7 @@ impl ReadTx for SqliteTx<'_> {
                 })
             })
             .or_inventory()?;
-        rows::holds(counts)
+        InventoryError::holds_from_counts(counts)
     }
 
     fn events_after(
@@ -638,7 +638,8 @@ impl SqliteTx<'_> {
                 ])
             })
             .or_inventory()?;
-        let seq = u64::try_from(self.conn.last_insert_rowid()).map_err(|e| corrupt("events", e))?;
+        let seq = u64::try_from(self.conn.last_insert_rowid())
+            .map_err(|e| InventoryError::corrupt("events", e))?;
         self.last_seq = Some(seq);
         Ok(())
     }

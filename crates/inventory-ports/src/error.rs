@@ -184,6 +184,40 @@ pub enum ErrorKind {
 }
 
 impl InventoryError {
+    /// A stored value that the domain refuses: a storage adapter found a corrupt row.
+    pub fn corrupt(table: &str, error: impl Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Failure::caused_by(
+            format!("a stored {table} row is corrupt"),
+            error,
+        ))
+    }
+
+    /// [`InventoryError::corrupt`] as a `map_err` argument.
+    pub fn corrupt_in<E: Error + Send + Sync + 'static>(table: &'static str) -> impl Fn(E) -> Self {
+        move |error| Self::corrupt(table, error)
+    }
+
+    /// A customer's holds from the four counts a storage adapter reads: PENDING reservations
+    /// and units overall, then of the product.
+    ///
+    /// # Errors
+    /// A corrupt-row error when a count does not fit.
+    pub fn holds_from_counts(
+        [reservations, units, product_reservations, product_units]: [i64; 4],
+    ) -> Result<inventory_domain::CustomerHolds, Self> {
+        let count = |value: i64| u32::try_from(value).map_err(Self::corrupt_in("reservations"));
+        Ok(inventory_domain::CustomerHolds {
+            of_product: inventory_domain::Holds {
+                reservations: count(product_reservations)?,
+                units: count(product_units)?,
+            },
+            overall: inventory_domain::Holds {
+                reservations: count(reservations)?,
+                units: count(units)?,
+            },
+        })
+    }
+
     /// An internal error described in our words.
     pub fn internal(what: impl Into<Cow<'static, str>>) -> Self {
         Self::Internal(Failure::new(what))

@@ -189,6 +189,22 @@ impl MemoryTx {
     fn state(&self) -> &State {
         &self.committed.state
     }
+
+    /// Up to `limit` committed events after `after_seq` that `keep` keeps, in seq order.
+    fn events_where(
+        &self,
+        after_seq: u64,
+        limit: u32,
+        keep: impl Fn(&RecordedEvent) -> bool,
+    ) -> Vec<RecordedEvent> {
+        self.committed
+            .events
+            .iter()
+            .filter(|event| event.seq > after_seq && keep(event))
+            .take(limit as usize)
+            .cloned()
+            .collect()
+    }
 }
 
 fn page_of<T: Clone>(items: Vec<&T>, page: Page) -> (Vec<T>, u64) {
@@ -357,14 +373,7 @@ impl ReadTx for MemoryTx {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
-        Ok(self
-            .committed
-            .events
-            .iter()
-            .filter(|event| event.seq > after_seq)
-            .take(limit as usize)
-            .cloned()
-            .collect())
+        Ok(self.events_where(after_seq, limit, |_| true))
     }
 
     fn store_events_after(
@@ -373,20 +382,12 @@ impl ReadTx for MemoryTx {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
-        Ok(self
-            .committed
-            .events
-            .iter()
-            .filter(|event| event.seq > after_seq)
-            .filter(|event| {
-                event
-                    .store_id
-                    .as_deref()
-                    .is_none_or(|own| own == store.as_str())
-            })
-            .take(limit as usize)
-            .cloned()
-            .collect())
+        Ok(self.events_where(after_seq, limit, |event| {
+            event
+                .store_id
+                .as_deref()
+                .is_none_or(|own| own == store.as_str())
+        }))
     }
 
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
