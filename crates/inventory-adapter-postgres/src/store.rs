@@ -149,7 +149,10 @@ impl InventoryStore for PostgresStore {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        off_runtime(move || drop(readers));
+        // (Closing twice, as `Drop` does after an explicit close, has nothing left to drop.)
+        if let Some(readers) = readers {
+            off_runtime(move || drop(readers));
+        }
         self.writer.close();
     }
 }

@@ -390,19 +390,15 @@ impl ReadTx for PgTx<'_> {
             // The customer's holds stay as counted until the commit: every transaction
             // counting them takes this customer's lock first (a transaction-scoped advisory
             // lock, keyed by schema and customer).
-            const KEY: &str = "hashtextextended(current_schema() || ':customer:' || $1, 0)";
+            const WAIT_FOR_LOCK: &str = "SELECT 1 FROM (SELECT pg_advisory_xact_lock(\
+                 hashtextextended(current_schema() || ':customer:' || $1, 0))) AS locked";
+            const TRY_LOCK: &str = "SELECT pg_try_advisory_xact_lock(\
+                 hashtextextended(current_schema() || ':customer:' || $1, 0))";
             let may_wait = state.borrow().may_wait();
             state.borrow_mut().rows_locked();
             if may_wait {
-                self.one(
-                    &format!("SELECT 1 FROM (SELECT pg_advisory_xact_lock({KEY})) AS locked"),
-                    &[&customer.as_str()],
-                    |_| Ok(()),
-                )?;
-            } else if !self.scalar::<bool>(
-                &format!("SELECT pg_try_advisory_xact_lock({KEY})"),
-                &[&customer.as_str()],
-            )? {
+                self.one(WAIT_FOR_LOCK, &[&customer.as_str()], |_| Ok(()))?;
+            } else if !self.scalar::<bool>(TRY_LOCK, &[&customer.as_str()])? {
                 return Err(InventoryError::Unavailable(
                     Failure::new(format!(
                         "customer {customer} is reserving through another instance"
@@ -472,11 +468,7 @@ impl ReadTx for PgTx<'_> {
 impl WriteTx for PgTx<'_> {
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
         self.store_change(event.change())?;
-        self.state
-            .as_ref()
-            .ok_or_else(|| InventoryError::internal("recording in a read transaction"))?
-            .borrow_mut()
-            .push_event(event.clone());
+        self.state()?.push_event(event.clone());
         Ok(())
     }
 

@@ -183,11 +183,9 @@ impl BatchConnection for PgBatch {
             .ok_or_else(|| InventoryError::unavailable("the database connection is gone"))?;
         let mut result = work(&mut PgTx::writing(session, &mut self.state));
         if result.is_ok() && self.careful > 0 {
-            // Inside the request's savepoint: a refusal by the database is this request's.
+            // Inside the request's savepoint (`savepoint` took it before the work ran): a
+            // refusal by the database is this request's alone.
             result = self.state.write_out(session);
-            if result.is_err() {
-                self.state.database_failed();
-            }
         }
         self.forget_if_broken();
         result

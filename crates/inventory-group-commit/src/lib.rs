@@ -317,9 +317,7 @@ fn run_request(
     } else {
         conn.rollback_to_savepoint().err()
     };
-    match machinery {
-        // Kept by the request, but the batch cannot be committed: it learns the batch's error.
-        Some(error) if result.is_ok() => (Err(error.clone()), Some(error)),
-        machinery => (result, machinery),
-    }
+    // A request that succeeded in a batch the machinery broke learns the batch's error when
+    // the batch is not committed (`commit_batch`).
+    (result, machinery)
 }
