@@ -85,9 +85,6 @@ pub enum ApiError {
     /// A precondition header is required (a count without a version).
     #[error("{0}")]
     PreconditionRequired(String),
-    /// Something the server cannot do right now (a sentence of ours, sent as is).
-    #[error("{0}")]
-    Unavailable(String),
     /// No live stream can be opened now: the client has its share open (429), or the instance
     /// is full (503).
     #[error("{}", if *per_client {
@@ -156,7 +153,6 @@ impl ApiError {
             Self::RequestTimeout => "REQUEST_TIMEOUT",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::PreconditionRequired(_) => "PRECONDITION_REQUIRED",
-            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::TooManyStreams { .. } => "TOO_MANY_STREAMS",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
@@ -204,6 +200,7 @@ impl ApiError {
             response.force_close();
         }
         if let Self::MethodNotAllowed { allow } = self
+            && !allow.is_empty()
             && let Ok(value) = HeaderValue::from_str(&allow.join(", "))
         {
             response.insert_header((header::ALLOW, value));
@@ -302,7 +299,6 @@ impl ResponseError for ApiError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyStreams { per_client: true } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooManyStreams { per_client: false } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -99,8 +99,10 @@ pub fn build_server(
     let auth = web::Data::from(auth);
     let known_stores = web::Data::new(access::KnownStores::new(state.use_cases.stores.clone()));
     let state = web::Data::new(state);
+    let document = openapi::document();
+    let known_paths = web::Data::new(routes::known_paths::KnownPaths::from_document(&document));
     let documents = web::Data::new(routes::operations::ApiDocuments {
-        openapi: openapi::document_json().to_string(),
+        openapi: openapi::served(document).to_string(),
         asyncapi: inventory_events::asyncapi::document(&settings.event_stream).to_string(),
     });
     let settings_for_workers = settings.clone();
@@ -115,6 +117,7 @@ pub fn build_server(
             .app_data(metrics.clone())
             .app_data(auth.clone())
             .app_data(known_stores.clone())
+            .app_data(known_paths.clone())
             .app_data(request_parsing::json_config(settings.max_body_bytes))
             .app_data(web::Data::new(request_limits::RequestLimits {
                 body_timeout: settings.client_timeout,

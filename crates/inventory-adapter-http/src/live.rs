@@ -76,11 +76,6 @@ impl LiveFeed {
     pub fn shutdown(&self) -> watch::Receiver<bool> {
         self.shutdown.clone()
     }
-
-    /// How many streams are open.
-    pub fn subscribers(&self) -> usize {
-        self.sender.receiver_count()
-    }
 }
 
 /// Feeds `feed` with this process's commits: woken by `wake` (a commit listener) and every

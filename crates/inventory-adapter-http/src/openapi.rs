@@ -25,7 +25,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The document as served: [`document`] with the server's input rules
 /// ([`crate::openapi_rules`]), one operation id per operation, and each SSE event's shape.
 pub fn document_json() -> serde_json::Value {
-    let mut document = serde_json::to_value(document()).expect("the document is JSON");
+    served(document())
+}
+
+/// `document` as served (see [`document_json`]).
+pub fn served(document: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut document = serde_json::to_value(document).expect("the document is JSON");
     crate::openapi_rules::apply(&mut document);
     name_operations(&mut document);
     describe_stream_events(&mut document);

@@ -8,16 +8,16 @@
 
 use inventory_application::EventLog;
 use inventory_domain::{
-    Address, Category, City, Country, Description, HIDDEN_CHARACTER_CLASS, MAX_PRICE_CENTS,
-    MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName,
+    Address, Category, City, Country, Description, MAX_PRICE_CENTS, MAX_STOCK_LEVEL,
+    MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName, hidden_character_class,
 };
 use inventory_ports::Page;
 use serde_json::{Map, Value, json};
 
 /// Characters no text field takes: controls, and the invisible or direction-changing
-/// characters the domain refuses (`HIDDEN_CHARACTER_CLASS`), as a regex class body.
+/// characters the domain refuses (`hidden_character_class`), as a regex class body.
 fn refused() -> String {
-    format!(r"\u0000-\u001f\u007f-\u009f{HIDDEN_CHARACTER_CLASS}")
+    format!(r"\u0000-\u001f\u007f-\u009f{}", hidden_character_class())
 }
 
 /// Unicode white space (what Rust's `trim` removes), as a regex class body.

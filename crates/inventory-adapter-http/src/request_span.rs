@@ -44,6 +44,8 @@ pub async fn request_span(
         path = %request.path(),
     );
     let started = Instant::now();
+    // For an error with no response to read the path from. (Not a clone of the request: the
+    // router needs it unshared.)
     let request_path = request.path().to_owned();
     let response = match next.call(request).instrument(span.clone()).await {
         Ok(response) => response.map_into_boxed_body(),
@@ -53,11 +55,7 @@ pub async fn request_span(
             // An error of ours keeps its status; any other keeps the status it would have had.
             let error = StampedError {
                 error: error.as_error::<ApiError>().cloned().unwrap_or_else(|| {
-                    foreign_error(
-                        error.as_response_error().status_code(),
-                        &error,
-                        &request_path,
-                    )
+                    foreign_status(error.as_response_error().status_code(), &request_path)
                 }),
                 request_id: id,
             };

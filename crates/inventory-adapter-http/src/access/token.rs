@@ -131,11 +131,6 @@ impl Auth {
         self
     }
 
-    /// The longest a token may live.
-    pub fn max_lifetime(&self) -> Duration {
-        self.max_lifetime
-    }
-
     /// Signs a token for `subject` valid for `ttl`.
     ///
     /// # Errors

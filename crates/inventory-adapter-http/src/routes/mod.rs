@@ -71,8 +71,11 @@ async fn panic_on_purpose() -> &'static str {
 
 /// The answer for requests no route matches: 405 with `Allow` for a documented path asked
 /// with another method, 404 otherwise.
-pub async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    match known_paths::methods_of(request.path()) {
+pub async fn not_found(
+    request: HttpRequest,
+    known: web::Data<known_paths::KnownPaths>,
+) -> Result<HttpResponse, ApiError> {
+    match known.methods_of(request.path()) {
         Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
         None => Err(ApiError::RouteNotFound(request.path().to_owned())),
     }
