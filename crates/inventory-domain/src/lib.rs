@@ -60,7 +60,7 @@ mod reservation;
 mod stock;
 mod store;
 mod text;
-pub use text::HIDDEN_CHARACTER_CLASS;
+pub use text::hidden_character_class;
 mod ttl;
 
 pub use adjustment_reason::AdjustmentReason;
