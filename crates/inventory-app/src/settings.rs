@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use inventory::Synchronous;
+use inventory_adapter_http::StreamLimits;
 
 /// The inventory service: real-time stock and reservations for a chain of stores.
 #[derive(Debug, Parser)]
@@ -149,7 +150,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "INVENTORY_CUSTOMER_MAX_RESERVATIONS_PER_PRODUCT",
-        default_value_t = 3,
+        default_value_t = inventory::HoldLimits::default().per_product.reservations,
         global = true
     )]
     pub customer_max_reservations_per_product: u32,
@@ -157,7 +158,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "INVENTORY_CUSTOMER_MAX_UNITS_PER_PRODUCT",
-        default_value_t = 10,
+        default_value_t = inventory::HoldLimits::default().per_product.units,
         global = true
     )]
     pub customer_max_units_per_product: u32,
@@ -165,7 +166,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "INVENTORY_CUSTOMER_MAX_RESERVATIONS",
-        default_value_t = 20,
+        default_value_t = inventory::HoldLimits::default().overall.reservations,
         global = true
     )]
     pub customer_max_reservations: u32,
@@ -173,7 +174,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "INVENTORY_CUSTOMER_MAX_UNITS",
-        default_value_t = 50,
+        default_value_t = inventory::HoldLimits::default().overall.units,
         global = true
     )]
     pub customer_max_units: u32,
@@ -189,7 +190,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "INVENTORY_MAX_STREAMS",
-        default_value_t = 1000,
+        default_value_t = StreamLimits::DEFAULT_TOTAL,
         global = true
     )]
     pub max_streams: usize,
@@ -198,7 +199,7 @@ pub struct Settings {
     #[arg(
         long,
         env = "INVENTORY_MAX_STREAMS_PER_CLIENT",
-        default_value_t = 8,
+        default_value_t = StreamLimits::DEFAULT_PER_CLIENT,
         global = true
     )]
     pub max_streams_per_client: usize,
@@ -410,6 +411,7 @@ impl Settings {
 
     /// Settings for tests: defaults, a database path, a port chosen by the OS.
     pub fn for_tests(db: PathBuf) -> Self {
+        let limits = inventory::HoldLimits::default();
         Self {
             bind: "127.0.0.1:0".into(),
             db,
@@ -418,13 +420,13 @@ impl Settings {
             synchronous: Synchronous::Normal,
             jwt_secret: None,
             token_max_lifetime: "24h".into(),
-            customer_max_reservations_per_product: 3,
-            customer_max_units_per_product: 10,
-            customer_max_reservations: 20,
-            customer_max_units: 50,
+            customer_max_reservations_per_product: limits.per_product.reservations,
+            customer_max_units_per_product: limits.per_product.units,
+            customer_max_reservations: limits.overall.reservations,
+            customer_max_units: limits.overall.units,
             customer_max_ttl: "15m".into(),
-            max_streams: 1000,
-            max_streams_per_client: 8,
+            max_streams: StreamLimits::DEFAULT_TOTAL,
+            max_streams_per_client: StreamLimits::DEFAULT_PER_CLIENT,
             trust_forwarded_for: false,
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,

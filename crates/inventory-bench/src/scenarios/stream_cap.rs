@@ -16,7 +16,7 @@ use crate::scenarios::{Bench, availability};
 use crate::server::SECRET;
 
 /// Streams each customer opens (the default per-client cap).
-const PER_CUSTOMER: usize = 8;
+const PER_CUSTOMER: usize = inventory_adapter_http::StreamLimits::DEFAULT_PER_CLIENT;
 
 /// Runs it.
 ///
