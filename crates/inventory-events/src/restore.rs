@@ -186,6 +186,68 @@ mod tests {
         }
     }
 
+    /// Every optional field set, each to a value of its own: a restore that dropped one, or
+    /// swapped two of the same type (`user_id` and `on_behalf_of`), changes the event.
+    #[test]
+    fn every_optional_field_is_restored_into_its_own_place() {
+        use inventory_domain::{
+            Address, AdjustmentReason, Category, ChangedBy, City, Country, Description, Email,
+            Phone, Price, Product, ProductDetails, ProductId, ProductName, Sku, Stock, StockCount,
+            StockDelta, Store, StoreDetails, StoreId, StoreName, UserId,
+        };
+        let now = time::macros::datetime!(2025-10-26 17:20 UTC);
+        let (_, product) = Product::create(
+            ProductId::from_uuid(uuid::Uuid::from_u128(7)),
+            ProductDetails {
+                sku: Sku::parse("TV-55").unwrap(),
+                name: ProductName::parse("Samsung TV 55").unwrap(),
+                description: Some(Description::parse("4K, 55 inches").unwrap()),
+                category: Some(Category::parse("electronics").unwrap()),
+                price: Price::parse("499.00").unwrap(),
+            },
+            now,
+        );
+        let (_, store) = Store::create(
+            StoreId::parse("VAL-002").unwrap(),
+            StoreDetails {
+                name: StoreName::parse("Valencia Sur").unwrap(),
+                address: Some(Address::parse("Avenida del Puerto 1").unwrap()),
+                city: Some(City::parse("Valencia").unwrap()),
+                country: Some(Country::parse("Spain").unwrap()),
+                phone: Some(Phone::parse("+34 960 000 000").unwrap()),
+                email: Some(Email::parse("valencia@example.com").unwrap()),
+                active: false,
+            },
+            now,
+        );
+        let by = ChangedBy {
+            user_id: Some(UserId::parse("clerk-17").unwrap()),
+            on_behalf_of: Some(UserId::parse("manager-3").unwrap()),
+        };
+        let (mut stock, opened) = Stock::open(
+            ProductId::from_uuid(uuid::Uuid::from_u128(7)),
+            StoreId::parse("VAL-002").unwrap(),
+            StockDelta::new(5).unwrap(),
+            AdjustmentReason::Restock,
+            by.clone(),
+            now,
+        )
+        .unwrap();
+        let counted = stock
+            .count(StockCount::new(4).unwrap(), 1, by, now)
+            .unwrap();
+        for change in [product, store, opened, counted] {
+            let encoded = encode(&change).expect("encodes");
+            let restored = restore(
+                encoded.event_type.as_str(),
+                encoded.schema_version,
+                &encoded.payload,
+            )
+            .expect("restores");
+            assert_eq!(restored, change, "{}", encoded.event_type.as_str());
+        }
+    }
+
     #[test]
     fn a_payload_the_domain_refuses_is_malformed() {
         let restocked = every_event()
