@@ -28,10 +28,15 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_events_by_store",
         sql: include_str!("../../../migrations/postgres/0002_events_by_store.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_pending_holds_by_customer",
+        sql: include_str!("../../../migrations/postgres/0003_pending_holds_by_customer.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 /// The advisory lock every migrating instance takes (one key for the whole database: schemas
 /// are created under it too, and migrations are rare and quick).

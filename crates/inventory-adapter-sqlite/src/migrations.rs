@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_events_by_store",
         sql: include_str!("../../../migrations/sqlite/0004_events_by_store.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_pending_holds_by_customer",
+        sql: include_str!("../../../migrations/sqlite/0005_pending_holds_by_customer.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.
