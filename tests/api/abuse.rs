@@ -41,6 +41,16 @@ fn a_customer_holds_a_few_units_for_a_short_while_and_staff_are_not_limited() {
 /// A raw HTTP/1.1 request on its own connection: the status and head, and the connection
 /// (kept open for a stream).
 fn open(server: &TestServer, path: &str, token: Option<&str>) -> (u16, String, TcpStream) {
+    open_with(server, path, token, "")
+}
+
+/// [`open`] with more header lines (each ending in `\r\n`).
+fn open_with(
+    server: &TestServer,
+    path: &str,
+    token: Option<&str>,
+    headers: &str,
+) -> (u16, String, TcpStream) {
     let address = server.base.trim_start_matches("http://").to_owned();
     let mut connection = TcpStream::connect(&address).expect("connect");
     connection
@@ -49,7 +59,7 @@ fn open(server: &TestServer, path: &str, token: Option<&str>) -> (u16, String, T
     let authorization = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     write!(
         connection,
-        "GET {path} HTTP/1.1\r\nHost: test\r\n{authorization}\r\n"
+        "GET {path} HTTP/1.1\r\nHost: test\r\n{authorization}{headers}\r\n"
     )
     .expect("send");
     let mut head = Vec::new();
@@ -128,6 +138,36 @@ fn live_streams_are_capped_per_client_and_in_all_and_places_come_back() {
     }
     let (status, head, _connection) = open(&server, "/api/v1/stream", Some(&customer("bob")));
     assert_eq!(status, 200, "{head}");
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_forwarded_address_is_a_client_of_its_own() {
+    let server = TestServer::start_with(|mut settings| {
+        settings.trust_forwarded_for = true;
+        settings.max_streams_per_client = 2;
+        settings
+    });
+    let from = |address: &str| {
+        open_with(
+            &server,
+            "/api/v1/stream",
+            None,
+            &format!("X-Forwarded-For: {address}\r\n"),
+        )
+    };
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let (status, head, connection) = from("203.0.113.7");
+        assert_eq!(status, 200, "{head}");
+        held.push(connection);
+    }
+    let (status, head, _) = from("203.0.113.7");
+    assert_eq!(status, 429, "this address has its share: {head}");
+    let (status, head, _other) = from("198.51.100.4");
+    assert_eq!(
+        status, 200,
+        "another address behind the proxy is another client: {head}"
+    );
 }
 
 /// Reads a stream's bytes until `wanted` shows up (or the connection is quiet for 10 s).
