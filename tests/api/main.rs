@@ -14,6 +14,7 @@ mod copy;
 mod events;
 mod expiry;
 mod flows;
+mod idempotency;
 mod odd_requests;
 mod operations;
 mod support;

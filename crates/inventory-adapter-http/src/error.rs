@@ -176,6 +176,9 @@ impl ApiError {
 
     /// The full JSON response, stamped with the request id.
     pub fn to_response(&self, request_id: Option<&str>) -> HttpResponse {
+        if let Self::Inventory(InventoryError::Replayed(stored)) = self {
+            return crate::idempotency::replay(stored);
+        }
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(code = self.code(), error = %ErrorChain(self), request_id, "request failed");
@@ -279,6 +282,9 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            Self::Inventory(InventoryError::Replayed(stored)) => {
+                StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK)
+            }
             Self::Inventory(error) => match error.kind() {
                 ErrorKind::Invalid => StatusCode::BAD_REQUEST,
                 ErrorKind::NotFound => StatusCode::NOT_FOUND,

@@ -20,6 +20,7 @@
 
 pub mod access;
 mod error;
+pub mod idempotency;
 pub mod live;
 pub mod metrics;
 pub mod openapi;

@@ -34,7 +34,72 @@ pub fn served(document: utoipa::openapi::OpenApi) -> serde_json::Value {
     crate::openapi_rules::apply(&mut document);
     name_operations(&mut document);
     describe_stream_events(&mut document);
+    document_idempotency_keys(&mut document);
     document
+}
+
+/// Every POST writes, and takes an `Idempotency-Key` (see [`crate::idempotency`]): the header,
+/// the 422 for a key reused over another request, and the replay marker on success.
+fn document_idempotency_keys(document: &mut serde_json::Value) {
+    use crate::idempotency::{KEY_HEADER, REPLAYED_HEADER};
+    let Some(paths) = document["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(operation) = item.get_mut("post") else {
+            continue;
+        };
+        let parameter = serde_json::json!({
+            "name": KEY_HEADER,
+            "in": "header",
+            "required": false,
+            "description": "Makes the request safe to repeat: the first request with a key \
+                            runs, and a repeat (same caller, same method, path and body) gets \
+                            the stored answer, byte for byte, marked `Idempotent-Replayed: \
+                            true`, without running again. Kept 24 hours by default.",
+            "schema": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": inventory_ports::IdempotencyKey::MAX_LEN,
+                "pattern": "^[\\x21-\\x7E]+$"
+            }
+        });
+        match operation["parameters"].as_array_mut() {
+            Some(parameters) => parameters.push(parameter),
+            None => operation["parameters"] = serde_json::json!([parameter]),
+        }
+        let Some(responses) = operation["responses"].as_object_mut() else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            if status.starts_with('2') {
+                response["headers"][REPLAYED_HEADER] = serde_json::json!({
+                    "description": "`true` when this is the stored answer to an earlier \
+                                    request with the same Idempotency-Key",
+                    "schema": { "type": "string", "enum": ["true"] }
+                });
+            }
+        }
+        const REUSED: &str = "IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used by a \
+                              request with another method, path or body";
+        match responses.get_mut("422") {
+            Some(existing) => {
+                let description = existing["description"].as_str().unwrap_or("").to_owned();
+                existing["description"] = format!("{description}; {REUSED}").into();
+            }
+            None => {
+                responses.insert(
+                    "422".to_owned(),
+                    serde_json::json!({
+                        "description": REUSED,
+                        "content": { "application/json": { "schema": {
+                            "$ref": "#/components/schemas/ErrorBody"
+                        } } }
+                    }),
+                );
+            }
+        }
+    }
 }
 
 /// utoipa names an operation after its handler (`get`, `list`): prefix the tag, so that every

@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0003_pending_holds_by_customer",
         sql: include_str!("../../../migrations/postgres/0003_pending_holds_by_customer.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_idempotency_keys",
+        sql: include_str!("../../../migrations/postgres/0004_idempotency_keys.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

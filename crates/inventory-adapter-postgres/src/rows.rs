@@ -6,7 +6,7 @@ use inventory_domain::{
     Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
     ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
 };
-use inventory_ports::{InventoryError, RecordedEvent, StoreStock};
+use inventory_ports::{InventoryError, RecordedEvent, StoreStock, StoredResponse};
 use postgres::Row;
 use postgres::types::FromSql;
 
@@ -148,5 +148,16 @@ pub(crate) fn event(row: &Row) -> Result<RecordedEvent, InventoryError> {
         payload: get(row, 8)?,
         occurred_at: get(row, 9)?,
         request_id: get(row, 10)?,
+    })
+}
+
+/// A row of `idempotency_keys`: `fingerprint, status, body, created_at`.
+pub(crate) fn stored_response(row: &Row) -> Result<StoredResponse, InventoryError> {
+    Ok(StoredResponse {
+        fingerprint: get(row, 0)?,
+        status: u16::try_from(get::<i32>(row, 1)?)
+            .map_err(InventoryError::corrupt_in("idempotency_keys"))?,
+        body: get(row, 2)?,
+        created_at: get(row, 3)?,
     })
 }

@@ -14,8 +14,8 @@ use inventory_domain::{
     Store, StoreId,
 };
 use inventory_ports::{
-    Failure, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
-    ReservationFilter, StockFilter, StoreStock, WriteTx,
+    Failure, IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
+    ReservationFilter, StockFilter, StoreStock, StoredResponse, WriteTx,
 };
 use postgres::Row;
 use postgres::types::ToSql;
@@ -463,6 +463,37 @@ impl ReadTx for PgTx<'_> {
         let last: i64 = self.scalar("SELECT last_seq FROM outbox_head", &[])?;
         u64::try_from(last).map_err(InventoryError::corrupt_in("outbox_head"))
     }
+
+    fn stored_response(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredResponse>, InventoryError> {
+        self.enter_sql()?;
+        if let Some(state) = &self.state {
+            // The answer stays as read until the commit: every transaction looking up this
+            // key takes the key's lock first (transaction-scoped, keyed by schema, scope and
+            // key), so a repeat waits for the first request instead of running beside it.
+            const WAIT_FOR_LOCK: &str = "SELECT 1 FROM (SELECT pg_advisory_xact_lock(\
+                 hashtextextended(current_schema() || ':key:' || $1 || ':' || $2, 0))) AS locked";
+            const TRY_LOCK: &str = "SELECT pg_try_advisory_xact_lock(\
+                 hashtextextended(current_schema() || ':key:' || $1 || ':' || $2, 0))";
+            let may_wait = state.borrow().may_wait();
+            state.borrow_mut().rows_locked();
+            if may_wait {
+                self.one(WAIT_FOR_LOCK, &[&key.scope(), &key.key()], |_| Ok(()))?;
+            } else if !self.scalar::<bool>(TRY_LOCK, &[&key.scope(), &key.key()])? {
+                return Err(InventoryError::Unavailable(
+                    Failure::new("a request with this idempotency key is running").transient(),
+                ));
+            }
+        }
+        self.one(
+            "SELECT fingerprint, status, body, created_at FROM idempotency_keys \
+             WHERE scope = $1 AND key = $2",
+            &[&key.scope(), &key.key()],
+            rows::stored_response,
+        )
+    }
 }
 
 impl WriteTx for PgTx<'_> {
@@ -494,6 +525,44 @@ impl WriteTx for PgTx<'_> {
             }
         }
         Ok(claimed)
+    }
+
+    fn store_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), InventoryError> {
+        self.enter_sql()?;
+        self.execute(
+            "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &key.scope(),
+                &key.key(),
+                &response.fingerprint,
+                &i32::from(response.status),
+                &response.body,
+                &response.created_at,
+            ],
+        )
+        .or_inventory()
+        .map(|_| ())
+    }
+
+    fn purge_responses(
+        &mut self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u32, InventoryError> {
+        self.enter_sql()?;
+        let purged = self
+            .execute(
+                "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys \
+                 WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+                &[&before, &i64::from(limit)],
+            )
+            .or_inventory()?;
+        u32::try_from(purged).map_err(|e| InventoryError::corrupt("idempotency_keys", e))
     }
 }
 

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0005_pending_holds_by_customer",
         sql: include_str!("../../../migrations/sqlite/0005_pending_holds_by_customer.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_idempotency_keys",
+        sql: include_str!("../../../migrations/sqlite/0006_idempotency_keys.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

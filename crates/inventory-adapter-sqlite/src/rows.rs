@@ -6,7 +6,7 @@ use inventory_domain::{
     ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
     ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
 };
-use inventory_ports::{InventoryError, RecordedEvent};
+use inventory_ports::{InventoryError, RecordedEvent, StoredResponse};
 use rusqlite::Row;
 
 use crate::errors::OrInventory;
@@ -132,5 +132,17 @@ pub(crate) fn event(row: &Row<'_>) -> Result<RecordedEvent, InventoryError> {
         payload: text(8)?,
         occurred_at: timestamp::parse(&text(9)?).map_err(InventoryError::corrupt_in(TABLE))?,
         request_id: row.get(10).or_inventory()?,
+    })
+}
+
+/// A row of `idempotency_keys`: `fingerprint, status, body, created_at`.
+pub(crate) fn stored_response(row: &Row<'_>) -> Result<StoredResponse, InventoryError> {
+    const TABLE: &str = "idempotency_keys";
+    Ok(StoredResponse {
+        fingerprint: row.get(0).or_inventory()?,
+        status: row.get(1).or_inventory()?,
+        body: row.get(2).or_inventory()?,
+        created_at: timestamp::parse(&row.get::<_, String>(3).or_inventory()?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
     })
 }

@@ -10,8 +10,8 @@ use inventory_domain::{
     StoreName,
 };
 use inventory_ports::{
-    InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent, ReservationFilter,
-    StockFilter, StoreStock, WriteTx,
+    IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
+    ReservationFilter, StockFilter, StoreStock, StoredResponse, WriteTx,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -367,6 +367,19 @@ impl ReadTx for SqliteTx<'_> {
             [],
         )
     }
+
+    fn stored_response(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredResponse>, InventoryError> {
+        // One writer at a time holds the write lock: a repeat waits in its queue.
+        self.one(
+            "SELECT fingerprint, status, body, created_at FROM idempotency_keys \
+             WHERE scope = ?1 AND key = ?2",
+            [key.scope(), key.key()],
+            rows::stored_response,
+        )
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -394,9 +407,59 @@ impl WriteTx for SqliteTx<'_> {
             rows::reservation,
         )
     }
+
+    fn store_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), InventoryError> {
+        self.insert_response(key, response)
+    }
+
+    fn purge_responses(
+        &mut self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u32, InventoryError> {
+        let purged = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys \
+                 WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![timestamp::format(before), i64::from(limit)])
+            })
+            .or_inventory()?;
+        u32::try_from(purged).map_err(|e| InventoryError::corrupt("idempotency_keys", e))
+    }
 }
 
 impl SqliteTx<'_> {
+    fn insert_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    key.scope(),
+                    key.key(),
+                    response.fingerprint,
+                    response.status,
+                    response.body,
+                    timestamp::format(response.created_at),
+                ])
+            })
+            .or_inventory()
+            .map(|_| ())
+    }
+
     /// Writes the state `change` carries.
     fn store_change(&mut self, change: &DomainEvent) -> Result<(), InventoryError> {
         match change {

@@ -88,6 +88,7 @@ impl Application {
         tracing::info!(address = %settings.bind, port, %database, "inventory server listening");
         let workers = WorkerSettings {
             expiry_batch: settings.expiry_batch,
+            idempotency_retention: settings.idempotency_retention()?,
             redis: settings.redis(),
             relay: settings.relay(),
             observer: metrics.clone(),

@@ -251,6 +251,15 @@ pub struct Settings {
         global = true
     )]
     pub shutdown_timeout: u64,
+    /// How long the answer to a request with an `Idempotency-Key` is kept (a repeat within it
+    /// gets the answer again instead of running twice); `30s`, `15m`, `24h`, `7d`.
+    #[arg(
+        long,
+        env = "INVENTORY_IDEMPOTENCY_RETENTION",
+        default_value = "24h",
+        global = true
+    )]
+    pub idempotency_retention: String,
     /// Most reservations the expiry worker releases per transaction (1 to 500).
     #[arg(
         long,
@@ -379,6 +388,15 @@ impl Settings {
             .map_err(|message| anyhow::anyhow!("INVENTORY_TOKEN_MAX_LIFETIME: {message}"))
     }
 
+    /// How long idempotency answers are kept.
+    ///
+    /// # Errors
+    /// When the text is not a positive duration.
+    pub fn idempotency_retention(&self) -> anyhow::Result<std::time::Duration> {
+        crate::token::parse_ttl(&self.idempotency_retention)
+            .map_err(|message| anyhow::anyhow!("INVENTORY_IDEMPOTENCY_RETENTION: {message}"))
+    }
+
     /// What a customer reserving for itself may hold at most.
     ///
     /// # Errors
@@ -436,6 +454,7 @@ impl Settings {
             log: "warn".into(),
             shutdown_timeout: 5,
             expiry_batch: 200,
+            idempotency_retention: "24h".into(),
             fault_injection: false,
             redis_url: None,
             redis_stream: "inventory:events".into(),

@@ -6,7 +6,8 @@
 //! ## Layout
 //!
 //! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
-//!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`EventLog`] and [`Health`].
+//!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`EventLog`], [`Health`] and
+//!   [`IdempotencyKeys`].
 //!   They are synchronous: each call is one short transaction. Async callers run them with
 //!   [`blocking`].
 //! - `unit_of_work` (private): the one entry point every write goes through. A change runs in
@@ -24,6 +25,7 @@
 mod availability;
 mod events;
 mod health;
+mod idempotency_keys;
 mod listing;
 mod products;
 mod reservations;
@@ -36,6 +38,7 @@ pub mod workers;
 pub use availability::{AvailabilityQuery, ProductAvailability, StoreAvailability};
 pub use events::EventLog;
 pub use health::Health;
+pub use idempotency_keys::IdempotencyKeys;
 pub use inventory_ports::InventoryError;
 pub use products::Catalogue;
 pub use reservations::{Reservations, ReserveStock};
@@ -44,6 +47,6 @@ pub use stores::StoreDirectory;
 pub use unit_of_work::Ports;
 pub use use_cases::UseCases;
 pub use workers::{
-    Backoff, BrokerStatus, ExpiryWorker, NoObserver, OutboxRelay, RelayError, RelaySettings, Round,
-    SoleRelay, WorkerObserver, blocking, pause_or_stop,
+    Backoff, BrokerStatus, ExpiryWorker, KeyPurgeWorker, NoObserver, OutboxRelay, RelayError,
+    RelaySettings, Round, SoleRelay, WorkerObserver, blocking, pause_or_stop,
 };

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use inventory_domain::{DomainEvent, EventId, Reservation};
 use inventory_ports::{
-    Clock, Failure, IdGenerator, InventoryError, InventoryStore, InventoryStoreExt, NewEvent,
-    ReadTx, RequestContext, WriteTx,
+    Clock, Failure, IdGenerator, Idempotency, InventoryError, InventoryStore, InventoryStoreExt,
+    NewEvent, ReadTx, RequestContext, StoredResponse, WriteTx,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -51,16 +51,24 @@ impl Ports {
             let ids = Arc::clone(&self.ids);
             let clock = Arc::clone(&self.clock);
             let request_id = context.request_id.clone();
+            let idempotency = context.idempotency.clone();
             let work = Arc::clone(&work);
             let result = self.store.write_with(move |tx| {
                 // Read inside the transaction: event times then follow commit order.
                 let now = clock.now();
-                work(&mut Change {
+                if let Some(idempotency) = &idempotency {
+                    answered_before(tx, idempotency)?;
+                }
+                let value = work(&mut Change {
                     tx,
                     ids: &*ids,
                     now,
                     request_id,
-                })
+                })?;
+                if let Some(idempotency) = &idempotency {
+                    store_answer(tx, idempotency, &value, now)?;
+                }
+                Ok(value)
             });
             match result {
                 Err(error) if error.is_transient() && attempt < MAX_ATTEMPTS => {
@@ -137,6 +145,57 @@ impl Change<'_> {
     ) -> Result<Vec<Reservation>, InventoryError> {
         self.tx.claim_due_reservations(now, limit)
     }
+
+    /// Forgets up to `limit` idempotency answers stored before `before`.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub(crate) fn purge_responses(
+        &mut self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u32, InventoryError> {
+        self.tx.purge_responses(before, limit)
+    }
+}
+
+/// Refuses to run a change whose key already has an answer: the same request gets that
+/// answer back ([`InventoryError::Replayed`]), another request under the same key
+/// [`InventoryError::IdempotencyKeyReused`]. The lookup waits for a first request with the key
+/// still running (the port's promise), so the work never runs twice.
+fn answered_before(tx: &dyn ReadTx, idempotency: &Idempotency) -> Result<(), InventoryError> {
+    match tx.stored_response(&idempotency.key)? {
+        None => Ok(()),
+        Some(stored) if stored.fingerprint == idempotency.fingerprint => {
+            Err(InventoryError::Replayed(Box::new(stored)))
+        }
+        Some(_) => Err(InventoryError::IdempotencyKeyReused),
+    }
+}
+
+/// Stores the answer to a keyed change in its own transaction: kept if and only if the
+/// change is.
+fn store_answer<T: 'static>(
+    tx: &mut dyn WriteTx,
+    idempotency: &Idempotency,
+    value: &T,
+    now: OffsetDateTime,
+) -> Result<(), InventoryError> {
+    let (status, body) = (idempotency.render)(value).ok_or_else(|| {
+        InventoryError::internal(format!(
+            "the answer to a keyed request cannot render a {}",
+            std::any::type_name::<T>()
+        ))
+    })?;
+    tx.store_response(
+        &idempotency.key,
+        &StoredResponse {
+            fingerprint: idempotency.fingerprint.clone(),
+            status,
+            body,
+            created_at: now,
+        },
+    )
 }
 
 /// A few milliseconds, longer with each attempt and spread so two instances that deadlocked

@@ -1,8 +1,8 @@
 //! Every use case, wired to one set of ports.
 
 use crate::{
-    AvailabilityQuery, Catalogue, EventLog, Health, Ports, Reservations, StockKeeping,
-    StoreDirectory,
+    AvailabilityQuery, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
+    StockKeeping, StoreDirectory,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -22,6 +22,8 @@ pub struct UseCases {
     pub events: EventLog,
     /// Whether the storage answers.
     pub health: Health,
+    /// The stored answers of idempotency keys.
+    pub idempotency_keys: IdempotencyKeys,
 }
 
 impl UseCases {
@@ -34,6 +36,7 @@ impl UseCases {
             availability: AvailabilityQuery::new(ports.clone()),
             reservations: Reservations::new(ports.clone()),
             events: EventLog::new(ports.clone()),
+            idempotency_keys: IdempotencyKeys::new(ports.clone()),
             health: Health::new(ports),
         }
     }

@@ -5,6 +5,7 @@ use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::StoredResponse;
 use inventory_domain::{
     HoldLimitError, InvariantViolation, ProductId, ReservationError, ReservationId,
     ReservationStatus, Sku, StockError, StoreId, ValidationError,
@@ -66,6 +67,13 @@ pub enum InventoryError {
     /// A customer would hold more, or longer, than allowed.
     #[error(transparent)]
     HoldLimit(#[from] HoldLimitError),
+    /// The request's idempotency key already has an answer: the change did not run again.
+    /// The stored answer is what the first request got.
+    #[error("this idempotency key was already used by a request that succeeded")]
+    Replayed(Box<StoredResponse>),
+    /// The request's idempotency key was used by a request with other content.
+    #[error("this idempotency key was already used by a different request")]
+    IdempotencyKeyReused,
     /// The storage is busy or unreachable; the same request may succeed later.
     /// Its display says only that; the [`Failure`] is its source (log it with [`ErrorChain`]).
     #[error("storage unavailable")]
@@ -267,6 +275,8 @@ impl InventoryError {
             },
             Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) => "TTL_TOO_LONG",
             Self::HoldLimit(_) => "HOLD_LIMIT_EXCEEDED",
+            Self::Replayed(_) => "IDEMPOTENT_REPLAY",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
@@ -276,7 +286,9 @@ impl InventoryError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid(_) => ErrorKind::Invalid,
-            Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) => ErrorKind::Unprocessable,
+            Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) | Self::IdempotencyKeyReused => {
+                ErrorKind::Unprocessable
+            }
             Self::ProductNotFound(_)
             | Self::SkuNotFound(_)
             | Self::StoreNotFound(_)
@@ -292,7 +304,8 @@ impl InventoryError {
             | Self::ProductHasReservations { .. }
             | Self::Stock(_)
             | Self::Reservation(_)
-            | Self::HoldLimit(_) => ErrorKind::Conflict,
+            | Self::HoldLimit(_)
+            | Self::Replayed(_) => ErrorKind::Conflict,
         }
     }
 }

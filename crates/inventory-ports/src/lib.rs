@@ -27,6 +27,7 @@ mod context;
 mod error;
 mod filters;
 mod id_generator;
+mod idempotency;
 mod outbox;
 mod paging;
 mod publisher;
@@ -41,6 +42,7 @@ pub use filters::{ProductFilter, ReservationFilter, StockFilter};
 #[cfg(any(test, feature = "mocks"))]
 pub use id_generator::MockIdGenerator;
 pub use id_generator::{IdGenerator, SequentialIds, UuidV7Ids};
+pub use idempotency::{Idempotency, IdempotencyKey, ResponseRenderer, StoredResponse};
 pub use outbox::{NewEvent, RecordedEvent};
 pub use paging::{Page, Paged};
 #[cfg(any(test, feature = "mocks"))]

@@ -32,7 +32,8 @@ use inventory_domain::{
 use time::OffsetDateTime;
 
 use crate::{
-    InventoryError, NewEvent, Page, ProductFilter, RecordedEvent, ReservationFilter, StockFilter,
+    IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, RecordedEvent,
+    ReservationFilter, StockFilter, StoredResponse,
 };
 
 /// Work done in a write transaction.
@@ -238,6 +239,19 @@ pub trait ReadTx {
     /// # Errors
     /// Storage failures only.
     fn last_event_seq(&self) -> Result<u64, InventoryError>;
+
+    /// The answer stored for `key`, if any.
+    ///
+    /// In a write transaction the answer stays true until the commit: a transaction asking
+    /// for the same key meanwhile waits for this one to end (or fails as transient), so a
+    /// request and its repeat cannot both find no answer and both run.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn stored_response(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredResponse>, InventoryError>;
 }
 
 /// One store's line of [`ReadTx::stock_by_store`].
@@ -303,6 +317,28 @@ pub trait WriteTx: ReadTx {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError>;
+
+    /// Stores the answer to the request that carried `key`, with the transaction's changes.
+    /// This is request bookkeeping, not inventory state: it has no event.
+    ///
+    /// # Errors
+    /// [`InventoryError::Internal`] when `key` already has an answer (the lock
+    /// [`ReadTx::stored_response`] takes rules that out).
+    fn store_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), InventoryError>;
+
+    /// Forgets up to `limit` stored answers created before `before`; returns how many.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn purge_responses(
+        &mut self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u32, InventoryError>;
 }
 
 /// Typed helpers over the object-safe [`InventoryStore`] methods.

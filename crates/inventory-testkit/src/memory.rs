@@ -12,8 +12,9 @@ use inventory_domain::{
     ReservationId, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
 };
 use inventory_ports::{
-    CommitListener, InventoryError, InventoryStore, NewEvent, Page, ProductFilter, ReadTx,
-    ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, WriteTx, WriteWork,
+    CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
+    ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
+    WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -41,6 +42,7 @@ struct State {
     stores: BTreeMap<StoreId, Store>,
     stock: BTreeMap<(ProductId, StoreId), Stock>,
     reservations: BTreeMap<ReservationId, Reservation>,
+    responses: BTreeMap<IdempotencyKey, StoredResponse>,
 }
 
 impl Default for MemoryStore {
@@ -393,6 +395,14 @@ impl ReadTx for MemoryTx {
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         Ok(self.committed.events.last().map_or(0, |event| event.seq))
     }
+
+    fn stored_response(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredResponse>, InventoryError> {
+        // Writers are serialised: a repeat waits for the writer lock.
+        Ok(self.state().responses.get(key).cloned())
+    }
 }
 
 impl WriteTx for MemoryTx {
@@ -424,6 +434,41 @@ impl WriteTx for MemoryTx {
         due.sort_by_key(|r| (r.expires_at(), r.id()));
         due.truncate(limit as usize);
         Ok(due)
+    }
+
+    fn store_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), InventoryError> {
+        let state = Arc::make_mut(&mut self.committed.state);
+        if state.responses.contains_key(key) {
+            return Err(InventoryError::internal(
+                "an idempotency key was answered twice",
+            ));
+        }
+        state.responses.insert(key.clone(), response.clone());
+        Ok(())
+    }
+
+    fn purge_responses(
+        &mut self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u32, InventoryError> {
+        let state = Arc::make_mut(&mut self.committed.state);
+        let mut old: Vec<(OffsetDateTime, IdempotencyKey)> = state
+            .responses
+            .iter()
+            .filter(|(_, response)| response.created_at < before)
+            .map(|(key, response)| (response.created_at, key.clone()))
+            .collect();
+        old.sort();
+        old.truncate(limit as usize);
+        for (_, key) in &old {
+            state.responses.remove(key);
+        }
+        Ok(u32::try_from(old.len()).unwrap_or(u32::MAX))
     }
 }
 

@@ -92,7 +92,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use inventory_adapter_redis::{RelayLease, StreamPublisher, lazy_connection};
-use inventory_application::{ExpiryWorker, OutboxRelay, Ports};
+use inventory_application::{ExpiryWorker, IdempotencyKeys, KeyPurgeWorker, OutboxRelay, Ports};
 use inventory_ports::InventoryStore;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -285,7 +285,8 @@ impl Inventory {
         self.store.on_commit(Arc::new(listener));
     }
 
-    /// Starts the background work on the current tokio runtime: the expiry worker, and with
+    /// Starts the background work on the current tokio runtime: the expiry worker, the purge of
+    /// old idempotency answers, and with
     /// `settings.redis` the outbox relay (woken by every commit). Stop them with
     /// [`Workers::stop`] before [`Inventory::close`].
     ///
@@ -301,7 +302,15 @@ impl Inventory {
             Arc::clone(&settings.observer),
             settings.expiry_batch,
         );
-        let mut tasks = vec![runtime.spawn(expiry.run(stopped.clone()))];
+        let purge = KeyPurgeWorker::new(
+            self.use_cases.idempotency_keys.clone(),
+            self.clock(),
+            settings.idempotency_retention,
+        );
+        let mut tasks = vec![
+            runtime.spawn(expiry.run(stopped.clone())),
+            runtime.spawn(purge.run(stopped.clone())),
+        ];
         let mut broker = None;
         if let Some(redis) = &settings.redis {
             let connection = lazy_connection(&redis.url, std::time::Duration::from_secs(2))
@@ -394,6 +403,9 @@ pub struct WorkerSettings {
     /// Most reservations the expiry worker releases per transaction (1 to
     /// [`Reservations::MAX_EXPIRY_BATCH`]).
     pub expiry_batch: u32,
+    /// How long the answers to requests with an idempotency key are kept before the purge
+    /// worker forgets them (default: [`IdempotencyKeys::DEFAULT_RETENTION`], 24 h).
+    pub idempotency_retention: std::time::Duration,
     /// Where the relay publishes events; `None`: no relay (events stay in the outbox, readable
     /// with [`EventLog::after`]).
     pub redis: Option<RedisSettings>,
@@ -410,6 +422,7 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             expiry_batch: 200,
+            idempotency_retention: IdempotencyKeys::DEFAULT_RETENTION,
             redis: None,
             relay: RelaySettings::default(),
             observer: Arc::new(NoObserver),

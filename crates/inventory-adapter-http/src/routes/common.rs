@@ -100,6 +100,7 @@ pub fn request_context(request: &HttpRequest) -> inventory_ports::RequestContext
             .extensions()
             .get::<RequestId>()
             .map(|id| id.0.clone()),
+        idempotency: None,
     }
 }
 

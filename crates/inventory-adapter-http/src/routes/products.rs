@@ -1,5 +1,6 @@
 //! `/api/v1/products`: the catalogue (reads public, writes admin) and availability.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use inventory_application::ProductAvailability;
 use inventory_domain::{
@@ -12,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{PageOf, PageQuery, product_id, request_context, run, store_id};
 use crate::access::{Action, authorize};
+use crate::idempotency::{self, KeyedAnswer};
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -56,7 +58,7 @@ impl From<Product> for ProductResponse {
 }
 
 /// A product to create, or the full new state of one to update.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProductRequest {
     /// Unique SKU: letters, digits, `-`, `_`, `.`; stored upper-case.
     #[schema(example = "HP-PAV-15")]
@@ -157,13 +159,16 @@ pub async fn create(
     body: web::Json<ProductRequest>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::ManageCatalogue)?;
+    let answer = KeyedAnswer::new(&request, &caller, &*body, |product: &Product| {
+        idempotency::json(StatusCode::CREATED, &ProductResponse::from(product.clone()))
+    })?;
     let details = body.into_inner().try_into_domain()?;
-    let context = request_context(&request);
+    let context = answer.context();
     let products = state.use_cases.products.clone();
     let product = run(move || products.create(details, &context)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/products/{}", product.id)))
-        .json(ProductResponse::from(product)))
+    Ok(answer.respond(&product, |response| {
+        response.insert_header(("Location", format!("/api/v1/products/{}", product.id)));
+    }))
 }
 
 /// Finds a product by SKU.

@@ -1,6 +1,7 @@
 //! `/api/v1/reservations`: the design document's flow 3. Customers reserve for themselves
 //! and see only their own reservations; vendors act on their store's; admins on all.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use inventory_application::ReserveStock;
 use inventory_domain::{CustomerId, Quantity, Reservation, ReservationStatus, ReservationTtl};
@@ -10,10 +11,11 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::common::{
-    PageOf, PageQuery, count_stock_operation, is_insufficient_stock, product_id, request_context,
-    reservation_id, run, store_id,
+    PageOf, PageQuery, count_stock_operation, is_insufficient_stock, product_id, reservation_id,
+    run, store_id,
 };
 use crate::access::{Action, authorize, scope_reservations};
+use crate::idempotency::{self, KeyedAnswer};
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -71,7 +73,7 @@ impl ReservationResponse {
 }
 
 /// The design document's reservation request.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReserveRequest {
     /// Product UUID.
     pub product_id: String,
@@ -165,15 +167,33 @@ async fn place(
             store: &command.store_id,
         },
     )?;
-    let context = request_context(request);
+    let answer = reservation_answer(state, caller, request, body, StatusCode::CREATED)?;
+    let context = answer.context();
     let reservations = state.use_cases.reservations.clone();
     let reservation = run(move || reservations.reserve(command, &context)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
+    Ok(answer.respond(&reservation, |response| {
+        response.insert_header((
             "Location",
             format!("/api/v1/reservations/{}", reservation.id()),
-        ))
-        .json(ReservationResponse::new(reservation, state.clock.now())))
+        ));
+    }))
+}
+
+/// A reservation as the answer to a write, stored with it when the request is keyed.
+fn reservation_answer(
+    state: &AppState,
+    caller: &Caller,
+    request: &HttpRequest,
+    body: &impl Serialize,
+    status: StatusCode,
+) -> Result<KeyedAnswer<Reservation>, ApiError> {
+    let clock = std::sync::Arc::clone(&state.clock);
+    KeyedAnswer::new(request, caller, body, move |reservation: &Reservation| {
+        idempotency::json(
+            status,
+            &ReservationResponse::new(reservation.clone(), clock.now()),
+        )
+    })
 }
 
 /// One reservation.
@@ -277,7 +297,8 @@ async fn resolve(
     })
     .await?;
     authorize(caller, handling(&current))?;
-    let context = request_context(request);
+    let answer = reservation_answer(state, caller, request, &(), StatusCode::OK)?;
+    let context = answer.context();
     let (operation, outcome) = match resolution {
         Resolution::Confirm => ("confirm", "confirmed"),
         Resolution::Cancel => ("cancel", "cancelled"),
@@ -299,7 +320,7 @@ async fn resolve(
         .reservations
         .with_label_values(&[outcome])
         .inc();
-    Ok(HttpResponse::Ok().json(ReservationResponse::new(reservation, state.clock.now())))
+    Ok(answer.respond(&reservation, |_| {}))
 }
 
 /// Filters of the reservation list.

@@ -13,6 +13,7 @@ use super::common::{
     PageOf, PageQuery, count_stock_operation, product_id, request_context, run, store_id,
 };
 use crate::access::{Action, authorize};
+use crate::idempotency::{self, KeyedAnswer};
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -59,16 +60,19 @@ fn stock_response(status: actix_web::http::StatusCode, stock: Stock) -> HttpResp
 
 /// 201 when the change created the pair's stock record, 200 otherwise.
 fn changed_response(changed: StockChanged) -> HttpResponse {
-    let status = if changed.created {
+    stock_response(changed_status(&changed), changed.stock)
+}
+
+fn changed_status(changed: &StockChanged) -> actix_web::http::StatusCode {
+    if changed.created {
         actix_web::http::StatusCode::CREATED
     } else {
         actix_web::http::StatusCode::OK
-    };
-    stock_response(status, changed.stock)
+    }
 }
 
 /// The design document's stock change: a delta with a reason.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AdjustStockRequest {
     /// Product UUID.
     pub product_id: String,
@@ -137,10 +141,18 @@ async fn adjust_stock(
             store: &command.store_id,
         },
     )?;
-    let context = request_context(request);
+    let answer = KeyedAnswer::new(request, caller, body, |changed: &StockChanged| {
+        idempotency::json(
+            changed_status(changed),
+            &StockResponse::from(changed.stock.clone()),
+        )
+    })?;
+    let context = answer.context();
     let stock = state.use_cases.stock.clone();
     let changed = run(move || stock.adjust(command, &context)).await?;
-    Ok(changed_response(changed))
+    Ok(answer.respond(&changed, |response| {
+        response.insert_header((header::ETAG, format!("\"{}\"", changed.stock.version())));
+    }))
 }
 
 /// A physical count.

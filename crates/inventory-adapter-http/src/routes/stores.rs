@@ -1,5 +1,6 @@
 //! `/api/v1/stores`: the chain's stores (reads public, writes admin).
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use inventory_domain::{
     Address, City, Country, Email, Phone, Store, StoreDetails, StoreId, StoreName, ValidationError,
@@ -10,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::common::{PageOf, PageQuery, request_context, run, store_id};
 use crate::access::{Action, authorize};
+use crate::idempotency::{self, KeyedAnswer};
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -61,7 +63,7 @@ impl From<Store> for StoreResponse {
 }
 
 /// A store's details: the body of an update, and of a create with its `id`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoreRequest {
     /// Store code, for creation only (`VAL-002`).
     pub id: Option<String>,
@@ -160,12 +162,15 @@ pub async fn create(
         None => return Err(ValidationError::new("id", "is required to create a store").into()),
     };
     let details = body.details(true)?;
-    let context = request_context(&request);
+    let answer = KeyedAnswer::new(&request, &caller, &*body, |store: &Store| {
+        idempotency::json(StatusCode::CREATED, &StoreResponse::from(store.clone()))
+    })?;
+    let context = answer.context();
     let stores = state.use_cases.stores.clone();
     let store = run(move || stores.create(id, details, &context)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/stores/{}", store.id)))
-        .json(StoreResponse::from(store)))
+    Ok(answer.respond(&store, |response| {
+        response.insert_header(("Location", format!("/api/v1/stores/{}", store.id)));
+    }))
 }
 
 /// Replaces a store's details, including `active` (admin).

@@ -1,18 +1,20 @@
 //! The background work of a running inventory, on tokio:
 //!
 //! - [`ExpiryWorker`]: releases reservations when their time runs out;
+//! - [`KeyPurgeWorker`]: forgets idempotency answers once their retention has passed;
 //! - [`OutboxRelay`]: publishes the outbox, in order, through the
 //!   [`inventory_ports::EventPublisher`] port;
 //! - the helpers every async caller of the synchronous use cases shares: [`blocking`] (run a
 //!   storage call off the async threads) and [`Backoff`] (how long to wait after a failure).
 //!
-//! Both workers run until their shutdown signal (a `watch` channel turning true), never stop
+//! The workers run until their shutdown signal (a `watch` channel turning true), never stop
 //! on an error, and report what they do to a [`WorkerObserver`] (the server's metrics).
 
 mod backoff;
 mod blocking;
 mod broker_status;
 mod expiry;
+mod key_purge;
 mod observer;
 mod relay;
 
@@ -20,6 +22,7 @@ pub use backoff::Backoff;
 pub use blocking::blocking;
 pub use broker_status::BrokerStatus;
 pub use expiry::ExpiryWorker;
+pub use key_purge::KeyPurgeWorker;
 pub use observer::{NoObserver, WorkerObserver};
 pub use relay::{OutboxRelay, RelayError, RelaySettings, Round, SoleRelay};
 

@@ -8,8 +8,9 @@ use inventory_domain::{
     Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId,
 };
 use inventory_ports::{
-    CommitListener, InventoryError, InventoryStore, NewEvent, Page, ProductFilter, ReadTx,
-    ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, WriteTx, WriteWork,
+    CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
+    ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
+    WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 
@@ -165,6 +166,12 @@ impl ReadTx for FaultyTx<'_> {
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
         self.inner.last_event_seq()
     }
+    fn stored_response(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<StoredResponse>, InventoryError> {
+        self.inner.stored_response(key)
+    }
 }
 
 impl WriteTx for FaultyTx<'_> {
@@ -184,5 +191,21 @@ impl WriteTx for FaultyTx<'_> {
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError> {
         self.inner.claim_due_reservations(now, limit)
+    }
+
+    fn store_response(
+        &mut self,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), InventoryError> {
+        self.inner.store_response(key, response)
+    }
+
+    fn purge_responses(
+        &mut self,
+        before: OffsetDateTime,
+        limit: u32,
+    ) -> Result<u32, InventoryError> {
+        self.inner.purge_responses(before, limit)
     }
 }

@@ -6,12 +6,15 @@
 //! - [`service`]: what the service relies on, through the real use cases: no oversell under
 //!   concurrency, stale counts refused, refusals and failed transactions leave nothing,
 //!   expiry once, a follower of the log sees every event once in order;
+//! - [`idempotency`]: a keyed change runs once under racing repeats, a key over another
+//!   request is refused, refusals store no answer, old answers are purged;
 //! - [`use_cases_match_the_reference_model`]: random sequences of operations against the
 //!   reference model, state and events compared after every step.
 //!
 //! The in-memory reference adapter ([`crate::memory::MemoryStore`]) passes the same suite.
 
 mod faulty;
+pub mod idempotency;
 mod model;
 pub mod service;
 pub mod storage;
@@ -76,6 +79,10 @@ macro_rules! storage_contract_tests {
             service::a_failing_transaction_returns_its_error_and_leaves_nothing,
             service::expiry_releases_only_due_reservations_each_once,
             service::a_reader_following_the_log_sees_every_event_once_in_order,
+            idempotency::a_keyed_change_runs_once_however_many_repeats_race_it,
+            idempotency::a_key_over_another_request_is_refused,
+            idempotency::a_refused_keyed_change_stores_no_answer,
+            idempotency::old_answers_are_purged,
         );
 
         #[test]
