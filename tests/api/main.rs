@@ -8,6 +8,7 @@ mod abuse;
 mod auth;
 mod bad_input;
 mod binary;
+mod carts;
 mod cluster;
 mod concurrency;
 mod copy;

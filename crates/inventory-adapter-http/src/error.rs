@@ -12,7 +12,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use inventory_domain::{HoldLimitError, ReservationError, StockError};
+use inventory_domain::{CartError, HoldLimitError, ReservationError, StockError};
 use inventory_ports::{ErrorChain, ErrorKind, InventoryError};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -258,6 +258,21 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
         InventoryError::ProductHasReservations { reserved, .. } => {
             Some(json!({ "reserved": reserved }))
         }
+        InventoryError::Cart(CartError::Unavailable(shortfalls)) => Some(json!({
+            "lines": shortfalls.iter().map(|line| json!({
+                "product_id": line.product_id.to_string(),
+                "store_id": line.store_id.as_str(),
+                "requested": line.requested,
+                "available": line.available,
+            })).collect::<Vec<_>>()
+        })),
+        InventoryError::Cart(CartError::AlreadyResolved { status }) => {
+            Some(json!({ "status": status.as_str() }))
+        }
+        InventoryError::Cart(CartError::Expired { expires_at }) => Some(json!({
+            "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).ok()
+        })),
+        InventoryError::Cart(CartError::NotALine(id)) => Some(json!({ "line_id": id.to_string() })),
         InventoryError::HoldLimit(limit) => Some(match limit {
             HoldLimitError::TooManyReservations { scope, allowed } => {
                 json!({ "scope": scope.as_str(), "allowed_reservations": allowed })

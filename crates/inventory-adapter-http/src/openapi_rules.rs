@@ -8,8 +8,9 @@
 
 use inventory_application::EventLog;
 use inventory_domain::{
-    Address, Category, City, Country, Description, MAX_PRICE_CENTS, MAX_STOCK_LEVEL,
-    MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName, hidden_character_class,
+    Address, Category, City, Country, Description, MAX_CART_LINES, MAX_PRICE_CENTS,
+    MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName,
+    hidden_character_class,
 };
 use inventory_ports::Page;
 use serde_json::{Map, Value, json};
@@ -102,7 +103,7 @@ pub fn apply(document: &mut Value) {
 fn parameter_rule(path: &str, name: &str, place: &str) -> Option<Value> {
     Some(match (name, place) {
         ("limit", _) if path == "/api/v1/events" => events_limit(),
-        ("product_id" | "reservation_id", _) => uuid(),
+        ("product_id" | "reservation_id" | "cart_id", _) => uuid(),
         ("store_id", _) => store_code(),
         ("sku", "path") => sku(),
         ("customer_id", "query") => opaque_id(),
@@ -144,10 +145,22 @@ fn request_rule(schema: &str, field: &str) -> Option<Value> {
         ("StoreRequest", "phone") => optional_label(Phone::MAX_CHARS, Phone::MIN_CHARS),
         ("StoreRequest", "email") => email(),
         ("StoreRequest", "id") => store_code(),
-        ("ReserveRequest", "quantity") => {
+        ("PlaceCartRequest", "lines") => json!({
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_CART_LINES,
+            "items": { "$ref": "#/components/schemas/CartLineRequest" },
+        }),
+        ("ConfirmLinesRequest", "line_ids") => json!({
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_CART_LINES,
+            "items": uuid(),
+        }),
+        ("ReserveRequest" | "CartLineRequest", "quantity") => {
             json!({ "type": "integer", "minimum": 1, "maximum": MAX_UNITS_PER_OPERATION })
         }
-        ("ReserveRequest", "ttl") => json!({
+        ("ReserveRequest" | "PlaceCartRequest", "ttl") => json!({
             "type": "integer",
             "minimum": ReservationTtl::MIN_SECONDS,
             "maximum": ReservationTtl::MAX_SECONDS,
@@ -175,7 +188,7 @@ fn request_rule(schema: &str, field: &str) -> Option<Value> {
 
 fn response_rule(field: &str) -> Option<Value> {
     match field {
-        "product_id" | "reservation_id" | "event_id" => Some(uuid()),
+        "product_id" | "reservation_id" | "event_id" | "cart_id" => Some(uuid()),
         _ => None,
     }
 }

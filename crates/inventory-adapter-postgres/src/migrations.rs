@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_idempotency_keys",
         sql: include_str!("../../../migrations/postgres/0004_idempotency_keys.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_carts",
+        sql: include_str!("../../../migrations/postgres/0005_carts.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

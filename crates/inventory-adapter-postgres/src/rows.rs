@@ -2,9 +2,10 @@
 //! corrupt row is reported as such instead of producing an invalid value.
 
 use inventory_domain::{
-    Address, Category, City, Country, CustomerId, Description, Email, EventId, Phone, Price,
-    Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
-    ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
+    Address, CartId, CartRecord, Category, City, Country, CustomerId, Description, Email, EventId,
+    Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation,
+    ReservationId, ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId,
+    StoreName,
 };
 use inventory_ports::{InventoryError, RecordedEvent, StoreStock, StoredResponse};
 use postgres::Row;
@@ -90,8 +91,8 @@ pub(crate) fn stock(row: &Row) -> Result<Stock, InventoryError> {
 }
 
 /// Column list matching [`reservation`].
-pub(crate) const RESERVATION_COLUMNS: &str =
-    "id, product_id, store_id, customer_id, quantity, status, expires_at, created_at, updated_at";
+pub(crate) const RESERVATION_COLUMNS: &str = "id, product_id, store_id, customer_id, quantity, \
+     status, expires_at, created_at, updated_at, cart_id";
 
 pub(crate) fn reservation(row: &Row) -> Result<Reservation, InventoryError> {
     const TABLE: &str = "reservations";
@@ -109,8 +110,29 @@ pub(crate) fn reservation(row: &Row) -> Result<Reservation, InventoryError> {
         expires_at: get(row, 6)?,
         created_at: get(row, 7)?,
         updated_at: get(row, 8)?,
+        cart_id: get::<Option<uuid::Uuid>>(row, 9)?.map(CartId::from_uuid),
     })
     .map_err(InventoryError::corrupt_in(TABLE))
+}
+
+/// Column list matching [`cart_row`].
+pub(crate) const CART_COLUMNS: &str = "id, customer_id, status, expires_at, created_at, updated_at";
+
+/// A cart row, without its lines.
+pub(crate) fn cart_row(row: &Row) -> Result<CartRecord, InventoryError> {
+    const TABLE: &str = "carts";
+    Ok(CartRecord {
+        id: CartId::from_uuid(get(row, 0)?),
+        customer_id: CustomerId::parse(&get::<String>(row, 1)?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        status: get::<String>(row, 2)?
+            .parse::<ReservationStatus>()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        expires_at: get(row, 3)?,
+        created_at: get(row, 4)?,
+        updated_at: get(row, 5)?,
+        lines: Vec::new(),
+    })
 }
 
 /// One line of availability: store id, name, quantity, reserved.

@@ -10,8 +10,8 @@
 use std::cell::RefCell;
 
 use inventory_domain::{
-    DomainEvent, Product, ProductId, Reservation, ReservationId, ReservationStatus, Sku, Stock,
-    Store, StoreId,
+    Cart, CartId, CartRecord, DomainEvent, Product, ProductId, Reservation, ReservationId,
+    ReservationStatus, Sku, Stock, Store, StoreId,
 };
 use inventory_ports::{
     Failure, IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
@@ -346,6 +346,22 @@ impl ReadTx for PgTx<'_> {
         Ok(reservation)
     }
 
+    fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError> {
+        // The cart row first, locked in a write: every change of a cart's lines takes its
+        // cart's lock before theirs, so two changes of one cart wait for each other in order.
+        let Some(record) = self.locked_one(
+            (rows::CART_COLUMNS, "carts WHERE id = $1"),
+            &[&id.as_uuid()],
+            Lock::Update,
+            rows::cart_row,
+            || format!("cart {id}"),
+        )?
+        else {
+            return Ok(None);
+        };
+        self.with_lines(record).map(Some)
+    }
+
     fn list_reservations(
         &self,
         filter: &ReservationFilter,
@@ -448,7 +464,8 @@ impl ReadTx for PgTx<'_> {
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let sql = format!(
-            "SELECT {} FROM events WHERE seq > $1 AND (store_id = $2 OR store_id IS NULL) \
+            "SELECT {} FROM events WHERE seq > $1 \
+             AND (store_id = $2 OR (store_id IS NULL AND aggregate_type <> 'cart')) \
              ORDER BY seq LIMIT $3",
             rows::EVENT_COLUMNS
         );
@@ -513,7 +530,7 @@ impl WriteTx for PgTx<'_> {
         // other way round, so each is expired once.
         let sql = format!(
             "SELECT {} FROM reservations WHERE status = 'PENDING' AND expires_at <= $1 \
-             ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+             AND cart_id IS NULL ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
             rows::RESERVATION_COLUMNS
         );
         let claimed = self.all(&sql, &[&now, &i64::from(limit)], rows::reservation)?;
@@ -525,6 +542,28 @@ impl WriteTx for PgTx<'_> {
             }
         }
         Ok(claimed)
+    }
+
+    fn claim_due_carts(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Cart>, InventoryError> {
+        self.enter_sql()?;
+        // SKIP LOCKED: another instance's expiry claims the carts this one holds.
+        let sql = format!(
+            "SELECT {} FROM carts WHERE status = 'PENDING' AND expires_at <= $1 \
+             ORDER BY expires_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+            rows::CART_COLUMNS
+        );
+        let claimed = self.all(&sql, &[&now, &i64::from(limit)], rows::cart_row)?;
+        if let Some(state) = &self.state {
+            state.borrow_mut().rows_locked();
+        }
+        claimed
+            .into_iter()
+            .map(|record| self.with_lines(record))
+            .collect()
     }
 
     fn store_response(
@@ -689,7 +728,68 @@ impl<'s> PgTx<'s> {
                 self.change_stock(stock)?;
                 self.resolve_reservation(reservation)
             }
+            DomainEvent::CartCreated(cart) => {
+                self.enter_sql()?;
+                self.execute(
+                    "INSERT INTO carts (id, customer_id, status, expires_at, created_at, \
+                     updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[
+                        &cart.id().as_uuid(),
+                        &cart.customer_id().as_str(),
+                        &cart.status().as_str(),
+                        &cart.expires_at(),
+                        &cart.created_at(),
+                        &cart.updated_at(),
+                    ],
+                )
+                .or_inventory()
+                .map(|_| ())
+            }
+            DomainEvent::CartConfirmed(cart)
+            | DomainEvent::CartCancelled(cart)
+            | DomainEvent::CartExpired(cart) => {
+                self.enter_sql()?;
+                let changed = self
+                    .execute(
+                        "UPDATE carts SET status = $2, updated_at = $3 \
+                         WHERE id = $1 AND status = 'PENDING'",
+                        &[
+                            &cart.id().as_uuid(),
+                            &cart.status().as_str(),
+                            &cart.updated_at(),
+                        ],
+                    )
+                    .or_inventory()?;
+                if changed == 1 {
+                    Ok(())
+                } else {
+                    Err(InventoryError::internal(format!(
+                        "cart {} is not PENDING in the database",
+                        cart.id()
+                    )))
+                }
+            }
         }
+    }
+
+    /// The cart `record` with its lines, each read (and locked, in a write) as
+    /// [`ReadTx::reservation`] reads it, so the batch's cache stays the one truth.
+    fn with_lines(&self, mut record: CartRecord) -> Result<Cart, InventoryError> {
+        // The batch's cached lines are written out first, so the query sees them.
+        self.enter_sql()?;
+        let ids: Vec<uuid::Uuid> = self.all(
+            "SELECT id FROM reservations WHERE cart_id = $1 ORDER BY product_id, store_id",
+            &[&record.id.as_uuid()],
+            |row| row.try_get(0).or_inventory(),
+        )?;
+        for id in ids {
+            let id = ReservationId::from_uuid(id);
+            let line = self.reservation(id)?.ok_or_else(|| {
+                InventoryError::internal(format!("line {id} of cart {} vanished", record.id))
+            })?;
+            record.lines.push(line);
+        }
+        Cart::restore(record).map_err(InventoryError::corrupt_in("carts"))
     }
 
     /// A stock record one change after the version stored: every change bumps the version by

@@ -433,10 +433,10 @@ impl WriteState {
                    AND s.version = u.stored RETURNING 1), \
                  reservations_added AS ( \
                    INSERT INTO reservations (id, product_id, store_id, customer_id, quantity, \
-                   status, expires_at, created_at, updated_at) \
+                   status, expires_at, created_at, updated_at, cart_id) \
                    SELECT * FROM unnest($8::uuid[], $9::uuid[], $10::text[], $11::text[], \
                    $12::integer[], $13::text[], $14::timestamptz[], $15::timestamptz[], \
-                   $16::timestamptz[]) RETURNING 1), \
+                   $16::timestamptz[], $20::uuid[]) RETURNING 1), \
                  reservations_resolved AS ( \
                    UPDATE reservations AS r SET status = u.status, updated_at = u.updated_at \
                    FROM unnest($17::uuid[], $18::text[], $19::timestamptz[]) \
@@ -465,6 +465,7 @@ impl WriteState {
                     &resolved.id,
                     &resolved.status,
                     &resolved.updated_at,
+                    &added.cart_id,
                 ],
             )
             .or_inventory()?;
@@ -563,6 +564,7 @@ struct ReservationColumns {
     expires_at: Vec<OffsetDateTime>,
     created_at: Vec<OffsetDateTime>,
     updated_at: Vec<OffsetDateTime>,
+    cart_id: Vec<Option<Uuid>>,
 }
 
 impl ReservationColumns {
@@ -578,6 +580,8 @@ impl ReservationColumns {
         self.expires_at.push(reservation.expires_at());
         self.created_at.push(reservation.created_at());
         self.updated_at.push(reservation.updated_at());
+        self.cart_id
+            .push(reservation.cart_id().map(|id| id.as_uuid()));
         Ok(())
     }
 }

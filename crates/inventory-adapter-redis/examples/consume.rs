@@ -60,6 +60,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                             event.seq, event.event_type, body.store.id
                         )
                     }
+                    Ok((_, EventPayload::Cart(body))) => {
+                        println!(
+                            "#{:<5} {:<22} {} ({} lines)",
+                            event.seq,
+                            event.event_type,
+                            body.cart.id,
+                            body.cart.lines.len()
+                        )
+                    }
                     // A type or version this build does not know: skip it, never guess.
                     Err(error) => eprintln!("#{} skipped: {error}", event.seq),
                 },

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_idempotency_keys",
         sql: include_str!("../../../migrations/sqlite/0006_idempotency_keys.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_carts",
+        sql: include_str!("../../../migrations/sqlite/0007_carts.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

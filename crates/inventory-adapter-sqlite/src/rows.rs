@@ -2,8 +2,8 @@
 //! corrupt row is reported as such instead of producing an invalid value.
 
 use inventory_domain::{
-    Address, Category, City, Country, CustomerId, Description, Email, Phone, Price, Product,
-    ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
+    Address, CartId, CartRecord, Category, City, Country, CustomerId, Description, Email, Phone,
+    Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
     ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
 };
 use inventory_ports::{InventoryError, RecordedEvent, StoredResponse};
@@ -88,8 +88,8 @@ pub(crate) fn stock(row: &Row<'_>) -> Result<Stock, InventoryError> {
 }
 
 /// Column list matching [`reservation`].
-pub(crate) const RESERVATION_COLUMNS: &str =
-    "id, product_id, store_id, customer_id, quantity, status, expires_at, created_at, updated_at";
+pub(crate) const RESERVATION_COLUMNS: &str = "id, product_id, store_id, customer_id, quantity, \
+     status, expires_at, created_at, updated_at, cart_id";
 
 pub(crate) fn reservation(row: &Row<'_>) -> Result<Reservation, InventoryError> {
     const TABLE: &str = "reservations";
@@ -107,8 +107,34 @@ pub(crate) fn reservation(row: &Row<'_>) -> Result<Reservation, InventoryError> 
         expires_at: timestamp::parse(&text(6)?).map_err(InventoryError::corrupt_in(TABLE))?,
         created_at: timestamp::parse(&text(7)?).map_err(InventoryError::corrupt_in(TABLE))?,
         updated_at: timestamp::parse(&text(8)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        cart_id: row
+            .get::<_, Option<String>>(9)
+            .or_inventory()?
+            .map(|id| CartId::parse(&id))
+            .transpose()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
     })
     .map_err(InventoryError::corrupt_in(TABLE))
+}
+
+/// Column list matching [`cart_row`].
+pub(crate) const CART_COLUMNS: &str = "id, customer_id, status, expires_at, created_at, updated_at";
+
+/// A cart row, without its lines.
+pub(crate) fn cart_row(row: &Row<'_>) -> Result<CartRecord, InventoryError> {
+    const TABLE: &str = "carts";
+    let text = |i: usize| row.get::<_, String>(i).or_inventory();
+    Ok(CartRecord {
+        id: CartId::parse(&text(0)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        customer_id: CustomerId::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        status: text(2)?
+            .parse::<ReservationStatus>()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        expires_at: timestamp::parse(&text(3)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        created_at: timestamp::parse(&text(4)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        updated_at: timestamp::parse(&text(5)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        lines: Vec::new(),
+    })
 }
 
 /// Column list matching [`event`].

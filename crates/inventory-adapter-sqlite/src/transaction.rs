@@ -6,8 +6,8 @@
 //! savepoint.
 
 use inventory_domain::{
-    DomainEvent, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId,
-    StoreName,
+    Cart, CartId, CartRecord, DomainEvent, Product, ProductId, Reservation, ReservationId, Sku,
+    Stock, Store, StoreId, StoreName,
 };
 use inventory_ports::{
     IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
@@ -264,6 +264,13 @@ impl ReadTx for SqliteTx<'_> {
         self.one(&sql, [id.to_string()], rows::reservation)
     }
 
+    fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError> {
+        let sql = format!("SELECT {} FROM carts WHERE id = ?1", rows::CART_COLUMNS);
+        self.one(&sql, [id.to_string()], rows::cart_row)?
+            .map(|record| self.with_lines(record))
+            .transpose()
+    }
+
     fn list_reservations(
         &self,
         filter: &ReservationFilter,
@@ -349,7 +356,8 @@ impl ReadTx for SqliteTx<'_> {
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let sql = format!(
-            "SELECT {} FROM events WHERE seq > ?1 AND (store_id = ?2 OR store_id IS NULL) \
+            "SELECT {} FROM events WHERE seq > ?1 \
+             AND (store_id = ?2 OR (store_id IS NULL AND aggregate_type <> 'cart')) \
              ORDER BY seq LIMIT ?3",
             rows::EVENT_COLUMNS
         );
@@ -398,7 +406,7 @@ impl WriteTx for SqliteTx<'_> {
         // The writer holds the database's write lock: what it reads, nobody else claims.
         let sql = format!(
             "SELECT {} FROM reservations WHERE status = 'PENDING' AND expires_at <= ?1 \
-             ORDER BY expires_at, id LIMIT ?2",
+             AND cart_id IS NULL ORDER BY expires_at, id LIMIT ?2",
             rows::RESERVATION_COLUMNS
         );
         self.all(
@@ -406,6 +414,27 @@ impl WriteTx for SqliteTx<'_> {
             params![timestamp::format(now), i64::from(limit)],
             rows::reservation,
         )
+    }
+
+    fn claim_due_carts(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Cart>, InventoryError> {
+        // The writer holds the database's write lock: what it reads, nobody else claims.
+        let sql = format!(
+            "SELECT {} FROM carts WHERE status = 'PENDING' AND expires_at <= ?1 \
+             ORDER BY expires_at, id LIMIT ?2",
+            rows::CART_COLUMNS
+        );
+        self.all(
+            &sql,
+            params![timestamp::format(now), i64::from(limit)],
+            rows::cart_row,
+        )?
+        .into_iter()
+        .map(|record| self.with_lines(record))
+        .collect()
     }
 
     fn store_response(
@@ -480,6 +509,10 @@ impl SqliteTx<'_> {
                 self.update_stock(stock)?;
                 self.resolve_reservation(reservation)
             }
+            DomainEvent::CartCreated(cart) => self.insert_cart(cart),
+            DomainEvent::CartConfirmed(cart)
+            | DomainEvent::CartCancelled(cart)
+            | DomainEvent::CartExpired(cart) => self.resolve_cart(cart),
         }
     }
 
@@ -634,7 +667,7 @@ impl SqliteTx<'_> {
     fn insert_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
         self.conn
             .prepare_cached(&format!(
-                "INSERT INTO reservations ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO reservations ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 rows::RESERVATION_COLUMNS
             ))
             .and_then(|mut statement| {
@@ -648,10 +681,64 @@ impl SqliteTx<'_> {
                     timestamp::format(reservation.expires_at()),
                     timestamp::format(reservation.created_at()),
                     timestamp::format(reservation.updated_at()),
+                    reservation.cart_id().map(|id| id.to_string()),
                 ])
             })
             .or_inventory()?;
         Ok(())
+    }
+
+    fn insert_cart(&self, cart: &Cart) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO carts ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rows::CART_COLUMNS
+            ))
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    cart.id().to_string(),
+                    cart.customer_id().as_str(),
+                    cart.status().as_str(),
+                    timestamp::format(cart.expires_at()),
+                    timestamp::format(cart.created_at()),
+                    timestamp::format(cart.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        Ok(())
+    }
+
+    fn resolve_cart(&self, cart: &Cart) -> Result<(), InventoryError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE carts SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'PENDING'",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    cart.id().to_string(),
+                    cart.status().as_str(),
+                    timestamp::format(cart.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        if changed != 1 {
+            return Err(InventoryError::internal(format!(
+                "cart {} is not PENDING in the database",
+                cart.id()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The cart `record` with its lines read.
+    fn with_lines(&self, mut record: CartRecord) -> Result<Cart, InventoryError> {
+        let sql = format!(
+            "SELECT {} FROM reservations WHERE cart_id = ?1 ORDER BY product_id, store_id",
+            rows::RESERVATION_COLUMNS
+        );
+        record.lines = self.all(&sql, [record.id.to_string()], rows::reservation)?;
+        Cart::restore(record).map_err(InventoryError::corrupt_in("carts"))
     }
 
     fn resolve_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {

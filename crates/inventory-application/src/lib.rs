@@ -6,8 +6,8 @@
 //! ## Layout
 //!
 //! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
-//!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`EventLog`], [`Health`] and
-//!   [`IdempotencyKeys`].
+//!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`Carts`], [`EventLog`],
+//!   [`Health`] and [`IdempotencyKeys`].
 //!   They are synchronous: each call is one short transaction. Async callers run them with
 //!   [`blocking`].
 //! - `unit_of_work` (private): the one entry point every write goes through. A change runs in
@@ -23,6 +23,7 @@
 //! an API reports.
 
 mod availability;
+mod carts;
 mod events;
 mod health;
 mod idempotency_keys;
@@ -36,6 +37,7 @@ mod use_cases;
 pub mod workers;
 
 pub use availability::{AvailabilityQuery, ProductAvailability, StoreAvailability};
+pub use carts::{Carts, PlaceCart};
 pub use events::EventLog;
 pub use health::Health;
 pub use idempotency_keys::IdempotencyKeys;

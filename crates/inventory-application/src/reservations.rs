@@ -92,6 +92,7 @@ impl Reservations {
                 customer_id: command.customer_id,
                 quantity: command.quantity,
                 ttl: command.ttl,
+                cart_id: None,
             };
             let (reservation, event) = Reservation::place(&mut stock, request, change.now())?;
             change.record(event)?;
@@ -103,6 +104,7 @@ impl Reservations {
     ///
     /// # Errors
     /// - [`InventoryError::ReservationNotFound`];
+    /// - [`InventoryError::ReservationInCart`] for a cart's line (resolved with its cart);
     /// - [`InventoryError::Reservation`] when it is no longer PENDING, or its `expires_at`
     ///   has passed (even if the expiry has not run yet).
     pub fn confirm(
@@ -127,7 +129,9 @@ impl Reservations {
 
     /// Releases every PENDING reservation whose `expires_at` is at or before `now`
     /// (`reservation.expired` each), in transactions of at most `batch` reservations so other
-    /// writers are never held up for long. Returns how many it released. Several callers (in
+    /// writers are never held up for long, then every due cart (its lines, then
+    /// `cart.expired`), `batch` carts per transaction. Returns how many reservations (lines
+    /// included) it released. Several callers (in
     /// several processes) may run it at once: each reservation is claimed, and expired, once.
     ///
     /// # Errors
@@ -157,7 +161,7 @@ impl Reservations {
                 })?;
             released += expired;
             if expired < batch as usize {
-                return Ok(released);
+                return Ok(released + crate::carts::expire_due_carts(&self.ports, now, batch)?);
             }
         }
     }
@@ -207,6 +211,9 @@ impl Reservations {
                 .read()
                 .reservation(id)?
                 .ok_or(InventoryError::ReservationNotFound(id))?;
+            if reservation.cart_id().is_some() {
+                return Err(InventoryError::ReservationInCart(id));
+            }
             let mut stock = stock_of(change.read(), &reservation)?;
             let event = rule(&mut reservation, &mut stock, change.now())?;
             change.record(event)?;

@@ -146,6 +146,18 @@ impl Change<'_> {
         self.tx.claim_due_reservations(now, limit)
     }
 
+    /// Claims up to `limit` carts due at `now` for this transaction.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub(crate) fn claim_due_carts(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<inventory_domain::Cart>, InventoryError> {
+        self.tx.claim_due_carts(now, limit)
+    }
+
     /// Forgets up to `limit` idempotency answers stored before `before`.
     ///
     /// # Errors

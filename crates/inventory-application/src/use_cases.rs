@@ -1,7 +1,7 @@
 //! Every use case, wired to one set of ports.
 
 use crate::{
-    AvailabilityQuery, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
+    AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
     StockKeeping, StoreDirectory,
 };
 
@@ -18,6 +18,8 @@ pub struct UseCases {
     pub availability: AvailabilityQuery,
     /// Reservations: reserve, confirm, cancel, expire, get, list.
     pub reservations: Reservations,
+    /// Carts: several lines reserved all or nothing, resolved together.
+    pub carts: Carts,
     /// The outbox, read in order.
     pub events: EventLog,
     /// Whether the storage answers.
@@ -35,6 +37,7 @@ impl UseCases {
             stock: StockKeeping::new(ports.clone()),
             availability: AvailabilityQuery::new(ports.clone()),
             reservations: Reservations::new(ports.clone()),
+            carts: Carts::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
             health: Health::new(ports),

@@ -6,7 +6,7 @@
 //! which is what storage writes. How an event is named and encoded on the wire belongs to
 //! the `inventory-events` crate, not to the rules.
 
-use crate::{Product, ProductId, Reservation, Stock, StockChange, Store, StoreId};
+use crate::{Cart, Product, ProductId, Reservation, Stock, StockChange, Store, StoreId};
 
 /// Something that happened to the inventory.
 ///
@@ -66,13 +66,26 @@ pub enum DomainEvent {
         /// The stock after the units came back.
         stock: Stock,
     },
+    /// `cart.created`: every line reserved (each line's `reservation.created` comes first).
+    CartCreated(Cart),
+    /// `cart.confirmed`: the chosen lines sold, the rest cancelled (each line's event first).
+    CartConfirmed(Cart),
+    /// `cart.cancelled`: every line's units back (each line's event first).
+    CartCancelled(Cart),
+    /// `cart.expired`: every line's units back (each line's event first).
+    CartExpired(Cart),
 }
 
 impl DomainEvent {
-    /// The store concerned, when there is one (product events concern every store).
+    /// The store concerned, when there is one (product events concern every store; a
+    /// cart may span stores, and each store learns of its lines from their own events).
     pub fn store_id(&self) -> Option<&StoreId> {
         match self {
             Self::ProductCreated(_) | Self::ProductUpdated(_) | Self::ProductDeleted(_) => None,
+            Self::CartCreated(_)
+            | Self::CartConfirmed(_)
+            | Self::CartCancelled(_)
+            | Self::CartExpired(_) => None,
             Self::StoreCreated(store) | Self::StoreUpdated(store) => Some(&store.id),
             _ => self.stock().map(Stock::store_id),
         }
@@ -109,6 +122,17 @@ impl DomainEvent {
             | Self::ReservationConfirmed { reservation, .. }
             | Self::ReservationCancelled { reservation, .. }
             | Self::ReservationExpired { reservation, .. } => Some(reservation),
+            _ => None,
+        }
+    }
+
+    /// The cart concerned, for cart events.
+    pub fn cart(&self) -> Option<&Cart> {
+        match self {
+            Self::CartCreated(cart)
+            | Self::CartConfirmed(cart)
+            | Self::CartCancelled(cart)
+            | Self::CartExpired(cart) => Some(cart),
             _ => None,
         }
     }

@@ -67,6 +67,11 @@ uuid_identifier!(
     "reservation_id"
 );
 uuid_identifier!(
+    /// Identifies a cart: reservations of several lines made, and resolved, together.
+    CartId,
+    "cart_id"
+);
+uuid_identifier!(
     /// Identifies one event, stable across re-deliveries so consumers can de-duplicate.
     EventId,
     "event_id"

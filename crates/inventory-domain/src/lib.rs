@@ -38,6 +38,7 @@
 //!     customer_id: CustomerId::parse("cust-456")?,
 //!     quantity: Quantity::new(2)?,
 //!     ttl: ReservationTtl::default(),
+//!     cart_id: None,
 //! };
 //! let (mut reservation, _event) = Reservation::place(&mut stock, request, now)?;
 //! assert_eq!(stock.available(), 13);
@@ -47,6 +48,7 @@
 //! ```
 
 mod adjustment_reason;
+mod cart;
 mod error;
 mod event;
 mod hold_limits;
@@ -64,10 +66,15 @@ pub use text::hidden_character_class;
 mod ttl;
 
 pub use adjustment_reason::AdjustmentReason;
+pub use cart::{
+    Cart, CartError, CartLine, CartRecord, CartRequest, MAX_CART_LINES, Shortfall, merge_lines,
+};
 pub use error::ValidationError;
 pub use event::DomainEvent;
 pub use hold_limits::{Allowance, CustomerHolds, HoldLimitError, HoldLimits, HoldScope, Holds};
-pub use identifiers::{CustomerId, EventId, ProductId, ReservationId, Sku, StoreId, UserId};
+pub use identifiers::{
+    CartId, CustomerId, EventId, ProductId, ReservationId, Sku, StoreId, UserId,
+};
 pub use invariant::InvariantViolation;
 pub use labels::{
     Address, Category, City, Country, Description, Email, Phone, ProductName, StoreName,

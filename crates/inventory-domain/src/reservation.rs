@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::{
-    CustomerId, DomainEvent, InvariantViolation, ProductId, Quantity, ReservationId,
+    CartId, CustomerId, DomainEvent, InvariantViolation, ProductId, Quantity, ReservationId,
     ReservationTtl, Stock, StockError, StoreId, ValidationError,
 };
 
@@ -111,6 +111,8 @@ pub struct ReservationRequest {
     pub quantity: Quantity,
     /// How long to hold them.
     pub ttl: ReservationTtl,
+    /// The cart it is a line of, if any (a line is resolved with its cart, never alone).
+    pub cart_id: Option<CartId>,
 }
 
 /// A reservation.
@@ -128,6 +130,7 @@ pub struct Reservation {
     expires_at: OffsetDateTime,
     created_at: OffsetDateTime,
     updated_at: OffsetDateTime,
+    cart_id: Option<CartId>,
 }
 
 /// A reservation as storage keeps it, to be checked by [`Reservation::restore`].
@@ -151,6 +154,8 @@ pub struct ReservationRecord {
     pub created_at: OffsetDateTime,
     /// When it last changed.
     pub updated_at: OffsetDateTime,
+    /// The cart it is a line of, if any.
+    pub cart_id: Option<CartId>,
 }
 
 impl Reservation {
@@ -175,6 +180,7 @@ impl Reservation {
             expires_at: now + request.ttl.duration(),
             created_at: now,
             updated_at: now,
+            cart_id: request.cart_id,
         };
         let event = DomainEvent::ReservationCreated {
             reservation: reservation.clone(),
@@ -206,6 +212,7 @@ impl Reservation {
             expires_at: record.expires_at,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            cart_id: record.cart_id,
         })
     }
 
@@ -321,6 +328,11 @@ impl Reservation {
         self.status
     }
 
+    /// The cart it is a line of, if any.
+    pub fn cart_id(&self) -> Option<CartId> {
+        self.cart_id
+    }
+
     /// When it stops holding units if not confirmed.
     pub fn expires_at(&self) -> OffsetDateTime {
         self.expires_at
@@ -389,6 +401,7 @@ mod tests {
             customer_id: CustomerId::parse("cust-456").unwrap(),
             quantity: Quantity::new(units).unwrap(),
             ttl: ReservationTtl::from_seconds(ttl).unwrap(),
+            cart_id: None,
         };
         Reservation::place(stock, request, NOW).unwrap().0
     }
@@ -509,6 +522,7 @@ mod tests {
             expires_at: placed.expires_at(),
             created_at: placed.created_at(),
             updated_at: placed.updated_at(),
+            cart_id: placed.cart_id(),
         };
         assert_eq!(Reservation::restore(record.clone()), Ok(placed));
         let corrupt = ReservationRecord {

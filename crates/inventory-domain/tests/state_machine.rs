@@ -1,12 +1,13 @@
 //! The domain rules against the reference model: random sequences of restocks, counts,
-//! reservations, confirmations, cancellations, expiries and clock advances. After every step
+//! reservations, carts, confirmations, cancellations, expiries and clock advances. After every step
 //! the outcome, the events and the whole state must be what the model predicts, and no
 //! resolved reservation may have changed.
 
 use inventory_domain::{
-    AdjustmentReason, CustomerId, DomainEvent, ProductId, Quantity, Reservation, ReservationError,
-    ReservationId, ReservationRequest, ReservationStatus, ReservationTtl, Stock, StockCount,
-    StockDelta, StockError, StoreId,
+    AdjustmentReason, Cart, CartError, CartId, CartLine, CartRequest, CustomerId, DomainEvent,
+    ProductId, Quantity, Reservation, ReservationError, ReservationId, ReservationRequest,
+    ReservationStatus, ReservationTtl, Shortfall, Stock, StockCount, StockDelta, StockError,
+    StoreId, merge_lines,
 };
 use inventory_testkit::model::{
     MODEL_STORES, Model, ModelEvent, ModelMachine, ModelStatus, Op, Outcome,
@@ -26,6 +27,8 @@ struct DomainInventory {
     reservations: Vec<Reservation>,
     /// Each resolved reservation as it was when it resolved; it must never change again.
     resolved: Vec<Option<Reservation>>,
+    /// Carts in creation order; their lines are also kept, as they are, in `reservations`.
+    carts: Vec<Cart>,
 }
 
 impl DomainInventory {
@@ -44,6 +47,15 @@ impl DomainInventory {
             } => self.reserve(store, quantity, ttl_seconds),
             Op::Confirm { reservation } => self.resolve(reservation, true),
             Op::Cancel { reservation } => self.resolve(reservation, false),
+            Op::PlaceCart {
+                quantities,
+                ttl_seconds,
+            } => self.place_cart(quantities, ttl_seconds),
+            Op::ConfirmCart {
+                cart,
+                first_line_only,
+            } => self.resolve_cart(cart, Some(first_line_only)),
+            Op::CancelCart { cart } => self.resolve_cart(cart, None),
             Op::ExpireDue => self.expire_due(),
             Op::Advance { seconds } => {
                 self.now += Duration::seconds(i64::from(seconds));
@@ -141,6 +153,7 @@ impl DomainInventory {
             quantity: Quantity::new(i64::from(quantity)).expect("the model reserves at least 1"),
             ttl: ReservationTtl::from_seconds(i64::from(ttl_seconds))
                 .expect("the model's ttl is in range"),
+            cart_id: None,
         };
         match Reservation::place(stock, request, self.now) {
             Ok((reservation, event)) => {
@@ -153,6 +166,10 @@ impl DomainInventory {
     }
 
     fn resolve(&mut self, index: usize, confirm: bool) -> (Outcome, Vec<DomainEvent>) {
+        if self.reservations[index].cart_id().is_some() {
+            // The use case's rule: a line resolves only with its cart.
+            return (Outcome::ReservationInCart, vec![]);
+        }
         let reservation = &mut self.reservations[index];
         let store = store_index(reservation.store_id());
         let stock = self.stock[store]
@@ -181,7 +198,9 @@ impl DomainInventory {
         let mut due: Vec<usize> = (0..self.reservations.len())
             .filter(|&i| {
                 let reservation = &self.reservations[i];
-                reservation.status() == ReservationStatus::Pending && reservation.is_due(self.now)
+                reservation.status() == ReservationStatus::Pending
+                    && reservation.is_due(self.now)
+                    && reservation.cart_id().is_none()
             })
             .collect();
         due.sort_by_key(|&i| (self.reservations[i].expires_at(), self.reservations[i].id()));
@@ -199,7 +218,166 @@ impl DomainInventory {
             );
             self.resolved[index] = Some(reservation.clone());
         }
-        (Outcome::ExpiredCount(due.len()), events)
+        let mut released = due.len();
+        let mut due_carts: Vec<usize> = (0..self.carts.len())
+            .filter(|&c| {
+                self.carts[c].status() == ReservationStatus::Pending
+                    && self.carts[c].is_due(self.now)
+            })
+            .collect();
+        due_carts.sort_by_key(|&c| (self.carts[c].expires_at(), self.carts[c].id()));
+        for cart in due_carts {
+            let now = self.now;
+            let mut stocks = self.stocks_of(cart);
+            let cart_events = self.carts[cart]
+                .expire(&mut stocks, now)
+                .expect("due and pending");
+            released += stocks.len();
+            self.cart_changed(cart, stocks);
+            events.extend(cart_events);
+        }
+        (Outcome::ExpiredCount(released), events)
+    }
+
+    fn place_cart(
+        &mut self,
+        quantities: [u32; 2],
+        ttl_seconds: u32,
+    ) -> (Outcome, Vec<DomainEvent>) {
+        let asked: Vec<CartLine> = (0..2)
+            .filter(|&store| quantities[store] > 0)
+            .map(|store| CartLine {
+                product_id: self.product,
+                store_id: store_id(store),
+                quantity: Quantity::new(i64::from(quantities[store])).expect("at least 1"),
+            })
+            .collect();
+        let lines = merge_lines(&asked).expect("the model's carts are valid");
+        // The use case's rule: a line whose pair has no stock record cannot be served.
+        if lines
+            .iter()
+            .any(|line| self.stock[store_index(&line.store_id)].is_none())
+        {
+            let short = lines
+                .iter()
+                .filter_map(|line| {
+                    let available = self.stock[store_index(&line.store_id)]
+                        .as_ref()
+                        .map_or(0, Stock::available);
+                    (available < line.quantity.get()).then(|| Shortfall {
+                        product_id: line.product_id,
+                        store_id: line.store_id.clone(),
+                        requested: line.quantity.get(),
+                        available,
+                    })
+                })
+                .collect();
+            return (cart_error(CartError::Unavailable(short)), vec![]);
+        }
+        let mut stocks: Vec<Stock> = lines
+            .iter()
+            .map(|line| {
+                self.stock[store_index(&line.store_id)]
+                    .clone()
+                    .expect("checked")
+            })
+            .collect();
+        let first = self.reservations.len();
+        let index = self.carts.len();
+        let request = CartRequest {
+            id: CartId::from_uuid(uuid::Uuid::from_u128(index as u128 + 1)),
+            customer_id: CustomerId::parse("cust-456").expect("valid"),
+            ttl: ReservationTtl::from_seconds(i64::from(ttl_seconds)).expect("in range"),
+            lines: lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, line)| (reservation_id(first + i), line))
+                .collect(),
+        };
+        match Cart::place(request, &mut stocks, self.now) {
+            Ok((cart, events)) => {
+                for line in cart.lines() {
+                    self.reservations.push(line.clone());
+                    self.resolved.push(None);
+                }
+                self.carts.push(cart);
+                for stock in stocks {
+                    let store = store_index(stock.store_id());
+                    self.stock[store] = Some(stock);
+                }
+                (Outcome::CartPlaced { index }, events)
+            }
+            Err(error) => (cart_error(error), vec![]),
+        }
+    }
+
+    fn resolve_cart(&mut self, cart: usize, confirm: Option<bool>) -> (Outcome, Vec<DomainEvent>) {
+        let now = self.now;
+        let mut stocks = self.stocks_of(cart);
+        let first_line = [self.carts[cart].lines()[0].id()];
+        let result = match confirm {
+            Some(first_only) => {
+                let chosen = first_only.then_some(first_line.as_slice());
+                self.carts[cart].confirm(chosen, &mut stocks, now)
+            }
+            None => self.carts[cart].cancel(&mut stocks, now),
+        };
+        match result {
+            Ok(events) => {
+                self.cart_changed(cart, stocks);
+                let outcome = if confirm.is_some() {
+                    Outcome::CartConfirmed
+                } else {
+                    Outcome::CartCancelled
+                };
+                (outcome, events)
+            }
+            Err(error) => (cart_error(error), vec![]),
+        }
+    }
+
+    /// The stocks of a cart's lines, in line order.
+    fn stocks_of(&self, cart: usize) -> Vec<Stock> {
+        self.carts[cart]
+            .lines()
+            .iter()
+            .map(|line| {
+                self.stock[store_index(line.store_id())]
+                    .clone()
+                    .expect("a line's stock exists")
+            })
+            .collect()
+    }
+
+    /// Stores what a cart rule changed: the stocks, and its lines' copies.
+    fn cart_changed(&mut self, cart: usize, stocks: Vec<Stock>) {
+        for stock in stocks {
+            let store = store_index(stock.store_id());
+            self.stock[store] = Some(stock);
+        }
+        for line in self.carts[cart].lines() {
+            let index = reservation_index(line.id());
+            self.reservations[index] = line.clone();
+            if line.status() != ReservationStatus::Pending {
+                self.resolved[index] = Some(line.clone());
+            }
+        }
+    }
+}
+
+fn cart_error(error: CartError) -> Outcome {
+    match error {
+        CartError::Unavailable(lines) => Outcome::CartUnavailable(
+            lines
+                .iter()
+                .map(|line| (store_index(&line.store_id), line.requested, line.available))
+                .collect(),
+        ),
+        CartError::AlreadyResolved { status } => {
+            Outcome::CartAlreadyResolved(ModelStatus::from(status))
+        }
+        CartError::Expired { .. } => Outcome::CartExpired,
+        other => panic!("unexpected cart error {other:?}"),
     }
 }
 
@@ -241,6 +419,17 @@ fn reservation_error(error: ReservationError) -> Outcome {
 }
 
 fn model_event(event: &DomainEvent) -> ModelEvent {
+    if let Some(cart) = event.cart() {
+        return ModelEvent {
+            event_type: inventory_events::EventType::of(event).as_str(),
+            store: 0,
+            reservation: None,
+            cart: Some((cart.id().as_uuid().as_u128() - 1) as usize),
+            quantity: 0,
+            reserved: 0,
+            version: 0,
+        };
+    }
     let stock = event
         .stock()
         .expect("the model only makes stock-moving events");
@@ -248,6 +437,7 @@ fn model_event(event: &DomainEvent) -> ModelEvent {
         event_type: inventory_events::EventType::of(event).as_str(),
         store: store_index(stock.store_id()),
         reservation: event.reservation().map(|r| reservation_index(r.id())),
+        cart: None,
         quantity: stock.quantity(),
         reserved: stock.reserved(),
         version: stock.version(),
@@ -267,6 +457,7 @@ impl StateMachineTest for DomainAgainstModel {
             stock: [None, None],
             reservations: Vec::new(),
             resolved: Vec::new(),
+            carts: Vec::new(),
         }
     }
 

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
-use crate::payload::{ProductPayload, ReservationPayload, StockPayload, StorePayload};
+use crate::payload::{CartPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload};
 use crate::{AggregateType, AvailabilityChange, EventType, STREAM_FIELDS};
 
 /// Why the service publishes one ordered stream where the design document drew one stream per
@@ -143,6 +143,7 @@ pub fn payload_schema(kind: EventType) -> &'static str {
         AggregateType::Store => "StorePayload",
         AggregateType::Stock => "StockPayload",
         AggregateType::Reservation => "ReservationPayload",
+        AggregateType::Cart => "CartPayload",
     }
 }
 
@@ -199,6 +200,22 @@ fn summary(kind: EventType) -> &'static str {
         EventType::ReservationConfirmed => "A reservation became a sale: the units left.",
         EventType::ReservationCancelled => "A reservation was cancelled: the units came back.",
         EventType::ReservationExpired => "A reservation ran out: the units came back.",
+        EventType::CartCreated => {
+            "Every line of a cart was reserved, in one transaction; each line's \
+             reservation.created comes just before."
+        }
+        EventType::CartConfirmed => {
+            "A cart was confirmed: its chosen lines became sales and the rest were cancelled \
+             (each line's own event comes just before)."
+        }
+        EventType::CartCancelled => {
+            "A cart was cancelled: every line's units came back (each line's \
+             reservation.cancelled comes just before)."
+        }
+        EventType::CartExpired => {
+            "A cart ran out: every line's units came back (each line's reservation.expired \
+             comes just before)."
+        }
     }
 }
 
@@ -209,6 +226,7 @@ pub fn schemas() -> Map<String, Value> {
     collect::<StorePayload>(&mut collected);
     collect::<StockPayload>(&mut collected);
     collect::<ReservationPayload>(&mut collected);
+    collect::<CartPayload>(&mut collected);
     collect::<AvailabilityChange>(&mut collected);
     collected
         .into_iter()

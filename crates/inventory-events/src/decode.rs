@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::payload::{
-    EventPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload,
+    CartPayload, EventPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload,
 };
 use crate::{AggregateType, EventType};
 
@@ -70,6 +70,7 @@ pub fn decode(
         AggregateType::Product => EventPayload::Product(parse::<ProductPayload>(kind, payload)?),
         AggregateType::Store => EventPayload::Store(parse::<StorePayload>(kind, payload)?),
         AggregateType::Stock => EventPayload::Stock(parse::<StockPayload>(kind, payload)?),
+        AggregateType::Cart => EventPayload::Cart(parse::<CartPayload>(kind, payload)?),
         AggregateType::Reservation => {
             EventPayload::Reservation(parse::<ReservationPayload>(kind, payload)?)
         }

@@ -4,7 +4,8 @@ use inventory_domain::DomainEvent;
 use serde::Serialize;
 
 use crate::payload::{
-    ProductPayload, ReservationPayload, StockChangeState, StockPayload, StockState, StorePayload,
+    CartPayload, ProductPayload, ReservationPayload, StockChangeState, StockPayload, StockState,
+    StorePayload,
 };
 use crate::{AggregateType, EventType};
 
@@ -62,6 +63,10 @@ pub fn encode(event: &DomainEvent) -> Result<EncodedEvent, serde_json::Error> {
             reservation: reservation.into(),
             stock: stock.into(),
         }),
+        DomainEvent::CartCreated(cart)
+        | DomainEvent::CartConfirmed(cart)
+        | DomainEvent::CartCancelled(cart)
+        | DomainEvent::CartExpired(cart) => to_json(&CartPayload { cart: cart.into() }),
     }?;
     Ok(EncodedEvent {
         event_type,
@@ -77,7 +82,8 @@ fn to_json(payload: &impl Serialize) -> Result<String, serde_json::Error> {
     serde_json::to_string(payload)
 }
 
-/// A product id, a store code, `<product_id>:<store_id>` for stock, or a reservation id.
+/// A product id, a store code, `<product_id>:<store_id>` for stock, a reservation id or a
+/// cart id.
 fn aggregate_id(event: &DomainEvent) -> String {
     match event {
         DomainEvent::ProductCreated(product)
@@ -91,5 +97,9 @@ fn aggregate_id(event: &DomainEvent) -> String {
         | DomainEvent::ReservationConfirmed { reservation, .. }
         | DomainEvent::ReservationCancelled { reservation, .. }
         | DomainEvent::ReservationExpired { reservation, .. } => reservation.id().to_string(),
+        DomainEvent::CartCreated(cart)
+        | DomainEvent::CartConfirmed(cart)
+        | DomainEvent::CartCancelled(cart)
+        | DomainEvent::CartExpired(cart) => cart.id().to_string(),
     }
 }

@@ -30,6 +30,14 @@ pub enum EventType {
     ReservationCancelled,
     /// `reservation.expired`
     ReservationExpired,
+    /// `cart.created`
+    CartCreated,
+    /// `cart.confirmed`
+    CartConfirmed,
+    /// `cart.cancelled`
+    CartCancelled,
+    /// `cart.expired`
+    CartExpired,
 }
 
 /// The kind of thing an event is about.
@@ -43,6 +51,8 @@ pub enum AggregateType {
     Stock,
     /// A reservation.
     Reservation,
+    /// A cart of reservations.
+    Cart,
 }
 
 /// A type name no [`EventType`] has (written by a newer build, or not an event at all).
@@ -52,7 +62,7 @@ pub struct UnknownEventType(pub String);
 
 impl EventType {
     /// Every event type, in a stable order.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 15] = [
         Self::ProductCreated,
         Self::ProductUpdated,
         Self::ProductDeleted,
@@ -64,6 +74,10 @@ impl EventType {
         Self::ReservationConfirmed,
         Self::ReservationCancelled,
         Self::ReservationExpired,
+        Self::CartCreated,
+        Self::CartConfirmed,
+        Self::CartCancelled,
+        Self::CartExpired,
     ];
 
     /// The type of a domain event.
@@ -80,6 +94,10 @@ impl EventType {
             DomainEvent::ReservationConfirmed { .. } => Self::ReservationConfirmed,
             DomainEvent::ReservationCancelled { .. } => Self::ReservationCancelled,
             DomainEvent::ReservationExpired { .. } => Self::ReservationExpired,
+            DomainEvent::CartCreated(_) => Self::CartCreated,
+            DomainEvent::CartConfirmed(_) => Self::CartConfirmed,
+            DomainEvent::CartCancelled(_) => Self::CartCancelled,
+            DomainEvent::CartExpired(_) => Self::CartExpired,
         }
     }
 
@@ -97,6 +115,10 @@ impl EventType {
             Self::ReservationConfirmed => "reservation.confirmed",
             Self::ReservationCancelled => "reservation.cancelled",
             Self::ReservationExpired => "reservation.expired",
+            Self::CartCreated => "cart.created",
+            Self::CartConfirmed => "cart.confirmed",
+            Self::CartCancelled => "cart.cancelled",
+            Self::CartExpired => "cart.expired",
         }
     }
 
@@ -112,6 +134,9 @@ impl EventType {
             | Self::ReservationConfirmed
             | Self::ReservationCancelled
             | Self::ReservationExpired => AggregateType::Reservation,
+            Self::CartCreated | Self::CartConfirmed | Self::CartCancelled | Self::CartExpired => {
+                AggregateType::Cart
+            }
         }
     }
 
@@ -145,6 +170,7 @@ impl AggregateType {
             Self::Store => "store",
             Self::Stock => "stock",
             Self::Reservation => "reservation",
+            Self::Cart => "cart",
         }
     }
 }

@@ -51,8 +51,8 @@ pub use encode::{EncodedEvent, encode};
 pub use envelope::EventEnvelope;
 pub use event_type::{AggregateType, EventType, UnknownEventType};
 pub use payload::{
-    EventPayload, ProductPayload, ProductState, ReservationPayload, ReservationState,
-    StockChangeState, StockPayload, StockState, StorePayload, StoreState,
+    CartPayload, CartState, EventPayload, ProductPayload, ProductState, ReservationPayload,
+    ReservationState, StockChangeState, StockPayload, StockState, StorePayload, StoreState,
 };
 pub use recorded::RecordedEvent;
 pub use restore::restore;

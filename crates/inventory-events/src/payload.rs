@@ -6,11 +6,12 @@
 //! | `store.*` | [`StorePayload`]: `{"store": {...}}` |
 //! | `stock.*` | [`StockPayload`]: `{"stock": {...}, "change": {"kind": "adjustment" \| "count", ...}}` |
 //! | `reservation.*` | [`ReservationPayload`]: `{"reservation": {...}, "stock": {...}}`, the stock after the change |
+//! | `cart.*` | [`CartPayload`]: `{"cart": {..., "lines": [reservation, ...]}}`; each line's own `reservation.*` event, with its stock, comes just before |
 //!
 //! The types hold strings and numbers rather than the domain's validated values: a consumer
 //! in another service reads them without the domain crate, and the encoder is the only writer.
 
-use inventory_domain::{Product, Reservation, Stock, StockChange, Store};
+use inventory_domain::{Cart, Product, Reservation, Stock, StockChange, Store};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -144,6 +145,40 @@ pub struct ReservationState {
     /// When it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The cart it is a line of; absent for a reservation on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_id: Option<String>,
+}
+
+/// A cart as events show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(ToSchema))]
+pub struct CartState {
+    /// Cart id.
+    pub id: String,
+    /// Who reserved.
+    pub customer_id: String,
+    /// PENDING, CONFIRMED, CANCELLED or EXPIRED.
+    pub status: String,
+    /// When it stops (or stopped) holding units.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Its lines: one reservation per product and store.
+    pub lines: Vec<ReservationState>,
+}
+
+/// Payload of `cart.created`, `.confirmed`, `.cancelled`, `.expired`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(ToSchema))]
+pub struct CartPayload {
+    /// The cart after the change, with its lines.
+    pub cart: CartState,
 }
 
 /// Payload of `product.created`, `product.updated`, `product.deleted`.
@@ -193,6 +228,8 @@ pub enum EventPayload {
     Stock(StockPayload),
     /// `reservation.*`
     Reservation(ReservationPayload),
+    /// `cart.*`
+    Cart(CartPayload),
 }
 
 impl EventPayload {
@@ -201,7 +238,7 @@ impl EventPayload {
         match self {
             Self::Stock(payload) => Some(&payload.stock),
             Self::Reservation(payload) => Some(&payload.stock),
-            Self::Product(_) | Self::Store(_) => None,
+            Self::Product(_) | Self::Store(_) | Self::Cart(_) => None,
         }
     }
 }
@@ -296,6 +333,21 @@ impl From<&Reservation> for ReservationState {
             expires_at: reservation.expires_at(),
             created_at: reservation.created_at(),
             updated_at: reservation.updated_at(),
+            cart_id: reservation.cart_id().map(|id| id.to_string()),
+        }
+    }
+}
+
+impl From<&Cart> for CartState {
+    fn from(cart: &Cart) -> Self {
+        Self {
+            id: cart.id().to_string(),
+            customer_id: cart.customer_id().to_string(),
+            status: cart.status().as_str().to_owned(),
+            expires_at: cart.expires_at(),
+            created_at: cart.created_at(),
+            updated_at: cart.updated_at(),
+            lines: cart.lines().iter().map(ReservationState::from).collect(),
         }
     }
 }

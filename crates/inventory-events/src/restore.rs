@@ -5,13 +5,15 @@
 //! gives back the very payload it came from (tested below), so nothing is lost on the way.
 
 use inventory_domain::{
-    Address, Category, City, Country, CustomerId, Description, DomainEvent, Email, Phone, Price,
-    Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
-    ReservationRecord, Sku, Stock, StockChange, Store, StoreDetails, StoreId, StoreName, UserId,
+    Address, Cart, CartId, CartRecord, Category, City, Country, CustomerId, Description,
+    DomainEvent, Email, Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity,
+    Reservation, ReservationId, ReservationRecord, Sku, Stock, StockChange, Store, StoreDetails,
+    StoreId, StoreName, UserId,
 };
 
 use crate::payload::{
-    EventPayload, ProductState, ReservationState, StockChangeState, StockState, StoreState,
+    CartState, EventPayload, ProductState, ReservationState, StockChangeState, StockState,
+    StoreState,
 };
 use crate::{DecodeError, EventType, decode};
 
@@ -71,6 +73,16 @@ pub fn restore(
                     DomainEvent::ReservationExpired { reservation, stock }
                 }
                 _ => return Err(malformed("a reservation payload for another type".into())),
+            }
+        }
+        (kind, EventPayload::Cart(p)) => {
+            let cart = cart(&p.cart).map_err(malformed)?;
+            match kind {
+                EventType::CartCreated => DomainEvent::CartCreated(cart),
+                EventType::CartConfirmed => DomainEvent::CartConfirmed(cart),
+                EventType::CartCancelled => DomainEvent::CartCancelled(cart),
+                EventType::CartExpired => DomainEvent::CartExpired(cart),
+                _ => return Err(malformed("a cart payload for another type".into())),
             }
         }
         _ => return Err(malformed("the payload does not fit the type".into())),
@@ -162,6 +174,28 @@ fn reservation(state: &ReservationState) -> Result<Reservation, String> {
         expires_at: state.expires_at,
         created_at: state.created_at,
         updated_at: state.updated_at,
+        cart_id: state
+            .cart_id
+            .as_deref()
+            .map(CartId::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+    }))
+}
+
+fn cart(state: &CartState) -> Result<Cart, String> {
+    text(Cart::restore(CartRecord {
+        id: text(CartId::parse(&state.id))?,
+        customer_id: text(CustomerId::parse(&state.customer_id))?,
+        status: text(state.status.parse())?,
+        expires_at: state.expires_at,
+        created_at: state.created_at,
+        updated_at: state.updated_at,
+        lines: state
+            .lines
+            .iter()
+            .map(reservation)
+            .collect::<Result<_, _>>()?,
     }))
 }
 

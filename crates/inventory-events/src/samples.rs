@@ -1,9 +1,10 @@
 //! One domain event of every type, for the tests of this crate.
 
 use inventory_domain::{
-    AdjustmentReason, CustomerId, DomainEvent, Price, Product, ProductDetails, ProductId,
-    ProductName, Quantity, Reservation, ReservationId, ReservationRequest, ReservationTtl, Sku,
-    Stock, StockCount, StockDelta, Store, StoreDetails, StoreId, StoreName,
+    AdjustmentReason, Cart, CartId, CartLine, CartRequest, CustomerId, DomainEvent, Price, Product,
+    ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
+    ReservationRequest, ReservationTtl, Sku, Stock, StockCount, StockDelta, Store, StoreDetails,
+    StoreId, StoreName,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -58,6 +59,7 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
         customer_id: CustomerId::parse("cust-456").unwrap(),
         quantity: Quantity::new(1).unwrap(),
         ttl: ReservationTtl::from_seconds(60).unwrap(),
+        cart_id: None,
     };
     let (mut confirmed, reserved) = Reservation::place(&mut stock, request(10), NOW).unwrap();
     let confirmation = confirmed.confirm(&mut stock, NOW).unwrap();
@@ -66,6 +68,42 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
     let (mut expired, _) = Reservation::place(&mut stock, request(12), NOW).unwrap();
     let expiry = expired
         .expire(&mut stock, NOW + time::Duration::minutes(1))
+        .unwrap();
+    let cart = |n: u128, stock: &mut Stock| {
+        let line = CartLine {
+            product_id: stock.product_id(),
+            store_id: stock.store_id().clone(),
+            quantity: Quantity::new(1).unwrap(),
+        };
+        let request = CartRequest {
+            id: CartId::from_uuid(uuid::Uuid::from_u128(n)),
+            customer_id: CustomerId::parse("cust-456").unwrap(),
+            ttl: ReservationTtl::from_seconds(60).unwrap(),
+            lines: vec![(ReservationId::from_uuid(uuid::Uuid::from_u128(n + 1)), line)],
+        };
+        let (cart, mut events) = Cart::place(request, std::slice::from_mut(stock), NOW).unwrap();
+        (cart, events.pop().unwrap())
+    };
+    let (mut sold, cart_created) = cart(20, &mut stock);
+    let cart_confirmed = sold
+        .confirm(None, std::slice::from_mut(&mut stock), NOW)
+        .unwrap()
+        .pop()
+        .unwrap();
+    let (mut dropped, _) = cart(22, &mut stock);
+    let cart_cancelled = dropped
+        .cancel(std::slice::from_mut(&mut stock), NOW)
+        .unwrap()
+        .pop()
+        .unwrap();
+    let (mut lapsed, _) = cart(24, &mut stock);
+    let cart_expired = lapsed
+        .expire(
+            std::slice::from_mut(&mut stock),
+            NOW + time::Duration::minutes(1),
+        )
+        .unwrap()
+        .pop()
         .unwrap();
     vec![
         created,
@@ -79,5 +117,9 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
         confirmation,
         cancellation,
         expiry,
+        cart_created,
+        cart_confirmed,
+        cart_cancelled,
+        cart_expired,
     ]
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::StoredResponse;
 use inventory_domain::{
-    HoldLimitError, InvariantViolation, ProductId, ReservationError, ReservationId,
-    ReservationStatus, Sku, StockError, StoreId, ValidationError,
+    CartError, CartId, HoldLimitError, InvariantViolation, ProductId, ReservationError,
+    ReservationId, ReservationStatus, Sku, StockError, StoreId, ValidationError,
 };
 
 /// Everything a use case can report. Each use case documents, under `# Errors`, which of these
@@ -41,6 +41,15 @@ pub enum InventoryError {
     /// No reservation with this id.
     #[error("reservation {0} not found")]
     ReservationNotFound(ReservationId),
+    /// No cart with this id.
+    #[error("cart {0} not found")]
+    CartNotFound(CartId),
+    /// The reservation is a line of a cart: it is confirmed or cancelled with its cart.
+    #[error("reservation {0} is a line of a cart; confirm or cancel the cart")]
+    ReservationInCart(ReservationId),
+    /// A cart rule refused the change.
+    #[error(transparent)]
+    Cart(CartError),
     /// Another product already has this SKU.
     #[error("a product with SKU {0} already exists")]
     DuplicateSku(Sku),
@@ -250,6 +259,19 @@ impl InventoryError {
             Self::StoreNotFound(_) => "STORE_NOT_FOUND",
             Self::StockNotFound { .. } => "STOCK_NOT_FOUND",
             Self::ReservationNotFound(_) => "RESERVATION_NOT_FOUND",
+            Self::CartNotFound(_) => "CART_NOT_FOUND",
+            Self::ReservationInCart(_) => "RESERVATION_IN_CART",
+            Self::Cart(error) => match error {
+                CartError::Unavailable(_) => "INSUFFICIENT_STOCK",
+                CartError::AlreadyResolved { status } => match status {
+                    ReservationStatus::Confirmed => "CART_ALREADY_CONFIRMED",
+                    ReservationStatus::Cancelled => "CART_ALREADY_CANCELLED",
+                    ReservationStatus::Expired | ReservationStatus::Pending => "CART_EXPIRED",
+                },
+                CartError::Expired { .. } => "CART_EXPIRED",
+                CartError::NotALine(_) => "NOT_A_CART_LINE",
+                CartError::Invariant(_) => "INTERNAL_ERROR",
+            },
             Self::DuplicateSku(_) => "DUPLICATE_SKU",
             Self::DuplicateStore(_) => "DUPLICATE_STORE",
             Self::StoreInactive(_) => "STORE_INACTIVE",
@@ -293,7 +315,10 @@ impl InventoryError {
             | Self::SkuNotFound(_)
             | Self::StoreNotFound(_)
             | Self::StockNotFound { .. }
-            | Self::ReservationNotFound(_) => ErrorKind::NotFound,
+            | Self::ReservationNotFound(_)
+            | Self::CartNotFound(_) => ErrorKind::NotFound,
+            Self::Cart(CartError::NotALine(_)) => ErrorKind::Unprocessable,
+            Self::Cart(CartError::Invariant(_)) => ErrorKind::Internal,
             Self::Unavailable(_) => ErrorKind::Unavailable,
             Self::Internal(_)
             | Self::Stock(StockError::Invariant(_))
@@ -305,7 +330,9 @@ impl InventoryError {
             | Self::Stock(_)
             | Self::Reservation(_)
             | Self::HoldLimit(_)
-            | Self::Replayed(_) => ErrorKind::Conflict,
+            | Self::Replayed(_)
+            | Self::ReservationInCart(_)
+            | Self::Cart(_) => ErrorKind::Conflict,
         }
     }
 }
@@ -325,6 +352,16 @@ impl From<StockError> for InventoryError {
         match error {
             StockError::Invariant(violation) => violation.into(),
             refusal => Self::Stock(refusal),
+        }
+    }
+}
+
+impl From<CartError> for InventoryError {
+    /// A broken invariant is a bug, reported as internal; the rest are the caller's.
+    fn from(error: CartError) -> Self {
+        match error {
+            CartError::Invariant(violation) => violation.into(),
+            refusal => Self::Cart(refusal),
         }
     }
 }

@@ -26,8 +26,8 @@
 use std::sync::{Arc, Mutex};
 
 use inventory_domain::{
-    CustomerHolds, CustomerId, Product, ProductId, Reservation, ReservationId, Sku, Stock, Store,
-    StoreId, StoreName,
+    Cart, CartId, CustomerHolds, CustomerId, Product, ProductId, Reservation, ReservationId, Sku,
+    Stock, Store, StoreId, StoreName,
 };
 use time::OffsetDateTime;
 
@@ -171,6 +171,13 @@ pub trait ReadTx {
     /// Storage failures only.
     fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError>;
 
+    /// The cart with this id, with its lines in (product, store) order, if any. In a write
+    /// transaction the cart and its lines stay as read until the commit.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError>;
+
     /// A page of the reservations matching `filter`, newest first (by id, which is
     /// time-ordered), and how many match.
     ///
@@ -220,8 +227,10 @@ pub trait ReadTx {
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError>;
 
-    /// As [`ReadTx::events_after`], only the events of `store` and those of no store (the
-    /// catalogue's): what one store's staff may read, found without reading the others'.
+    /// As [`ReadTx::events_after`], only the events of `store` and the catalogue's (those of
+    /// no store, except carts: a cart may span stores, and each store follows its lines
+    /// through their own reservation events): what one store's staff may read, found
+    /// without reading the others'.
     ///
     /// # Errors
     /// Storage failures only.
@@ -290,6 +299,8 @@ pub trait WriteTx: ReadTx {
     /// | `StockUpdated` | update the stock record, which must be at `version - 1` |
     /// | `ReservationCreated` | update the stock as above, insert the reservation |
     /// | `ReservationConfirmed` / `Cancelled` / `Expired` | update the stock as above, update the reservation, which must be PENDING |
+    /// | `CartCreated` | insert the cart (its lines are the `ReservationCreated` recorded with it, carrying its id) |
+    /// | `CartConfirmed` / `Cancelled` / `Expired` | update the cart, which must be PENDING (its lines are recorded as reservation changes) |
     ///
     /// # Errors
     /// - [`InventoryError::DuplicateSku`]: a product's SKU belongs to another product;
@@ -298,7 +309,7 @@ pub trait WriteTx: ReadTx {
     ///   or deleted product or store does not exist, or either end of a created stock record;
     /// - [`InventoryError::Internal`]: the stored stock is not at `version - 1` (a lost update,
     ///   which the isolation of [`InventoryStore::write`] rules out), the stock record does not
-    ///   exist, the reservation is not PENDING (a reservation resolves once), or a row would
+    ///   exist, the reservation or cart is not PENDING (each resolves once), or a row would
     ///   break the database's `0 <= reserved <= quantity` checks;
     /// - a created stock record that already exists: a transient
     ///   [`InventoryError::Unavailable`] where another process may have created it after this
@@ -306,9 +317,9 @@ pub trait WriteTx: ReadTx {
     ///   where nobody else writes (a single-writer adapter).
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError>;
 
-    /// Up to `limit` PENDING reservations whose `expires_at` is at or before `now`, earliest
-    /// deadline first (ties by id), claimed for this transaction: a transaction running at the
-    /// same time in another process claims other ones, so each is expired once.
+    /// Up to `limit` PENDING reservations of no cart whose `expires_at` is at or before `now`,
+    /// earliest deadline first (ties by id), claimed for this transaction: a transaction
+    /// running at the same time in another process claims other ones, so each is expired once.
     ///
     /// # Errors
     /// Storage failures only.
@@ -317,6 +328,19 @@ pub trait WriteTx: ReadTx {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError>;
+
+    /// Up to `limit` PENDING carts whose `expires_at` is at or before `now`, earliest first
+    /// (ties by id), with their lines, claimed for this transaction as
+    /// [`WriteTx::claim_due_reservations`] claims reservations (which never returns a cart's
+    /// lines: they expire with their cart).
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn claim_due_carts(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Cart>, InventoryError>;
 
     /// Stores the answer to the request that carried `key`, with the transaction's changes.
     /// This is request bookkeeping, not inventory state: it has no event.

@@ -104,6 +104,7 @@ pub fn place(
             customer_id: CustomerId::parse(&format!("cust-{id}")).expect("a valid customer"),
             quantity: Quantity::new(units).expect("a valid quantity"),
             ttl: ReservationTtl::from_seconds(ttl_seconds).expect("a valid ttl"),
+            cart_id: None,
         },
         now,
     )

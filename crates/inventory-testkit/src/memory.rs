@@ -8,8 +8,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, RwLock};
 
 use inventory_domain::{
-    Address, City, Country, DomainEvent, Email, Phone, Product, ProductId, Reservation,
-    ReservationId, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
+    Address, Cart, CartId, CartRecord, City, Country, DomainEvent, Email, Phone, Product,
+    ProductId, Reservation, ReservationId, ReservationStatus, Sku, Stock, Store, StoreDetails,
+    StoreId, StoreName,
 };
 use inventory_ports::{
     CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
@@ -43,6 +44,30 @@ struct State {
     stock: BTreeMap<(ProductId, StoreId), Stock>,
     reservations: BTreeMap<ReservationId, Reservation>,
     responses: BTreeMap<IdempotencyKey, StoredResponse>,
+    /// Carts as last recorded; their lines are read from `reservations`.
+    carts: BTreeMap<CartId, Cart>,
+}
+
+impl State {
+    fn cart(&self, stored: &Cart) -> Result<Cart, InventoryError> {
+        let mut lines: Vec<Reservation> = self
+            .reservations
+            .values()
+            .filter(|line| line.cart_id() == Some(stored.id()))
+            .cloned()
+            .collect();
+        lines.sort_by(|a, b| (a.product_id(), a.store_id()).cmp(&(b.product_id(), b.store_id())));
+        Cart::restore(CartRecord {
+            id: stored.id(),
+            customer_id: stored.customer_id().clone(),
+            status: stored.status(),
+            expires_at: stored.expires_at(),
+            created_at: stored.created_at(),
+            updated_at: stored.updated_at(),
+            lines,
+        })
+        .map_err(InventoryError::corrupt_in("carts"))
+    }
 }
 
 impl Default for MemoryStore {
@@ -314,6 +339,15 @@ impl ReadTx for MemoryTx {
         Ok(self.state().reservations.get(&id).cloned())
     }
 
+    fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError> {
+        let state = self.state();
+        state
+            .carts
+            .get(&id)
+            .map(|stored| state.cart(stored))
+            .transpose()
+    }
+
     fn list_reservations(
         &self,
         filter: &ReservationFilter,
@@ -384,12 +418,12 @@ impl ReadTx for MemoryTx {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError> {
-        Ok(self.events_where(after_seq, limit, |event| {
-            event
-                .store_id
-                .as_deref()
-                .is_none_or(|own| own == store.as_str())
-        }))
+        Ok(
+            self.events_where(after_seq, limit, |event| match event.store_id.as_deref() {
+                Some(own) => own == store.as_str(),
+                None => event.aggregate_type != "cart",
+            }),
+        )
     }
 
     fn last_event_seq(&self) -> Result<u64, InventoryError> {
@@ -428,12 +462,32 @@ impl WriteTx for MemoryTx {
             .state()
             .reservations
             .values()
-            .filter(|r| r.status() == ReservationStatus::Pending && r.expires_at() <= now)
+            .filter(|r| {
+                r.status() == ReservationStatus::Pending
+                    && r.expires_at() <= now
+                    && r.cart_id().is_none()
+            })
             .cloned()
             .collect();
         due.sort_by_key(|r| (r.expires_at(), r.id()));
         due.truncate(limit as usize);
         Ok(due)
+    }
+
+    fn claim_due_carts(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Cart>, InventoryError> {
+        let state = self.state();
+        let mut due: Vec<&Cart> = state
+            .carts
+            .values()
+            .filter(|cart| cart.status() == ReservationStatus::Pending && cart.expires_at() <= now)
+            .collect();
+        due.sort_by_key(|cart| (cart.expires_at(), cart.id()));
+        due.truncate(limit as usize);
+        due.into_iter().map(|cart| state.cart(cart)).collect()
     }
 
     fn store_response(
@@ -558,6 +612,30 @@ impl MemoryTx {
                 state
                     .reservations
                     .insert(reservation.id(), reservation.clone());
+            }
+            DomainEvent::CartCreated(cart) => {
+                if state.carts.contains_key(&cart.id()) {
+                    return Err(InventoryError::internal(format!(
+                        "cart {} already exists",
+                        cart.id()
+                    )));
+                }
+                state.carts.insert(cart.id(), cart.clone());
+            }
+            DomainEvent::CartConfirmed(cart)
+            | DomainEvent::CartCancelled(cart)
+            | DomainEvent::CartExpired(cart) => {
+                let pending = state
+                    .carts
+                    .get(&cart.id())
+                    .is_some_and(|stored| stored.status() == ReservationStatus::Pending);
+                if !pending {
+                    return Err(InventoryError::internal(format!(
+                        "cart {} is not PENDING",
+                        cart.id()
+                    )));
+                }
+                state.carts.insert(cart.id(), cart.clone());
             }
         }
         Ok(())

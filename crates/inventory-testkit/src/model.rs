@@ -1,5 +1,7 @@
-//! A reference model of stock and reservations for one product in two stores, written as
-//! plainly as possible (integers and a vector), and the random operations that drive it.
+//! A reference model of stock, reservations and carts for one product in two stores, written
+//! as plainly as possible (integers and vectors), and the random operations that drive it.
+//! A cart has a line in each store it asks units of; its lines are reservations, in store
+//! code order (BCN-001 before MAD-001), as the service orders a cart's lines.
 //!
 //! The domain's state-machine test and the SQLite use-case test both run the same operations
 //! against the model and against the real thing, and compare after every step: the outcome,
@@ -51,7 +53,27 @@ pub enum Op {
         /// Index into the reservations created so far.
         reservation: usize,
     },
-    /// Run the expiry: release every PENDING reservation whose time has come.
+    /// `POST /carts`: a line in each store whose quantity is not 0, all reserved or none.
+    PlaceCart {
+        /// Units asked per store index (0: no line there; never both 0).
+        quantities: [u32; 2],
+        /// Time to live in seconds.
+        ttl_seconds: u32,
+    },
+    /// Confirm the cart at this index: every line, or only its first with the rest released.
+    ConfirmCart {
+        /// Index into the carts placed so far.
+        cart: usize,
+        /// Sell the first line only.
+        first_line_only: bool,
+    },
+    /// Cancel the cart at this index.
+    CancelCart {
+        /// Index into the carts placed so far.
+        cart: usize,
+    },
+    /// Run the expiry: release every PENDING reservation whose time has come, then every
+    /// due cart with its lines.
     ExpireDue,
     /// Let time pass.
     Advance {
@@ -113,6 +135,19 @@ pub struct ReservationModel {
     pub status: ModelStatus,
     /// Seconds since the start of the run.
     pub expires_at: i64,
+    /// The cart it is a line of, by index.
+    pub cart: Option<usize>,
+}
+
+/// A cart in the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartModel {
+    /// Its lines, as indexes into the reservations, in line order.
+    pub lines: Vec<usize>,
+    /// Where it is.
+    pub status: ModelStatus,
+    /// Seconds since the start of the run.
+    pub expires_at: i64,
 }
 
 /// What an operation should answer.
@@ -158,6 +193,23 @@ pub enum Outcome {
     ExpiredCount(usize),
     /// Time passed.
     TimeAdvanced,
+    /// A reservation that is a cart's line was asked to resolve on its own.
+    ReservationInCart,
+    /// A cart was placed; its index in creation order.
+    CartPlaced {
+        /// Index of the new cart.
+        index: usize,
+    },
+    /// Lines that cannot be served: (store index, requested, available), in line order.
+    CartUnavailable(Vec<(usize, u32, u32)>),
+    /// The cart was confirmed.
+    CartConfirmed,
+    /// The cart was cancelled.
+    CartCancelled,
+    /// The cart was resolved before; its status then.
+    CartAlreadyResolved(ModelStatus),
+    /// The cart's time had run out.
+    CartExpired,
 }
 
 /// One event the operation should emit: its type and the stock it carries.
@@ -169,6 +221,9 @@ pub struct ModelEvent {
     pub store: usize,
     /// The reservation concerned, by index, for reservation events.
     pub reservation: Option<usize>,
+    /// The cart concerned, by index, for cart events (which carry no stock: their store and
+    /// counts are 0).
+    pub cart: Option<usize>,
     /// Units after.
     pub quantity: u32,
     /// Reserved after.
@@ -195,6 +250,8 @@ pub struct Model {
     pub stock: [Option<PairModel>; 2],
     /// Reservations in creation order.
     pub reservations: Vec<ReservationModel>,
+    /// Carts in creation order.
+    pub carts: Vec<CartModel>,
     /// What the last operation should have produced.
     pub last: Expected,
 }
@@ -205,6 +262,7 @@ impl Default for Model {
             now: 0,
             stock: [None, None],
             reservations: Vec::new(),
+            carts: Vec::new(),
             last: Expected {
                 outcome: Outcome::TimeAdvanced,
                 events: Vec::new(),
@@ -231,6 +289,15 @@ impl Model {
             } => self.reserve(store, quantity, ttl_seconds, &mut events),
             Op::Confirm { reservation } => self.resolve(reservation, true, &mut events),
             Op::Cancel { reservation } => self.resolve(reservation, false, &mut events),
+            Op::PlaceCart {
+                quantities,
+                ttl_seconds,
+            } => self.place_cart(quantities, ttl_seconds, &mut events),
+            Op::ConfirmCart {
+                cart,
+                first_line_only,
+            } => self.resolve_cart(cart, Some(first_line_only), &mut events),
+            Op::CancelCart { cart } => self.resolve_cart(cart, None, &mut events),
             Op::ExpireDue => self.expire_due(&mut events),
             Op::Advance { seconds } => {
                 self.now += i64::from(seconds);
@@ -346,6 +413,7 @@ impl Model {
             quantity,
             status: ModelStatus::Pending,
             expires_at: self.now + i64::from(ttl),
+            cart: None,
         });
         let index = self.reservations.len() - 1;
         events.push(self.stock_event("reservation.created", store, Some(index)));
@@ -354,20 +422,14 @@ impl Model {
 
     fn resolve(&mut self, index: usize, confirm: bool, events: &mut Vec<ModelEvent>) -> Outcome {
         let reservation = self.reservations[index];
+        if reservation.cart.is_some() {
+            return Outcome::ReservationInCart;
+        }
         if reservation.status != ModelStatus::Pending {
             return Outcome::AlreadyResolved(reservation.status);
         }
         if self.now >= reservation.expires_at {
             return Outcome::ReservationExpired;
-        }
-        let pair = self.stock[reservation.store]
-            .as_mut()
-            .expect("a reservation's stock exists");
-        pair.reserved -= reservation.quantity;
-        pair.version += 1;
-        if confirm {
-            pair.quantity -= reservation.quantity;
-            pair.confirmed_since_count += i64::from(reservation.quantity);
         }
         let (status, event_type, outcome) = if confirm {
             (
@@ -382,16 +444,152 @@ impl Model {
                 Outcome::Cancelled,
             )
         };
+        self.release(index, status, event_type, events);
+        outcome
+    }
+
+    /// A PENDING reservation leaves its units' hold: sold when `status` is Confirmed.
+    fn release(
+        &mut self,
+        index: usize,
+        status: ModelStatus,
+        event_type: &'static str,
+        events: &mut Vec<ModelEvent>,
+    ) {
+        let reservation = self.reservations[index];
+        let pair = self.stock[reservation.store]
+            .as_mut()
+            .expect("a reservation's stock exists");
+        pair.reserved -= reservation.quantity;
+        pair.version += 1;
+        if status == ModelStatus::Confirmed {
+            pair.quantity -= reservation.quantity;
+            pair.confirmed_since_count += i64::from(reservation.quantity);
+        }
         self.reservations[index].status = status;
         events.push(self.stock_event(event_type, reservation.store, Some(index)));
+    }
+
+    /// The stores a cart asking `quantities` has lines in, in line order.
+    fn cart_lines(quantities: [u32; 2]) -> Vec<usize> {
+        // Line order is (product, store code): BCN-001 (index 1) before MAD-001 (index 0).
+        [1, 0]
+            .into_iter()
+            .filter(|&store| quantities[store] > 0)
+            .collect()
+    }
+
+    fn place_cart(
+        &mut self,
+        quantities: [u32; 2],
+        ttl: u32,
+        events: &mut Vec<ModelEvent>,
+    ) -> Outcome {
+        let stores = Self::cart_lines(quantities);
+        let short: Vec<(usize, u32, u32)> = stores
+            .iter()
+            .map(|&store| {
+                let available = self.stock[store].map_or(0, |pair| pair.quantity - pair.reserved);
+                (store, quantities[store], available)
+            })
+            .filter(|&(_, requested, available)| requested > available)
+            .collect();
+        if !short.is_empty() {
+            return Outcome::CartUnavailable(short);
+        }
+        let cart = self.carts.len();
+        let expires_at = self.now + i64::from(ttl);
+        let mut lines = Vec::new();
+        for store in stores {
+            let pair = self.stock[store].as_mut().expect("available stock exists");
+            pair.reserved += quantities[store];
+            pair.version += 1;
+            self.reservations.push(ReservationModel {
+                store,
+                quantity: quantities[store],
+                status: ModelStatus::Pending,
+                expires_at,
+                cart: Some(cart),
+            });
+            let index = self.reservations.len() - 1;
+            lines.push(index);
+            events.push(self.stock_event("reservation.created", store, Some(index)));
+        }
+        self.carts.push(CartModel {
+            lines,
+            status: ModelStatus::Pending,
+            expires_at,
+        });
+        events.push(Self::cart_event("cart.created", cart));
+        Outcome::CartPlaced { index: cart }
+    }
+
+    /// Confirms (`Some(first_line_only)`) or cancels (`None`) a cart.
+    fn resolve_cart(
+        &mut self,
+        cart: usize,
+        confirm: Option<bool>,
+        events: &mut Vec<ModelEvent>,
+    ) -> Outcome {
+        let model = self.carts[cart].clone();
+        if model.status != ModelStatus::Pending {
+            return Outcome::CartAlreadyResolved(model.status);
+        }
+        if self.now >= model.expires_at {
+            return Outcome::CartExpired;
+        }
+        for (position, &line) in model.lines.iter().enumerate() {
+            let sold = confirm.is_some_and(|first_only| !first_only || position == 0);
+            if sold {
+                self.release(
+                    line,
+                    ModelStatus::Confirmed,
+                    "reservation.confirmed",
+                    events,
+                );
+            } else {
+                self.release(
+                    line,
+                    ModelStatus::Cancelled,
+                    "reservation.cancelled",
+                    events,
+                );
+            }
+        }
+        let (status, event_type, outcome) = match confirm {
+            Some(_) => (
+                ModelStatus::Confirmed,
+                "cart.confirmed",
+                Outcome::CartConfirmed,
+            ),
+            None => (
+                ModelStatus::Cancelled,
+                "cart.cancelled",
+                Outcome::CartCancelled,
+            ),
+        };
+        self.carts[cart].status = status;
+        events.push(Self::cart_event(event_type, cart));
         outcome
+    }
+
+    fn cart_event(event_type: &'static str, cart: usize) -> ModelEvent {
+        ModelEvent {
+            event_type,
+            store: 0,
+            reservation: None,
+            cart: Some(cart),
+            quantity: 0,
+            reserved: 0,
+            version: 0,
+        }
     }
 
     fn expire_due(&mut self, events: &mut Vec<ModelEvent>) -> Outcome {
         let mut due: Vec<usize> = (0..self.reservations.len())
             .filter(|&i| {
                 let r = self.reservations[i];
-                r.status == ModelStatus::Pending && self.now >= r.expires_at
+                r.status == ModelStatus::Pending && self.now >= r.expires_at && r.cart.is_none()
             })
             .collect();
         // The real expiry goes oldest deadline first; ties in creation order.
@@ -406,7 +604,23 @@ impl Model {
             self.reservations[index].status = ModelStatus::Expired;
             events.push(self.stock_event("reservation.expired", reservation.store, Some(index)));
         }
-        Outcome::ExpiredCount(due.len())
+        // Then the due carts, oldest deadline first, each with its lines.
+        let mut released = due.len();
+        let mut due_carts: Vec<usize> = (0..self.carts.len())
+            .filter(|&c| {
+                self.carts[c].status == ModelStatus::Pending && self.now >= self.carts[c].expires_at
+            })
+            .collect();
+        due_carts.sort_by_key(|&c| (self.carts[c].expires_at, c));
+        for cart in due_carts {
+            for line in self.carts[cart].lines.clone() {
+                self.release(line, ModelStatus::Expired, "reservation.expired", events);
+                released += 1;
+            }
+            self.carts[cart].status = ModelStatus::Expired;
+            events.push(Self::cart_event("cart.expired", cart));
+        }
+        Outcome::ExpiredCount(released)
     }
 
     fn stock_changed(&self, store: usize) -> Outcome {
@@ -429,6 +643,7 @@ impl Model {
             event_type,
             store,
             reservation,
+            cart: None,
             quantity: pair.quantity,
             reserved: pair.reserved,
             version: pair.version,
@@ -469,27 +684,50 @@ impl ReferenceStateMachine for ModelMachine {
             });
         let advance = prop_oneof![3 => 0u32..=20, 1 => 20u32..=120]
             .prop_map(|seconds| Op::Advance { seconds });
-        if state.reservations.is_empty() {
-            return prop_oneof![
-                4 => adjust,
-                1 => count,
-                4 => reserve,
-                2 => advance,
-                1 => Just(Op::ExpireDue),
-            ]
-            .boxed();
+        let place_cart = (0u32..=4, 0u32..=4, 1u32..=90)
+            .prop_filter("a cart has a line", |(mad, bcn, _)| mad + bcn > 0)
+            .prop_map(|(mad, bcn, ttl_seconds)| Op::PlaceCart {
+                quantities: [mad, bcn],
+                ttl_seconds,
+            });
+        let mut choices: Vec<(u32, BoxedStrategy<Op>)> = vec![
+            (3, adjust.boxed()),
+            (1, count.boxed()),
+            (4, reserve.boxed()),
+            (2, place_cart.boxed()),
+            (2, advance.boxed()),
+            (2, Just(Op::ExpireDue).boxed()),
+        ];
+        if !state.reservations.is_empty() {
+            let reservation = 0..state.reservations.len();
+            choices.push((
+                3,
+                reservation
+                    .clone()
+                    .prop_map(|reservation| Op::Confirm { reservation })
+                    .boxed(),
+            ));
+            choices.push((
+                2,
+                reservation
+                    .prop_map(|reservation| Op::Cancel { reservation })
+                    .boxed(),
+            ));
         }
-        let reservation = 0..state.reservations.len();
-        prop_oneof![
-            3 => adjust,
-            1 => count,
-            4 => reserve,
-            3 => reservation.clone().prop_map(|reservation| Op::Confirm { reservation }),
-            2 => reservation.prop_map(|reservation| Op::Cancel { reservation }),
-            2 => advance,
-            2 => Just(Op::ExpireDue),
-        ]
-        .boxed()
+        if !state.carts.is_empty() {
+            let cart = 0..state.carts.len();
+            choices.push((
+                2,
+                (cart.clone(), any::<bool>())
+                    .prop_map(|(cart, first_line_only)| Op::ConfirmCart {
+                        cart,
+                        first_line_only,
+                    })
+                    .boxed(),
+            ));
+            choices.push((1, cart.prop_map(|cart| Op::CancelCart { cart }).boxed()));
+        }
+        proptest::strategy::Union::new_weighted(choices).boxed()
     }
 
     fn preconditions(state: &Model, op: &Op) -> bool {
@@ -498,6 +736,7 @@ impl ReferenceStateMachine for ModelMachine {
             Op::Confirm { reservation } | Op::Cancel { reservation } => {
                 *reservation < state.reservations.len()
             }
+            Op::ConfirmCart { cart, .. } | Op::CancelCart { cart } => *cart < state.carts.len(),
             _ => true,
         }
     }

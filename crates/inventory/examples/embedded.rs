@@ -1,5 +1,6 @@
 //! Embeds the inventory in a program, without HTTP: creates a product, restocks two stores,
-//! reserves, confirms, cancels, and prints availability after each step.
+//! reserves, confirms, cancels, places a cart of two lines and confirms one of them, and
+//! prints availability after each step.
 //!
 //! ```text
 //! cargo run --example embedded                 # in memory
@@ -7,9 +8,9 @@
 //! ```
 
 use inventory::{
-    AdjustStock, AdjustmentReason, Category, CustomerId, Description, Inventory, Price,
-    ProductDetails, ProductId, ProductName, Quantity, RequestContext, ReservationTtl, ReserveStock,
-    Sku, StockDelta, StoreId, UserId,
+    AdjustStock, AdjustmentReason, CartLine, Category, CustomerId, Description, Inventory,
+    PlaceCart, Price, ProductDetails, ProductId, ProductName, Quantity, RequestContext,
+    ReservationTtl, ReserveStock, Sku, StockDelta, StoreId, UserId,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -107,6 +108,56 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(error) => println!("7. reserving 100 units is refused: {error}"),
         Ok(_) => println!("7. unexpectedly reserved 100 units"),
     }
+
+    // An order of two lines, one per store: every line is reserved, or none.
+    let line = |store: &StoreId, units| -> Result<_, Box<dyn std::error::Error>> {
+        Ok(CartLine {
+            product_id: laptop.id,
+            store_id: store.clone(),
+            quantity: Quantity::new(units)?,
+        })
+    };
+    let order = |madrid_units, barcelona_units| -> Result<_, Box<dyn std::error::Error>> {
+        Ok(PlaceCart {
+            customer_id: CustomerId::parse("cust-456")?,
+            lines: vec![
+                line(&madrid, madrid_units)?,
+                line(&barcelona, barcelona_units)?,
+            ],
+            ttl: ReservationTtl::from_seconds(600)?,
+            limits: None,
+        })
+    };
+    match inventory.carts().place(order(1, 50)?, &ctx) {
+        Err(error) => println!("8. a cart asking 50 in Barcelona reserves nothing: {error}"),
+        Ok(_) => println!("8. unexpectedly reserved 50 units"),
+    }
+    let cart = inventory.carts().place(order(1, 2)?, &ctx)?;
+    println!(
+        "9. placed cart {} with {} lines, each a reservation",
+        cart.id(),
+        cart.lines().len()
+    );
+    print_availability(&inventory, laptop.id)?;
+    let madrid_line = cart
+        .lines()
+        .iter()
+        .find(|l| l.store_id() == &madrid)
+        .ok_or("a Madrid line")?
+        .id();
+    let confirmed = inventory
+        .carts()
+        .confirm(cart.id(), Some(vec![madrid_line]), &ctx)?;
+    println!(
+        "10. confirmed the Madrid line only; the Barcelona line was released: {}",
+        confirmed
+            .lines()
+            .iter()
+            .map(|l| format!("{} {}", l.store_id(), l.status()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    print_availability(&inventory, laptop.id)?;
 
     let events = inventory.events().after(0, 100)?;
     println!("\nthe outbox now holds {} events:", events.len());

@@ -92,7 +92,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use inventory_adapter_redis::{RelayLease, StreamPublisher, lazy_connection};
-use inventory_application::{ExpiryWorker, IdempotencyKeys, KeyPurgeWorker, OutboxRelay, Ports};
+use inventory_application::{ExpiryWorker, KeyPurgeWorker, OutboxRelay, Ports};
 use inventory_ports::InventoryStore;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -102,32 +102,34 @@ pub use inventory_adapter_postgres::PostgresConfig;
 pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
 pub use inventory_application::{
-    AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Catalogue, CountStock, EventLog, Health,
-    NoObserver, ProductAvailability, RelaySettings, Reservations, ReserveStock, StockChanged,
-    StockKeeping, StoreAvailability, StoreDirectory, UseCases, WorkerObserver, blocking,
-    pause_or_stop,
+    AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CountStock, EventLog,
+    Health, IdempotencyKeys, NoObserver, PlaceCart, ProductAvailability, RelaySettings,
+    Reservations, ReserveStock, StockChanged, StockKeeping, StoreAvailability, StoreDirectory,
+    UseCases, WorkerObserver, blocking, pause_or_stop,
 };
 pub use inventory_domain::{
-    Address, AdjustmentReason, Allowance, Category, ChangedBy, City, Country, CustomerHolds,
-    CustomerId, Description, Email, EventId, HoldLimitError, HoldLimits, HoldScope, Holds,
-    InvariantViolation, MAX_PRICE_CENTS, MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, OffsetDateTime,
-    Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation,
-    ReservationError, ReservationId, ReservationStatus, ReservationTtl, Sku, Stock, StockChange,
-    StockCount, StockDelta, StockError, Store, StoreDetails, StoreId, StoreName, UserId,
-    ValidationError,
+    Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
+    City, Country, CustomerHolds, CustomerId, Description, Email, EventId, HoldLimitError,
+    HoldLimits, HoldScope, Holds, InvariantViolation, MAX_CART_LINES, MAX_PRICE_CENTS,
+    MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, OffsetDateTime, Phone, Price, Product,
+    ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationError, ReservationId,
+    ReservationStatus, ReservationTtl, Shortfall, Sku, Stock, StockChange, StockCount, StockDelta,
+    StockError, Store, StoreDetails, StoreId, StoreName, UserId, ValidationError,
 };
 pub use inventory_ports::{
-    Clock, ErrorChain, ErrorKind, Failure, IdGenerator, InventoryError, ManualClock, Page, Paged,
-    RecordedEvent, RequestContext, ReservationFilter, SystemClock, UuidV7Ids,
+    Clock, ErrorChain, ErrorKind, Failure, IdGenerator, Idempotency, IdempotencyKey,
+    InventoryError, ManualClock, Page, Paged, RecordedEvent, RequestContext, ReservationFilter,
+    StoredResponse, SystemClock, UuidV7Ids,
 };
 pub use storage::StorageConfig;
 
 /// The event wire format: types, versioned payloads, decoding, the AsyncAPI document's types.
 pub mod events {
     pub use inventory_events::{
-        AggregateType, AvailabilityChange, DecodeError, EventEnvelope, EventPayload, EventType,
-        ProductPayload, ProductState, ReservationPayload, ReservationState, STREAM_FIELDS,
-        StockChangeState, StockPayload, StockState, StorePayload, StoreState, StreamField,
+        AggregateType, AvailabilityChange, CartPayload, CartState, DecodeError, EventEnvelope,
+        EventPayload, EventType, ProductPayload, ProductState, ReservationPayload,
+        ReservationState, STREAM_FIELDS, StockChangeState, StockPayload, StockState, StorePayload,
+        StoreState, StreamField,
     };
 }
 
@@ -256,6 +258,12 @@ impl Inventory {
     /// Reservations: reserve, confirm, cancel, expire, get, list.
     pub fn reservations(&self) -> &Reservations {
         &self.use_cases.reservations
+    }
+
+    /// Carts: several lines reserved all or nothing, confirmed (wholly or in part),
+    /// cancelled or expired as a whole.
+    pub fn carts(&self) -> &Carts {
+        &self.use_cases.carts
     }
 
     /// The event log (outbox), in commit order.

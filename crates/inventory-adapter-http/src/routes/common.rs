@@ -92,6 +92,20 @@ pub fn reservation_id(text: &str) -> Result<ReservationId, ApiError> {
     Ok(ReservationId::parse(text)?)
 }
 
+/// Seconds a PENDING hold has left before `expires_at`, rounded up (a 600 s TTL says 600,
+/// not 599); 0 once resolved or due.
+pub fn seconds_left(
+    status: inventory_domain::ReservationStatus,
+    expires_at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> i64 {
+    if status != inventory_domain::ReservationStatus::Pending {
+        return 0;
+    }
+    let left = (expires_at - now).whole_milliseconds().max(0);
+    i64::try_from((left + 999) / 1000).unwrap_or(i64::MAX)
+}
+
 /// The request's id, for the events it causes.
 pub fn request_context(request: &HttpRequest) -> inventory_ports::RequestContext {
     use actix_web::HttpMessage;

@@ -1,6 +1,7 @@
 //! Every route, wired in one place: registering a handler here also puts its operation in
 //! the OpenAPI document (utoipa-actix-web reads each handler's `#[utoipa::path]`).
 
+pub mod carts;
 pub mod common;
 pub mod events;
 pub mod health;
@@ -48,6 +49,11 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(reservations::get)
                 .service(reservations::confirm)
                 .service(reservations::cancel)
+                .service(carts::place)
+                .service(carts::get)
+                .service(carts::confirm)
+                .service(carts::confirm_lines)
+                .service(carts::cancel)
                 .service(events::replay)
                 .service(stream::stream),
         );

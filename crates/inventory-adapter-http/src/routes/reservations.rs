@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use inventory_application::ReserveStock;
-use inventory_domain::{CustomerId, Quantity, Reservation, ReservationStatus, ReservationTtl};
+use inventory_domain::{CustomerId, Quantity, Reservation, ReservationTtl};
 use inventory_ports::ReservationFilter;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -46,17 +46,16 @@ pub struct ReservationResponse {
     /// When it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The cart it is a line of (confirmed or cancelled with its cart); absent for a
+    /// reservation of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cart_id: Option<String>,
 }
 
 impl ReservationResponse {
-    fn new(reservation: Reservation, now: OffsetDateTime) -> Self {
-        // Rounded up: a reservation made with a 600 s TTL says 600, not 599.
-        let expires_in_seconds = if reservation.status() == ReservationStatus::Pending {
-            let left = (reservation.expires_at() - now).whole_milliseconds().max(0);
-            i64::try_from((left + 999) / 1000).unwrap_or(i64::MAX)
-        } else {
-            0
-        };
+    pub(crate) fn new(reservation: Reservation, now: OffsetDateTime) -> Self {
+        let expires_in_seconds =
+            super::common::seconds_left(reservation.status(), reservation.expires_at(), now);
         Self {
             reservation_id: reservation.id().to_string(),
             status: reservation.status().to_string(),
@@ -68,6 +67,7 @@ impl ReservationResponse {
             quantity: reservation.quantity().get(),
             created_at: reservation.created_at(),
             updated_at: reservation.updated_at(),
+            cart_id: reservation.cart_id().map(|id| id.to_string()),
         }
     }
 }
@@ -230,7 +230,7 @@ pub async fn get(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Another customer's, or another store's", body = ErrorBody),
         (status = 404, description = "RESERVATION_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED or RESERVATION_ALREADY_CANCELLED", body = ErrorBody),
+        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED, RESERVATION_ALREADY_CANCELLED, or RESERVATION_IN_CART (a cart's line: confirm or cancel the cart)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -253,7 +253,7 @@ pub async fn confirm(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Another customer's, or another store's", body = ErrorBody),
         (status = 404, description = "RESERVATION_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED or RESERVATION_ALREADY_CANCELLED", body = ErrorBody),
+        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED, RESERVATION_ALREADY_CANCELLED, or RESERVATION_IN_CART (a cart's line: confirm or cancel the cart)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -131,6 +131,12 @@ impl ReadTx for FaultyTx<'_> {
     fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
         self.inner.reservation(id)
     }
+    fn cart(
+        &self,
+        id: inventory_domain::CartId,
+    ) -> Result<Option<inventory_domain::Cart>, InventoryError> {
+        self.inner.cart(id)
+    }
     fn list_reservations(
         &self,
         filter: &ReservationFilter,
@@ -191,6 +197,14 @@ impl WriteTx for FaultyTx<'_> {
         limit: u32,
     ) -> Result<Vec<Reservation>, InventoryError> {
         self.inner.claim_due_reservations(now, limit)
+    }
+
+    fn claim_due_carts(
+        &mut self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<inventory_domain::Cart>, InventoryError> {
+        self.inner.claim_due_carts(now, limit)
     }
 
     fn store_response(

@@ -6,6 +6,8 @@
 //! - [`service`]: what the service relies on, through the real use cases: no oversell under
 //!   concurrency, stale counts refused, refusals and failed transactions leave nothing,
 //!   expiry once, a follower of the log sees every event once in order;
+//! - [`carts`]: all or nothing, no oversell when carts and single reservations race,
+//!   resolution once with every line, expiry once;
 //! - [`idempotency`]: a keyed change runs once under racing repeats, a key over another
 //!   request is refused, refusals store no answer, old answers are purged;
 //! - [`use_cases_match_the_reference_model`]: random sequences of operations against the
@@ -13,6 +15,7 @@
 //!
 //! The in-memory reference adapter ([`crate::memory::MemoryStore`]) passes the same suite.
 
+pub mod carts;
 mod faulty;
 pub mod idempotency;
 mod model;
@@ -79,6 +82,10 @@ macro_rules! storage_contract_tests {
             service::a_failing_transaction_returns_its_error_and_leaves_nothing,
             service::expiry_releases_only_due_reservations_each_once,
             service::a_reader_following_the_log_sees_every_event_once_in_order,
+            carts::a_cart_whose_last_line_cannot_be_served_reserves_nothing,
+            carts::a_cart_resolves_once_with_all_its_lines,
+            carts::concurrent_carts_and_single_reservations_never_oversell,
+            carts::due_carts_expire_once_with_their_lines,
             idempotency::a_keyed_change_runs_once_however_many_repeats_race_it,
             idempotency::a_key_over_another_request_is_refused,
             idempotency::a_refused_keyed_change_stores_no_answer,

@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
-use inventory_application::{AdjustStock, CountStock, ReserveStock, StockChanged, UseCases};
+use inventory_application::{
+    AdjustStock, CountStock, PlaceCart, ReserveStock, StockChanged, UseCases,
+};
 use inventory_domain::{
-    AdjustmentReason, CustomerId, ProductId, Quantity, Reservation, ReservationError,
-    ReservationId, ReservationStatus, ReservationTtl, StockCount, StockDelta, StockError, StoreId,
+    AdjustmentReason, CartError, CartId, CartLine, CustomerId, ProductId, Quantity, Reservation,
+    ReservationError, ReservationId, ReservationStatus, ReservationTtl, StockCount, StockDelta,
+    StockError, StoreId,
 };
 use inventory_events::{EventPayload, EventType};
 use inventory_ports::{
@@ -78,6 +81,7 @@ struct System {
     product: ProductId,
     reservations: Vec<ReservationId>,
     resolved: Vec<Option<Reservation>>,
+    carts: Vec<CartId>,
     events_seen: u64,
 }
 
@@ -144,6 +148,60 @@ impl System {
             }
             Op::Confirm { reservation } => self.resolve(reservation, true),
             Op::Cancel { reservation } => self.resolve(reservation, false),
+            Op::PlaceCart {
+                quantities,
+                ttl_seconds,
+            } => {
+                let command = PlaceCart {
+                    customer_id: CustomerId::parse("cust-456").expect("valid"),
+                    lines: (0..2)
+                        .filter(|&store| quantities[store] > 0)
+                        .map(|store| CartLine {
+                            product_id: self.product,
+                            store_id: store_id(store),
+                            quantity: Quantity::new(i64::from(quantities[store]))
+                                .expect("positive"),
+                        })
+                        .collect(),
+                    ttl: ReservationTtl::from_seconds(i64::from(ttl_seconds)).expect("in range"),
+                    limits: None,
+                };
+                match self.use_cases.carts.place(command, &ctx()) {
+                    Ok(cart) => {
+                        for line in cart.lines() {
+                            self.reservations.push(line.id());
+                            self.resolved.push(None);
+                        }
+                        self.carts.push(cart.id());
+                        Outcome::CartPlaced {
+                            index: self.carts.len() - 1,
+                        }
+                    }
+                    Err(error) => error_outcome(error),
+                }
+            }
+            Op::ConfirmCart {
+                cart,
+                first_line_only,
+            } => {
+                let id = self.carts[cart];
+                let chosen = first_line_only.then(|| {
+                    let first = self
+                        .use_cases
+                        .carts
+                        .get(id)
+                        .expect("the cart exists")
+                        .lines()[0]
+                        .id();
+                    vec![first]
+                });
+                let result = self.use_cases.carts.confirm(id, chosen, &ctx());
+                self.cart_resolved(result, Outcome::CartConfirmed)
+            }
+            Op::CancelCart { cart } => {
+                let result = self.use_cases.carts.cancel(self.carts[cart], &ctx());
+                self.cart_resolved(result, Outcome::CartCancelled)
+            }
             Op::ExpireDue => {
                 // A small batch, so the loop over batches is exercised too.
                 let released = self
@@ -180,6 +238,27 @@ impl System {
         }
     }
 
+    fn cart_resolved(
+        &mut self,
+        result: Result<inventory_domain::Cart, InventoryError>,
+        done: Outcome,
+    ) -> Outcome {
+        match result {
+            Ok(cart) => {
+                for line in cart.lines() {
+                    let index = self
+                        .reservations
+                        .iter()
+                        .position(|known| *known == line.id())
+                        .expect("a known line");
+                    self.resolved[index] = Some(line.clone());
+                }
+                done
+            }
+            Err(error) => error_outcome(error),
+        }
+    }
+
     fn new_events(&mut self) -> Vec<RecordedEvent> {
         let events = self
             .use_cases
@@ -194,6 +273,24 @@ impl System {
 
     fn model_event(&self, event: &RecordedEvent) -> ModelEvent {
         let (kind, payload) = event.decode().expect("every event decodes");
+        if let EventPayload::Cart(body) = &payload {
+            assert_eq!(event.store_id, None, "a cart event names no store");
+            let id = CartId::parse(&body.cart.id).expect("a cart id");
+            return ModelEvent {
+                event_type: EventType::as_str(kind),
+                store: 0,
+                reservation: None,
+                cart: Some(
+                    self.carts
+                        .iter()
+                        .position(|known| *known == id)
+                        .expect("a known cart"),
+                ),
+                quantity: 0,
+                reserved: 0,
+                version: 0,
+            };
+        }
         let stock = payload.stock().expect("the model only moves stock").clone();
         let reservation = match &payload {
             EventPayload::Reservation(body) => {
@@ -221,6 +318,7 @@ impl System {
             event_type: EventType::as_str(kind),
             store: store_index(store),
             reservation,
+            cart: None,
             quantity: stock.quantity,
             reserved: stock.reserved,
             version: stock.version,
@@ -269,6 +367,23 @@ fn error_outcome(error: InventoryError) -> Outcome {
         InventoryError::Reservation(ReservationError::Expired { .. }) => {
             Outcome::ReservationExpired
         }
+        InventoryError::ReservationInCart(_) => Outcome::ReservationInCart,
+        InventoryError::Cart(CartError::Unavailable(lines)) => Outcome::CartUnavailable(
+            lines
+                .iter()
+                .map(|line| {
+                    (
+                        store_index(line.store_id.as_str()),
+                        line.requested,
+                        line.available,
+                    )
+                })
+                .collect(),
+        ),
+        InventoryError::Cart(CartError::AlreadyResolved { status }) => {
+            Outcome::CartAlreadyResolved(ModelStatus::from(status))
+        }
+        InventoryError::Cart(CartError::Expired { .. }) => Outcome::CartExpired,
         other => panic!("unexpected error {other:?}"),
     }
 }
@@ -299,6 +414,7 @@ impl StateMachineTest for UseCasesAgainstModel {
             product,
             reservations: Vec::new(),
             resolved: Vec::new(),
+            carts: Vec::new(),
             events_seen: 0,
         };
         let setup = system.new_events();
@@ -379,6 +495,25 @@ impl StateMachineTest for UseCasesAgainstModel {
             if let Some(resolved) = &system.resolved[index] {
                 assert_eq!(&stored, resolved, "resolved reservation {index} changed");
             }
+        }
+        for (index, expected) in model.carts.iter().enumerate() {
+            let stored = system
+                .use_cases
+                .carts
+                .get(system.carts[index])
+                .expect("exists");
+            assert_eq!(
+                ModelStatus::from(stored.status()),
+                expected.status,
+                "cart {index}"
+            );
+            let lines: Vec<ReservationId> = expected
+                .lines
+                .iter()
+                .map(|&line| system.reservations[line])
+                .collect();
+            let stored_lines: Vec<ReservationId> = stored.lines().iter().map(|l| l.id()).collect();
+            assert_eq!(stored_lines, lines, "the lines of cart {index}");
         }
     }
 }

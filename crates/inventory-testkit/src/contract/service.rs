@@ -24,7 +24,7 @@ fn ctx() -> RequestContext {
     RequestContext::default()
 }
 
-fn all_events(store: &dyn InventoryStore) -> Vec<RecordedEvent> {
+pub(crate) fn all_events(store: &dyn InventoryStore) -> Vec<RecordedEvent> {
     let mut events = Vec::new();
     loop {
         let after = events.last().map_or(0, |e: &RecordedEvent| e.seq);
@@ -38,7 +38,7 @@ fn all_events(store: &dyn InventoryStore) -> Vec<RecordedEvent> {
     }
 }
 
-fn count_of(events: &[RecordedEvent], event_type: &str) -> usize {
+pub(crate) fn count_of(events: &[RecordedEvent], event_type: &str) -> usize {
     events.iter().filter(|e| e.event_type == event_type).count()
 }
 
