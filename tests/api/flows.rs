@@ -48,10 +48,10 @@ fn flow_1_a_customer_checks_availability_in_every_store_without_a_token() {
             "product_name": "Product HP-PAV-15",
             "total_available": 10 + 13 + 4 + 17,
             "stores": [
-                {"store_id": "BCN-001", "store_name": "Barcelona Plaza Catalunya", "quantity": 15, "reserved": 2, "available": 13},
-                {"store_id": "MAD-001", "store_name": "Madrid Centro", "quantity": 10, "reserved": 0, "available": 10},
-                {"store_id": "SEV-001", "store_name": "Sevilla Centro", "quantity": 20, "reserved": 3, "available": 17},
-                {"store_id": "VAL-001", "store_name": "Valencia Norte", "quantity": 5, "reserved": 1, "available": 4},
+                {"store_id": "BCN-001", "store_name": "Barcelona Plaza Catalunya", "quantity": 15, "reserved": 2, "available": 13, "in_transit": 0},
+                {"store_id": "MAD-001", "store_name": "Madrid Centro", "quantity": 10, "reserved": 0, "available": 10, "in_transit": 0},
+                {"store_id": "SEV-001", "store_name": "Sevilla Centro", "quantity": 20, "reserved": 3, "available": 17, "in_transit": 0},
+                {"store_id": "VAL-001", "store_name": "Valencia Norte", "quantity": 5, "reserved": 1, "available": 4, "in_transit": 0},
             ]
         })
     );

@@ -19,3 +19,4 @@ mod idempotency;
 mod odd_requests;
 mod operations;
 mod support;
+mod transfers;

@@ -12,7 +12,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use inventory_domain::{CartError, HoldLimitError, ReservationError, StockError};
+use inventory_domain::{CartError, HoldLimitError, ReservationError, StockError, TransferError};
 use inventory_ports::{ErrorChain, ErrorKind, InventoryError};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -272,6 +272,9 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
         InventoryError::Cart(CartError::Expired { expires_at }) => Some(json!({
             "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).ok()
         })),
+        InventoryError::Transfer(TransferError::NotInTransit { status }) => {
+            Some(json!({ "status": status.as_str() }))
+        }
         InventoryError::Cart(CartError::NotALine(id)) => Some(json!({ "line_id": id.to_string() })),
         InventoryError::HoldLimit(limit) => Some(match limit {
             HoldLimitError::TooManyReservations { scope, allowed } => {

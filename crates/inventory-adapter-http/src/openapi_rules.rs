@@ -103,11 +103,14 @@ pub fn apply(document: &mut Value) {
 fn parameter_rule(path: &str, name: &str, place: &str) -> Option<Value> {
     Some(match (name, place) {
         ("limit", _) if path == "/api/v1/events" => events_limit(),
-        ("product_id" | "reservation_id" | "cart_id", _) => uuid(),
+        ("product_id" | "reservation_id" | "cart_id" | "transfer_id", _) => uuid(),
         ("store_id", _) => store_code(),
         ("sku", "path") => sku(),
         ("customer_id", "query") => opaque_id(),
         ("category", "query") => optional_label(Category::MAX_CHARS, 1),
+        ("status", "query") if path == "/api/v1/transfers" => {
+            json!({ "type": "string", "enum": ["IN_TRANSIT", "RECEIVED", "CANCELLED"] })
+        }
         ("status", "query") => {
             json!({ "type": "string", "enum": ["PENDING", "CONFIRMED", "CANCELLED", "EXPIRED"] })
         }
@@ -157,7 +160,11 @@ fn request_rule(schema: &str, field: &str) -> Option<Value> {
             "maxItems": MAX_CART_LINES,
             "items": uuid(),
         }),
-        ("ReserveRequest" | "CartLineRequest", "quantity") => {
+        (_, "from_store_id" | "to_store_id") => store_code(),
+        ("TransferRequest", "mode") => {
+            json!({ "type": "string", "enum": ["IMMEDIATE", "SHIPPED"] })
+        }
+        ("ReserveRequest" | "CartLineRequest" | "TransferRequest", "quantity") => {
             json!({ "type": "integer", "minimum": 1, "maximum": MAX_UNITS_PER_OPERATION })
         }
         ("ReserveRequest" | "PlaceCartRequest", "ttl") => json!({
@@ -188,7 +195,7 @@ fn request_rule(schema: &str, field: &str) -> Option<Value> {
 
 fn response_rule(field: &str) -> Option<Value> {
     match field {
-        "product_id" | "reservation_id" | "event_id" | "cart_id" => Some(uuid()),
+        "product_id" | "reservation_id" | "event_id" | "cart_id" | "transfer_id" => Some(uuid()),
         _ => None,
     }
 }

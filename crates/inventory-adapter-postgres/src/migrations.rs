@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0005_carts",
         sql: include_str!("../../../migrations/postgres/0005_carts.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_transfers",
+        sql: include_str!("../../../migrations/postgres/0006_transfers.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

@@ -5,7 +5,7 @@ use inventory_domain::{
     Address, CartId, CartRecord, Category, City, Country, CustomerId, Description, Email, EventId,
     Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation,
     ReservationId, ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId,
-    StoreName,
+    StoreName, Transfer, TransferId, TransferRecord, UserId,
 };
 use inventory_ports::{InventoryError, RecordedEvent, StoreStock, StoredResponse};
 use postgres::Row;
@@ -148,7 +148,39 @@ pub(crate) fn store_stock(row: &Row) -> Result<StoreStock, InventoryError> {
             .map_err(InventoryError::corrupt_in(TABLE))?,
         quantity: count(2)?,
         reserved: count(3)?,
+        in_transit: u32::try_from(get::<i64>(row, 4)?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
     })
+}
+
+/// Column list matching [`transfer`].
+pub(crate) const TRANSFER_COLUMNS: &str = "id, product_id, from_store_id, to_store_id, quantity, \
+     mode, status, created_by, created_at, updated_at";
+
+pub(crate) fn transfer(row: &Row) -> Result<Transfer, InventoryError> {
+    const TABLE: &str = "transfers";
+    let text = |i: usize| get::<String>(row, i);
+    Transfer::restore(TransferRecord {
+        id: TransferId::from_uuid(get(row, 0)?),
+        product_id: ProductId::from_uuid(get(row, 1)?),
+        from_store: StoreId::parse(&text(2)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        to_store: StoreId::parse(&text(3)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        quantity: Quantity::new(i64::from(get::<i32>(row, 4)?))
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        mode: text(5)?
+            .parse()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        status: text(6)?
+            .parse()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        created_by: get::<Option<String>>(row, 7)?
+            .map(|id| UserId::parse(&id))
+            .transpose()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        created_at: get(row, 8)?,
+        updated_at: get(row, 9)?,
+    })
+    .map_err(InventoryError::corrupt_in(TABLE))
 }
 
 /// Column list matching [`event`] (the payload read back as the text it was written as).

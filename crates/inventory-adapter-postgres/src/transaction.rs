@@ -11,11 +11,11 @@ use std::cell::RefCell;
 
 use inventory_domain::{
     Cart, CartId, CartRecord, DomainEvent, Product, ProductId, Reservation, ReservationId,
-    ReservationStatus, Sku, Stock, Store, StoreId,
+    ReservationStatus, Sku, Stock, Store, StoreId, Transfer, TransferId,
 };
 use inventory_ports::{
     Failure, IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
-    ReservationFilter, StockFilter, StoreStock, StoredResponse, WriteTx,
+    ReservationFilter, StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
 };
 use postgres::Row;
 use postgres::types::ToSql;
@@ -309,7 +309,9 @@ impl ReadTx for PgTx<'_> {
         product_id: ProductId,
         store_id: Option<&StoreId>,
     ) -> Result<Vec<StoreStock>, InventoryError> {
-        const SELECT: &str = "SELECT s.id, s.name, COALESCE(k.quantity, 0), COALESCE(k.reserved, 0) \
+        const SELECT: &str = "SELECT s.id, s.name, COALESCE(k.quantity, 0), COALESCE(k.reserved, 0), \
+             COALESCE((SELECT SUM(t.quantity) FROM transfers t WHERE t.product_id = $1 \
+               AND t.to_store_id = s.id AND t.status = 'IN_TRANSIT'), 0)::bigint \
              FROM stores s LEFT JOIN stock k ON k.store_id = s.id AND k.product_id = $1";
         self.enter_sql()?;
         let product = product_id.as_uuid();
@@ -344,6 +346,44 @@ impl ReadTx for PgTx<'_> {
             state.borrow_mut().reservation_read(reservation.clone());
         }
         Ok(reservation)
+    }
+
+    fn transfer(&self, id: TransferId) -> Result<Option<Transfer>, InventoryError> {
+        self.enter_sql()?;
+        self.locked_one(
+            (rows::TRANSFER_COLUMNS, "transfers WHERE id = $1"),
+            &[&id.as_uuid()],
+            Lock::Update,
+            rows::transfer,
+            || format!("transfer {id}"),
+        )
+    }
+
+    fn list_transfers(
+        &self,
+        filter: &TransferFilter,
+        page: Page,
+    ) -> Result<(Vec<Transfer>, u64), InventoryError> {
+        const WHERE: &str = "WHERE ($1::text IS NULL OR from_store_id = $1 OR to_store_id = $1) \
+             AND ($2::uuid IS NULL OR product_id = $2) AND ($3::text IS NULL OR status = $3)";
+        self.enter_sql()?;
+        let store = filter.store_id.as_ref().map(|id| id.as_str().to_owned());
+        let product = filter.product_id.map(|id| id.as_uuid());
+        let status = filter.status.map(|status| status.as_str().to_owned());
+        let total: i64 = self.scalar(
+            &format!("SELECT COUNT(*) FROM transfers {WHERE}"),
+            &[&store, &product, &status],
+        )?;
+        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+        let transfers = self.all(
+            &format!(
+                "SELECT {} FROM transfers {WHERE} ORDER BY id DESC LIMIT $4 OFFSET $5",
+                rows::TRANSFER_COLUMNS
+            ),
+            &[&store, &product, &status, &i64::from(page.limit()), &offset],
+            rows::transfer,
+        )?;
+        Ok((transfers, u64::try_from(total).unwrap_or(0)))
     }
 
     fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError> {
@@ -465,7 +505,7 @@ impl ReadTx for PgTx<'_> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT {} FROM events WHERE seq > $1 \
-             AND (store_id = $2 OR (store_id IS NULL AND aggregate_type <> 'cart')) \
+             AND (store_id = $2 OR (store_id IS NULL AND aggregate_type NOT IN ('cart', 'transfer'))) \
              ORDER BY seq LIMIT $3",
             rows::EVENT_COLUMNS
         );
@@ -727,6 +767,51 @@ impl<'s> PgTx<'s> {
             | DomainEvent::ReservationExpired { reservation, stock } => {
                 self.change_stock(stock)?;
                 self.resolve_reservation(reservation)
+            }
+            DomainEvent::TransferCompleted(transfer) | DomainEvent::TransferShipped(transfer) => {
+                self.enter_sql()?;
+                self.execute(
+                    &format!(
+                        "INSERT INTO transfers ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                        rows::TRANSFER_COLUMNS
+                    ),
+                    &[
+                        &transfer.id().as_uuid(),
+                        &transfer.product_id().as_uuid(),
+                        &transfer.from_store().as_str(),
+                        &transfer.to_store().as_str(),
+                        &count(transfer.quantity().get())?,
+                        &transfer.mode().as_str(),
+                        &transfer.status().as_str(),
+                        &transfer.created_by().map(|id| id.as_str().to_owned()),
+                        &transfer.created_at(),
+                        &transfer.updated_at(),
+                    ],
+                )
+                .or_inventory()
+                .map(|_| ())
+            }
+            DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => {
+                self.enter_sql()?;
+                let changed = self
+                    .execute(
+                        "UPDATE transfers SET status = $2, updated_at = $3 \
+                         WHERE id = $1 AND status = 'IN_TRANSIT'",
+                        &[
+                            &transfer.id().as_uuid(),
+                            &transfer.status().as_str(),
+                            &transfer.updated_at(),
+                        ],
+                    )
+                    .or_inventory()?;
+                if changed == 1 {
+                    Ok(())
+                } else {
+                    Err(InventoryError::internal(format!(
+                        "transfer {} is not IN_TRANSIT in the database",
+                        transfer.id()
+                    )))
+                }
             }
             DomainEvent::CartCreated(cart) => {
                 self.enter_sql()?;

@@ -69,6 +69,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                             body.cart.lines.len()
                         )
                     }
+                    Ok((_, EventPayload::Transfer(body))) => {
+                        let transfer = body.transfer;
+                        println!(
+                            "#{:<5} {:<22} {} units {} -> {}",
+                            event.seq,
+                            event.event_type,
+                            transfer.quantity,
+                            transfer.from_store_id,
+                            transfer.to_store_id
+                        )
+                    }
                     // A type or version this build does not know: skip it, never guess.
                     Err(error) => eprintln!("#{} skipped: {error}", event.seq),
                 },

@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_carts",
         sql: include_str!("../../../migrations/sqlite/0007_carts.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_transfers",
+        sql: include_str!("../../../migrations/sqlite/0008_transfers.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

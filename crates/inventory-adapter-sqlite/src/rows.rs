@@ -5,6 +5,7 @@ use inventory_domain::{
     Address, CartId, CartRecord, Category, City, Country, CustomerId, Description, Email, Phone,
     Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
     ReservationRecord, ReservationStatus, Sku, Stock, Store, StoreDetails, StoreId, StoreName,
+    Transfer, TransferId, TransferRecord, UserId,
 };
 use inventory_ports::{InventoryError, RecordedEvent, StoredResponse};
 use rusqlite::Row;
@@ -113,6 +114,38 @@ pub(crate) fn reservation(row: &Row<'_>) -> Result<Reservation, InventoryError> 
             .map(|id| CartId::parse(&id))
             .transpose()
             .map_err(InventoryError::corrupt_in(TABLE))?,
+    })
+    .map_err(InventoryError::corrupt_in(TABLE))
+}
+
+/// Column list matching [`transfer`].
+pub(crate) const TRANSFER_COLUMNS: &str = "id, product_id, from_store_id, to_store_id, quantity, \
+     mode, status, created_by, created_at, updated_at";
+
+pub(crate) fn transfer(row: &Row<'_>) -> Result<Transfer, InventoryError> {
+    const TABLE: &str = "transfers";
+    let text = |i: usize| row.get::<_, String>(i).or_inventory();
+    Transfer::restore(TransferRecord {
+        id: TransferId::parse(&text(0)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        product_id: ProductId::parse(&text(1)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        from_store: StoreId::parse(&text(2)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        to_store: StoreId::parse(&text(3)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        quantity: Quantity::new(row.get(4).or_inventory()?)
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        mode: text(5)?
+            .parse()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        status: text(6)?
+            .parse()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        created_by: row
+            .get::<_, Option<String>>(7)
+            .or_inventory()?
+            .map(|id| UserId::parse(&id))
+            .transpose()
+            .map_err(InventoryError::corrupt_in(TABLE))?,
+        created_at: timestamp::parse(&text(8)?).map_err(InventoryError::corrupt_in(TABLE))?,
+        updated_at: timestamp::parse(&text(9)?).map_err(InventoryError::corrupt_in(TABLE))?,
     })
     .map_err(InventoryError::corrupt_in(TABLE))
 }

@@ -7,11 +7,11 @@
 
 use inventory_domain::{
     Cart, CartId, CartRecord, DomainEvent, Product, ProductId, Reservation, ReservationId, Sku,
-    Stock, Store, StoreId, StoreName,
+    Stock, Store, StoreId, StoreName, Transfer, TransferId, UserId,
 };
 use inventory_ports::{
     IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
-    ReservationFilter, StockFilter, StoreStock, StoredResponse, WriteTx,
+    ReservationFilter, StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -237,9 +237,12 @@ impl ReadTx for SqliteTx<'_> {
                     .map_err(InventoryError::corrupt_in(TABLE))?,
                 quantity: row.get(2).or_inventory()?,
                 reserved: row.get(3).or_inventory()?,
+                in_transit: row.get(4).or_inventory()?,
             })
         }
-        const SELECT: &str = "SELECT s.id, s.name, COALESCE(k.quantity, 0), COALESCE(k.reserved, 0) \
+        const SELECT: &str = "SELECT s.id, s.name, COALESCE(k.quantity, 0), COALESCE(k.reserved, 0), \
+             COALESCE((SELECT SUM(t.quantity) FROM transfers t WHERE t.product_id = ?1 \
+               AND t.to_store_id = s.id AND t.status = 'IN_TRANSIT'), 0) \
              FROM stores s LEFT JOIN stock k ON k.store_id = s.id AND k.product_id = ?1";
         let product = product_id.to_string();
         match store_id {
@@ -262,6 +265,41 @@ impl ReadTx for SqliteTx<'_> {
             rows::RESERVATION_COLUMNS
         );
         self.one(&sql, [id.to_string()], rows::reservation)
+    }
+
+    fn transfer(&self, id: TransferId) -> Result<Option<Transfer>, InventoryError> {
+        let sql = format!(
+            "SELECT {} FROM transfers WHERE id = ?1",
+            rows::TRANSFER_COLUMNS
+        );
+        self.one(&sql, [id.to_string()], rows::transfer)
+    }
+
+    fn list_transfers(
+        &self,
+        filter: &TransferFilter,
+        page: Page,
+    ) -> Result<(Vec<Transfer>, u64), InventoryError> {
+        const WHERE: &str = "WHERE (?1 IS NULL OR from_store_id = ?1 OR to_store_id = ?1) \
+             AND (?2 IS NULL OR product_id = ?2) AND (?3 IS NULL OR status = ?3)";
+        let store = filter.store_id.as_ref().map(|id| id.as_str().to_owned());
+        let product = filter.product_id.map(|id| id.to_string());
+        let status = filter.status.map(|status| status.as_str());
+        let total = self.count(
+            &format!("SELECT COUNT(*) FROM transfers {WHERE}"),
+            params![store, product, status],
+        )?;
+        let sql = format!(
+            "SELECT {} FROM transfers {WHERE} ORDER BY id DESC LIMIT ?4 OFFSET ?5",
+            rows::TRANSFER_COLUMNS
+        );
+        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+        let transfers = self.all(
+            &sql,
+            params![store, product, status, i64::from(page.limit()), offset],
+            rows::transfer,
+        )?;
+        Ok((transfers, total))
     }
 
     fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError> {
@@ -357,7 +395,7 @@ impl ReadTx for SqliteTx<'_> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT {} FROM events WHERE seq > ?1 \
-             AND (store_id = ?2 OR (store_id IS NULL AND aggregate_type <> 'cart')) \
+             AND (store_id = ?2 OR (store_id IS NULL AND aggregate_type NOT IN ('cart', 'transfer'))) \
              ORDER BY seq LIMIT ?3",
             rows::EVENT_COLUMNS
         );
@@ -508,6 +546,12 @@ impl SqliteTx<'_> {
             | DomainEvent::ReservationExpired { reservation, stock } => {
                 self.update_stock(stock)?;
                 self.resolve_reservation(reservation)
+            }
+            DomainEvent::TransferCompleted(transfer) | DomainEvent::TransferShipped(transfer) => {
+                self.insert_transfer(transfer)
+            }
+            DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => {
+                self.update_transfer(transfer)
             }
             DomainEvent::CartCreated(cart) => self.insert_cart(cart),
             DomainEvent::CartConfirmed(cart)
@@ -685,6 +729,54 @@ impl SqliteTx<'_> {
                 ])
             })
             .or_inventory()?;
+        Ok(())
+    }
+
+    fn insert_transfer(&self, transfer: &Transfer) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO transfers ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rows::TRANSFER_COLUMNS
+            ))
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    transfer.id().to_string(),
+                    transfer.product_id().to_string(),
+                    transfer.from_store().as_str(),
+                    transfer.to_store().as_str(),
+                    transfer.quantity().get(),
+                    transfer.mode().as_str(),
+                    transfer.status().as_str(),
+                    transfer.created_by().map(UserId::as_str),
+                    timestamp::format(transfer.created_at()),
+                    timestamp::format(transfer.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        Ok(())
+    }
+
+    fn update_transfer(&self, transfer: &Transfer) -> Result<(), InventoryError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE transfers SET status = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND status = 'IN_TRANSIT'",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    transfer.id().to_string(),
+                    transfer.status().as_str(),
+                    timestamp::format(transfer.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        if changed != 1 {
+            return Err(InventoryError::internal(format!(
+                "transfer {} is not IN_TRANSIT in the database",
+                transfer.id()
+            )));
+        }
         Ok(())
     }
 

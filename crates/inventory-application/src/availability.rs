@@ -31,6 +31,8 @@ pub struct StoreAvailability {
     pub reserved: u32,
     /// `quantity - reserved`: what a customer can still reserve there.
     pub available: u32,
+    /// Units of shipped transfers on their way here (not in `quantity` until received).
+    pub in_transit: u32,
 }
 
 /// Reads availability.
@@ -76,6 +78,7 @@ impl AvailabilityQuery {
                     store_name: row.store_name,
                     quantity: row.quantity,
                     reserved: row.reserved,
+                    in_transit: row.in_transit,
                 })
                 .collect();
             Ok(ProductAvailability {

@@ -7,7 +7,7 @@
 //!
 //! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
 //!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`Carts`], [`EventLog`],
-//!   [`Health`] and [`IdempotencyKeys`].
+//!   [`Transfers`], [`Health`] and [`IdempotencyKeys`].
 //!   They are synchronous: each call is one short transaction. Async callers run them with
 //!   [`blocking`].
 //! - `unit_of_work` (private): the one entry point every write goes through. A change runs in
@@ -32,6 +32,7 @@ mod products;
 mod reservations;
 mod stock;
 mod stores;
+mod transfers;
 mod unit_of_work;
 mod use_cases;
 pub mod workers;
@@ -46,6 +47,7 @@ pub use products::Catalogue;
 pub use reservations::{Reservations, ReserveStock};
 pub use stock::{AdjustStock, CountStock, StockChanged, StockKeeping};
 pub use stores::StoreDirectory;
+pub use transfers::{SendTransfer, Transfers};
 pub use unit_of_work::Ports;
 pub use use_cases::UseCases;
 pub use workers::{

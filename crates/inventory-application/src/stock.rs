@@ -224,7 +224,7 @@ impl StockKeeping {
 
 /// Checks that both ends of a (product, store) pair exist, so a typo is a 404 rather than a
 /// foreign-key failure.
-fn require_pair(
+pub(crate) fn require_pair(
     tx: &dyn ReadTx,
     product_id: ProductId,
     store_id: &StoreId,

@@ -2,7 +2,7 @@
 
 use crate::{
     AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
-    StockKeeping, StoreDirectory,
+    StockKeeping, StoreDirectory, Transfers,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -20,6 +20,8 @@ pub struct UseCases {
     pub reservations: Reservations,
     /// Carts: several lines reserved all or nothing, resolved together.
     pub carts: Carts,
+    /// Transfers between stores: send, receive, cancel, get, list.
+    pub transfers: Transfers,
     /// The outbox, read in order.
     pub events: EventLog,
     /// Whether the storage answers.
@@ -38,6 +40,7 @@ impl UseCases {
             availability: AvailabilityQuery::new(ports.clone()),
             reservations: Reservations::new(ports.clone()),
             carts: Carts::new(ports.clone()),
+            transfers: Transfers::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
             health: Health::new(ports),

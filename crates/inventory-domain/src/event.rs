@@ -6,7 +6,7 @@
 //! which is what storage writes. How an event is named and encoded on the wire belongs to
 //! the `inventory-events` crate, not to the rules.
 
-use crate::{Cart, Product, ProductId, Reservation, Stock, StockChange, Store, StoreId};
+use crate::{Cart, Product, ProductId, Reservation, Stock, StockChange, Store, StoreId, Transfer};
 
 /// Something that happened to the inventory.
 ///
@@ -74,6 +74,14 @@ pub enum DomainEvent {
     CartCancelled(Cart),
     /// `cart.expired`: every line's units back (each line's event first).
     CartExpired(Cart),
+    /// `transfer.completed`: an immediate transfer (the two stores' `stock.*` events first).
+    TransferCompleted(Transfer),
+    /// `transfer.shipped`: units left the source (its `stock.updated` first).
+    TransferShipped(Transfer),
+    /// `transfer.received`: units reached the destination (its `stock.*` event first).
+    TransferReceived(Transfer),
+    /// `transfer.cancelled`: units went back to the source (its `stock.updated` first).
+    TransferCancelled(Transfer),
 }
 
 impl DomainEvent {
@@ -86,6 +94,11 @@ impl DomainEvent {
             | Self::CartConfirmed(_)
             | Self::CartCancelled(_)
             | Self::CartExpired(_) => None,
+            // Between two stores: each follows its own stock events.
+            Self::TransferCompleted(_)
+            | Self::TransferShipped(_)
+            | Self::TransferReceived(_)
+            | Self::TransferCancelled(_) => None,
             Self::StoreCreated(store) | Self::StoreUpdated(store) => Some(&store.id),
             _ => self.stock().map(Stock::store_id),
         }
@@ -98,7 +111,10 @@ impl DomainEvent {
             | Self::ProductUpdated(product)
             | Self::ProductDeleted(product) => Some(product.id),
             Self::StoreCreated(_) | Self::StoreUpdated(_) => None,
-            _ => self.stock().map(Stock::product_id),
+            _ => self
+                .stock()
+                .map(Stock::product_id)
+                .or_else(|| self.transfer().map(Transfer::product_id)),
         }
     }
 
@@ -122,6 +138,17 @@ impl DomainEvent {
             | Self::ReservationConfirmed { reservation, .. }
             | Self::ReservationCancelled { reservation, .. }
             | Self::ReservationExpired { reservation, .. } => Some(reservation),
+            _ => None,
+        }
+    }
+
+    /// The transfer concerned, for transfer events.
+    pub fn transfer(&self) -> Option<&Transfer> {
+        match self {
+            Self::TransferCompleted(transfer)
+            | Self::TransferShipped(transfer)
+            | Self::TransferReceived(transfer)
+            | Self::TransferCancelled(transfer) => Some(transfer),
             _ => None,
         }
     }

@@ -72,6 +72,11 @@ uuid_identifier!(
     "cart_id"
 );
 uuid_identifier!(
+    /// Identifies a transfer of units between two stores.
+    TransferId,
+    "transfer_id"
+);
+uuid_identifier!(
     /// Identifies one event, stable across re-deliveries so consumers can de-duplicate.
     EventId,
     "event_id"

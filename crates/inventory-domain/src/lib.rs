@@ -62,6 +62,7 @@ mod reservation;
 mod stock;
 mod store;
 mod text;
+mod transfer;
 pub use text::hidden_character_class;
 mod ttl;
 
@@ -73,7 +74,7 @@ pub use error::ValidationError;
 pub use event::DomainEvent;
 pub use hold_limits::{Allowance, CustomerHolds, HoldLimitError, HoldLimits, HoldScope, Holds};
 pub use identifiers::{
-    CartId, CustomerId, EventId, ProductId, ReservationId, Sku, StoreId, UserId,
+    CartId, CustomerId, EventId, ProductId, ReservationId, Sku, StoreId, TransferId, UserId,
 };
 pub use invariant::InvariantViolation;
 pub use labels::{
@@ -87,6 +88,9 @@ pub use reservation::{
 };
 pub use stock::{ChangedBy, Stock, StockChange, StockError};
 pub use store::{Store, StoreDetails};
+pub use transfer::{
+    Transfer, TransferError, TransferMode, TransferRecord, TransferRequest, TransferStatus,
+};
 pub use ttl::ReservationTtl;
 
 /// Re-exported so callers can name the timestamp type without adding `time` themselves.

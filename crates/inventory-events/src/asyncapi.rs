@@ -11,7 +11,9 @@ use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
-use crate::payload::{CartPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload};
+use crate::payload::{
+    CartPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload, TransferPayload,
+};
 use crate::{AggregateType, AvailabilityChange, EventType, STREAM_FIELDS};
 
 /// Why the service publishes one ordered stream where the design document drew one stream per
@@ -144,6 +146,7 @@ pub fn payload_schema(kind: EventType) -> &'static str {
         AggregateType::Stock => "StockPayload",
         AggregateType::Reservation => "ReservationPayload",
         AggregateType::Cart => "CartPayload",
+        AggregateType::Transfer => "TransferPayload",
     }
 }
 
@@ -212,6 +215,22 @@ fn summary(kind: EventType) -> &'static str {
             "A cart was cancelled: every line's units came back (each line's \
              reservation.cancelled comes just before)."
         }
+        EventType::TransferCompleted => {
+            "Units moved from one store to another in one transaction (the source's stock.updated \
+             with TRANSFER_OUT and the destination's stock.* with TRANSFER_IN come just before)."
+        }
+        EventType::TransferShipped => {
+            "Units left the source (its stock.updated, TRANSFER_OUT, comes just before) and are \
+             in transit to the destination."
+        }
+        EventType::TransferReceived => {
+            "Units in transit reached the destination (its stock.*, TRANSFER_IN, comes just \
+             before)."
+        }
+        EventType::TransferCancelled => {
+            "A shipped transfer was called back: the units are at the source again (its \
+             stock.updated, TRANSFER_IN, comes just before)."
+        }
         EventType::CartExpired => {
             "A cart ran out: every line's units came back (each line's reservation.expired \
              comes just before)."
@@ -227,6 +246,7 @@ pub fn schemas() -> Map<String, Value> {
     collect::<StockPayload>(&mut collected);
     collect::<ReservationPayload>(&mut collected);
     collect::<CartPayload>(&mut collected);
+    collect::<TransferPayload>(&mut collected);
     collect::<AvailabilityChange>(&mut collected);
     collected
         .into_iter()

@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 
 use crate::payload::{
     CartPayload, EventPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload,
+    TransferPayload,
 };
 use crate::{AggregateType, EventType};
 
@@ -71,6 +72,7 @@ pub fn decode(
         AggregateType::Store => EventPayload::Store(parse::<StorePayload>(kind, payload)?),
         AggregateType::Stock => EventPayload::Stock(parse::<StockPayload>(kind, payload)?),
         AggregateType::Cart => EventPayload::Cart(parse::<CartPayload>(kind, payload)?),
+        AggregateType::Transfer => EventPayload::Transfer(parse::<TransferPayload>(kind, payload)?),
         AggregateType::Reservation => {
             EventPayload::Reservation(parse::<ReservationPayload>(kind, payload)?)
         }

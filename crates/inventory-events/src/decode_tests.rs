@@ -18,6 +18,7 @@ fn every_event_decodes_to_what_was_encoded() {
             EventPayload::Stock(p) => serde_json::to_string(p),
             EventPayload::Reservation(p) => serde_json::to_string(p),
             EventPayload::Cart(p) => serde_json::to_string(p),
+            EventPayload::Transfer(p) => serde_json::to_string(p),
         }
         .expect("serialises");
         assert_eq!(again, encoded.payload, "{kind} round-trips");

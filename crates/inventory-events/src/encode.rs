@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::payload::{
     CartPayload, ProductPayload, ReservationPayload, StockChangeState, StockPayload, StockState,
-    StorePayload,
+    StorePayload, TransferPayload,
 };
 use crate::{AggregateType, EventType};
 
@@ -67,6 +67,12 @@ pub fn encode(event: &DomainEvent) -> Result<EncodedEvent, serde_json::Error> {
         | DomainEvent::CartConfirmed(cart)
         | DomainEvent::CartCancelled(cart)
         | DomainEvent::CartExpired(cart) => to_json(&CartPayload { cart: cart.into() }),
+        DomainEvent::TransferCompleted(transfer)
+        | DomainEvent::TransferShipped(transfer)
+        | DomainEvent::TransferReceived(transfer)
+        | DomainEvent::TransferCancelled(transfer) => to_json(&TransferPayload {
+            transfer: transfer.into(),
+        }),
     }?;
     Ok(EncodedEvent {
         event_type,
@@ -101,5 +107,9 @@ fn aggregate_id(event: &DomainEvent) -> String {
         | DomainEvent::CartConfirmed(cart)
         | DomainEvent::CartCancelled(cart)
         | DomainEvent::CartExpired(cart) => cart.id().to_string(),
+        DomainEvent::TransferCompleted(transfer)
+        | DomainEvent::TransferShipped(transfer)
+        | DomainEvent::TransferReceived(transfer)
+        | DomainEvent::TransferCancelled(transfer) => transfer.id().to_string(),
     }
 }

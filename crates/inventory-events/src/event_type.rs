@@ -38,6 +38,14 @@ pub enum EventType {
     CartCancelled,
     /// `cart.expired`
     CartExpired,
+    /// `transfer.completed`
+    TransferCompleted,
+    /// `transfer.shipped`
+    TransferShipped,
+    /// `transfer.received`
+    TransferReceived,
+    /// `transfer.cancelled`
+    TransferCancelled,
 }
 
 /// The kind of thing an event is about.
@@ -53,6 +61,8 @@ pub enum AggregateType {
     Reservation,
     /// A cart of reservations.
     Cart,
+    /// A transfer between two stores.
+    Transfer,
 }
 
 /// A type name no [`EventType`] has (written by a newer build, or not an event at all).
@@ -62,7 +72,7 @@ pub struct UnknownEventType(pub String);
 
 impl EventType {
     /// Every event type, in a stable order.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 19] = [
         Self::ProductCreated,
         Self::ProductUpdated,
         Self::ProductDeleted,
@@ -78,6 +88,10 @@ impl EventType {
         Self::CartConfirmed,
         Self::CartCancelled,
         Self::CartExpired,
+        Self::TransferCompleted,
+        Self::TransferShipped,
+        Self::TransferReceived,
+        Self::TransferCancelled,
     ];
 
     /// The type of a domain event.
@@ -98,6 +112,10 @@ impl EventType {
             DomainEvent::CartConfirmed(_) => Self::CartConfirmed,
             DomainEvent::CartCancelled(_) => Self::CartCancelled,
             DomainEvent::CartExpired(_) => Self::CartExpired,
+            DomainEvent::TransferCompleted(_) => Self::TransferCompleted,
+            DomainEvent::TransferShipped(_) => Self::TransferShipped,
+            DomainEvent::TransferReceived(_) => Self::TransferReceived,
+            DomainEvent::TransferCancelled(_) => Self::TransferCancelled,
         }
     }
 
@@ -119,6 +137,10 @@ impl EventType {
             Self::CartConfirmed => "cart.confirmed",
             Self::CartCancelled => "cart.cancelled",
             Self::CartExpired => "cart.expired",
+            Self::TransferCompleted => "transfer.completed",
+            Self::TransferShipped => "transfer.shipped",
+            Self::TransferReceived => "transfer.received",
+            Self::TransferCancelled => "transfer.cancelled",
         }
     }
 
@@ -137,6 +159,10 @@ impl EventType {
             Self::CartCreated | Self::CartConfirmed | Self::CartCancelled | Self::CartExpired => {
                 AggregateType::Cart
             }
+            Self::TransferCompleted
+            | Self::TransferShipped
+            | Self::TransferReceived
+            | Self::TransferCancelled => AggregateType::Transfer,
         }
     }
 
@@ -171,6 +197,7 @@ impl AggregateType {
             Self::Stock => "stock",
             Self::Reservation => "reservation",
             Self::Cart => "cart",
+            Self::Transfer => "transfer",
         }
     }
 }

@@ -53,6 +53,7 @@ pub use event_type::{AggregateType, EventType, UnknownEventType};
 pub use payload::{
     CartPayload, CartState, EventPayload, ProductPayload, ProductState, ReservationPayload,
     ReservationState, StockChangeState, StockPayload, StockState, StorePayload, StoreState,
+    TransferPayload, TransferState,
 };
 pub use recorded::RecordedEvent;
 pub use restore::restore;

@@ -6,12 +6,13 @@
 //! | `store.*` | [`StorePayload`]: `{"store": {...}}` |
 //! | `stock.*` | [`StockPayload`]: `{"stock": {...}, "change": {"kind": "adjustment" \| "count", ...}}` |
 //! | `reservation.*` | [`ReservationPayload`]: `{"reservation": {...}, "stock": {...}}`, the stock after the change |
+//! | `transfer.*` | [`TransferPayload`]: `{"transfer": {...}}`; the stores' own `stock.*` events (TRANSFER_OUT, TRANSFER_IN) come just before |
 //! | `cart.*` | [`CartPayload`]: `{"cart": {..., "lines": [reservation, ...]}}`; each line's own `reservation.*` event, with its stock, comes just before |
 //!
 //! The types hold strings and numbers rather than the domain's validated values: a consumer
 //! in another service reads them without the domain crate, and the encoder is the only writer.
 
-use inventory_domain::{Cart, Product, Reservation, Stock, StockChange, Store};
+use inventory_domain::{Cart, Product, Reservation, Stock, StockChange, Store, Transfer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -173,6 +174,42 @@ pub struct CartState {
     pub lines: Vec<ReservationState>,
 }
 
+/// A transfer as events show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(ToSchema))]
+pub struct TransferState {
+    /// Transfer id.
+    pub id: String,
+    /// Product id.
+    pub product_id: String,
+    /// The store the units left.
+    pub from_store_id: String,
+    /// The store they go to.
+    pub to_store_id: String,
+    /// Units moved.
+    pub quantity: u32,
+    /// IMMEDIATE or SHIPPED.
+    pub mode: String,
+    /// IN_TRANSIT, RECEIVED or CANCELLED.
+    pub status: String,
+    /// Who sent them, when known.
+    pub created_by: Option<String>,
+    /// When they were sent.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Payload of `transfer.completed`, `.shipped`, `.received`, `.cancelled`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(ToSchema))]
+pub struct TransferPayload {
+    /// The transfer after the change.
+    pub transfer: TransferState,
+}
+
 /// Payload of `cart.created`, `.confirmed`, `.cancelled`, `.expired`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(ToSchema))]
@@ -230,6 +267,8 @@ pub enum EventPayload {
     Reservation(ReservationPayload),
     /// `cart.*`
     Cart(CartPayload),
+    /// `transfer.*`
+    Transfer(TransferPayload),
 }
 
 impl EventPayload {
@@ -238,7 +277,7 @@ impl EventPayload {
         match self {
             Self::Stock(payload) => Some(&payload.stock),
             Self::Reservation(payload) => Some(&payload.stock),
-            Self::Product(_) | Self::Store(_) | Self::Cart(_) => None,
+            Self::Product(_) | Self::Store(_) | Self::Cart(_) | Self::Transfer(_) => None,
         }
     }
 }
@@ -334,6 +373,23 @@ impl From<&Reservation> for ReservationState {
             created_at: reservation.created_at(),
             updated_at: reservation.updated_at(),
             cart_id: reservation.cart_id().map(|id| id.to_string()),
+        }
+    }
+}
+
+impl From<&Transfer> for TransferState {
+    fn from(transfer: &Transfer) -> Self {
+        Self {
+            id: transfer.id().to_string(),
+            product_id: transfer.product_id().to_string(),
+            from_store_id: transfer.from_store().to_string(),
+            to_store_id: transfer.to_store().to_string(),
+            quantity: transfer.quantity().get(),
+            mode: transfer.mode().as_str().to_owned(),
+            status: transfer.status().as_str().to_owned(),
+            created_by: transfer.created_by().map(ToString::to_string),
+            created_at: transfer.created_at(),
+            updated_at: transfer.updated_at(),
         }
     }
 }

@@ -8,12 +8,12 @@ use inventory_domain::{
     Address, Cart, CartId, CartRecord, Category, City, Country, CustomerId, Description,
     DomainEvent, Email, Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity,
     Reservation, ReservationId, ReservationRecord, Sku, Stock, StockChange, Store, StoreDetails,
-    StoreId, StoreName, UserId,
+    StoreId, StoreName, Transfer, TransferId, TransferRecord, UserId,
 };
 
 use crate::payload::{
     CartState, EventPayload, ProductState, ReservationState, StockChangeState, StockState,
-    StoreState,
+    StoreState, TransferState,
 };
 use crate::{DecodeError, EventType, decode};
 
@@ -83,6 +83,16 @@ pub fn restore(
                 EventType::CartCancelled => DomainEvent::CartCancelled(cart),
                 EventType::CartExpired => DomainEvent::CartExpired(cart),
                 _ => return Err(malformed("a cart payload for another type".into())),
+            }
+        }
+        (kind, EventPayload::Transfer(p)) => {
+            let transfer = transfer(&p.transfer).map_err(malformed)?;
+            match kind {
+                EventType::TransferCompleted => DomainEvent::TransferCompleted(transfer),
+                EventType::TransferShipped => DomainEvent::TransferShipped(transfer),
+                EventType::TransferReceived => DomainEvent::TransferReceived(transfer),
+                EventType::TransferCancelled => DomainEvent::TransferCancelled(transfer),
+                _ => return Err(malformed("a transfer payload for another type".into())),
             }
         }
         _ => return Err(malformed("the payload does not fit the type".into())),
@@ -180,6 +190,26 @@ fn reservation(state: &ReservationState) -> Result<Reservation, String> {
             .map(CartId::parse)
             .transpose()
             .map_err(|e| e.to_string())?,
+    }))
+}
+
+fn transfer(state: &TransferState) -> Result<Transfer, String> {
+    text(Transfer::restore(TransferRecord {
+        id: text(TransferId::parse(&state.id))?,
+        product_id: text(ProductId::parse(&state.product_id))?,
+        from_store: text(StoreId::parse(&state.from_store_id))?,
+        to_store: text(StoreId::parse(&state.to_store_id))?,
+        quantity: text(Quantity::new(i64::from(state.quantity)))?,
+        mode: text(state.mode.parse())?,
+        status: text(state.status.parse())?,
+        created_by: state
+            .created_by
+            .as_deref()
+            .map(UserId::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        created_at: state.created_at,
+        updated_at: state.updated_at,
     }))
 }
 

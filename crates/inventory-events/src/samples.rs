@@ -1,10 +1,10 @@
 //! One domain event of every type, for the tests of this crate.
 
 use inventory_domain::{
-    AdjustmentReason, Cart, CartId, CartLine, CartRequest, CustomerId, DomainEvent, Price, Product,
-    ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
+    AdjustmentReason, Cart, CartId, CartLine, CartRequest, ChangedBy, CustomerId, DomainEvent,
+    Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
     ReservationRequest, ReservationTtl, Sku, Stock, StockCount, StockDelta, Store, StoreDetails,
-    StoreId, StoreName,
+    StoreId, StoreName, Transfer, TransferId, TransferMode, TransferRequest,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -105,6 +105,32 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
         .unwrap()
         .pop()
         .unwrap();
+    let send = |n: u128, mode: TransferMode, stock: &mut Stock| {
+        let request = TransferRequest {
+            id: TransferId::from_uuid(uuid::Uuid::from_u128(n)),
+            from_store: stock.store_id().clone(),
+            to_store: StoreId::parse("ZZZ-999").unwrap(),
+            quantity: Quantity::new(1).unwrap(),
+            mode,
+            by: ChangedBy::default(),
+        };
+        let (transfer, _, mut events) = Transfer::send(request, stock, None, NOW).unwrap();
+        (transfer, events.pop().unwrap())
+    };
+    let (_, transfer_completed) = send(30, TransferMode::Immediate, &mut stock);
+    let (mut shipped, transfer_shipped) = send(31, TransferMode::Shipped, &mut stock);
+    let transfer_received = shipped
+        .receive(None, ChangedBy::default(), NOW)
+        .unwrap()
+        .1
+        .pop()
+        .unwrap();
+    let (mut called_back, _) = send(32, TransferMode::Shipped, &mut stock);
+    let transfer_cancelled = called_back
+        .cancel(&mut stock, ChangedBy::default(), NOW)
+        .unwrap()
+        .pop()
+        .unwrap();
     vec![
         created,
         updated,
@@ -121,5 +147,9 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
         cart_confirmed,
         cart_cancelled,
         cart_expired,
+        transfer_completed,
+        transfer_shipped,
+        transfer_received,
+        transfer_cancelled,
     ]
 }

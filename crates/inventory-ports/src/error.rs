@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::StoredResponse;
 use inventory_domain::{
     CartError, CartId, HoldLimitError, InvariantViolation, ProductId, ReservationError,
-    ReservationId, ReservationStatus, Sku, StockError, StoreId, ValidationError,
+    ReservationId, ReservationStatus, Sku, StockError, StoreId, TransferError, TransferId,
+    TransferStatus, ValidationError,
 };
 
 /// Everything a use case can report. Each use case documents, under `# Errors`, which of these
@@ -50,6 +51,12 @@ pub enum InventoryError {
     /// A cart rule refused the change.
     #[error(transparent)]
     Cart(CartError),
+    /// No transfer with this id.
+    #[error("transfer {0} not found")]
+    TransferNotFound(TransferId),
+    /// A transfer rule refused the change.
+    #[error(transparent)]
+    Transfer(TransferError),
     /// Another product already has this SKU.
     #[error("a product with SKU {0} already exists")]
     DuplicateSku(Sku),
@@ -260,6 +267,17 @@ impl InventoryError {
             Self::StockNotFound { .. } => "STOCK_NOT_FOUND",
             Self::ReservationNotFound(_) => "RESERVATION_NOT_FOUND",
             Self::CartNotFound(_) => "CART_NOT_FOUND",
+            Self::TransferNotFound(_) => "TRANSFER_NOT_FOUND",
+            Self::Transfer(error) => match error {
+                TransferError::SameStore => "TRANSFER_SAME_STORE",
+                TransferError::NotInTransit { status } => match status {
+                    TransferStatus::Cancelled => "TRANSFER_ALREADY_CANCELLED",
+                    TransferStatus::Received | TransferStatus::InTransit => {
+                        "TRANSFER_ALREADY_RECEIVED"
+                    }
+                },
+                TransferError::Stock(_) | TransferError::Invariant(_) => "INTERNAL_ERROR",
+            },
             Self::ReservationInCart(_) => "RESERVATION_IN_CART",
             Self::Cart(error) => match error {
                 CartError::Unavailable(_) => "INSUFFICIENT_STOCK",
@@ -316,7 +334,12 @@ impl InventoryError {
             | Self::StoreNotFound(_)
             | Self::StockNotFound { .. }
             | Self::ReservationNotFound(_)
-            | Self::CartNotFound(_) => ErrorKind::NotFound,
+            | Self::CartNotFound(_)
+            | Self::TransferNotFound(_) => ErrorKind::NotFound,
+            Self::Transfer(TransferError::SameStore) => ErrorKind::Unprocessable,
+            Self::Transfer(TransferError::Stock(_) | TransferError::Invariant(_)) => {
+                ErrorKind::Internal
+            }
             Self::Cart(CartError::NotALine(_)) => ErrorKind::Unprocessable,
             Self::Cart(CartError::Invariant(_)) => ErrorKind::Internal,
             Self::Unavailable(_) => ErrorKind::Unavailable,
@@ -332,7 +355,8 @@ impl InventoryError {
             | Self::HoldLimit(_)
             | Self::Replayed(_)
             | Self::ReservationInCart(_)
-            | Self::Cart(_) => ErrorKind::Conflict,
+            | Self::Cart(_)
+            | Self::Transfer(_) => ErrorKind::Conflict,
         }
     }
 }
@@ -352,6 +376,18 @@ impl From<StockError> for InventoryError {
         match error {
             StockError::Invariant(violation) => violation.into(),
             refusal => Self::Stock(refusal),
+        }
+    }
+}
+
+impl From<TransferError> for InventoryError {
+    /// A stock refusal is reported as the stock error it is (`INSUFFICIENT_STOCK`,
+    /// `STOCK_LIMIT_EXCEEDED`); a broken invariant is a bug.
+    fn from(error: TransferError) -> Self {
+        match error {
+            TransferError::Stock(stock) => stock.into(),
+            TransferError::Invariant(violation) => violation.into(),
+            refusal => Self::Transfer(refusal),
         }
     }
 }

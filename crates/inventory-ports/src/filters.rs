@@ -1,6 +1,8 @@
 //! What a list asks for: every field given narrows the list.
 
-use inventory_domain::{Category, CustomerId, ProductId, ReservationStatus, StoreId};
+use inventory_domain::{
+    Category, CustomerId, ProductId, ReservationStatus, StoreId, TransferStatus,
+};
 
 /// Which products to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,4 +29,15 @@ pub struct ReservationFilter {
     pub customer_id: Option<CustomerId>,
     /// Only those with this status.
     pub status: Option<ReservationStatus>,
+}
+
+/// Which transfers to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransferFilter {
+    /// Only those from or to this store.
+    pub store_id: Option<StoreId>,
+    /// Only this product's.
+    pub product_id: Option<ProductId>,
+    /// Only those with this status.
+    pub status: Option<TransferStatus>,
 }

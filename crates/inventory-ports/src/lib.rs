@@ -38,7 +38,7 @@ pub use clock::MockClock;
 pub use clock::{Clock, ManualClock, SystemClock, truncate_to_millis};
 pub use context::RequestContext;
 pub use error::{ErrorChain, ErrorKind, Failure, InventoryError};
-pub use filters::{ProductFilter, ReservationFilter, StockFilter};
+pub use filters::{ProductFilter, ReservationFilter, StockFilter, TransferFilter};
 #[cfg(any(test, feature = "mocks"))]
 pub use id_generator::MockIdGenerator;
 pub use id_generator::{IdGenerator, SequentialIds, UuidV7Ids};

@@ -27,13 +27,13 @@ use std::sync::{Arc, Mutex};
 
 use inventory_domain::{
     Cart, CartId, CustomerHolds, CustomerId, Product, ProductId, Reservation, ReservationId, Sku,
-    Stock, Store, StoreId, StoreName,
+    Stock, Store, StoreId, StoreName, Transfer, TransferId,
 };
 use time::OffsetDateTime;
 
 use crate::{
     IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, RecordedEvent,
-    ReservationFilter, StockFilter, StoredResponse,
+    ReservationFilter, StockFilter, StoredResponse, TransferFilter,
 };
 
 /// Work done in a write transaction.
@@ -178,6 +178,24 @@ pub trait ReadTx {
     /// Storage failures only.
     fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError>;
 
+    /// The transfer with this id, if any. In a write transaction it stays as read until the
+    /// commit.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn transfer(&self, id: TransferId) -> Result<Option<Transfer>, InventoryError>;
+
+    /// A page of the transfers matching `filter`, newest first (by id, which is
+    /// time-ordered), and how many match.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_transfers(
+        &self,
+        filter: &TransferFilter,
+        page: Page,
+    ) -> Result<(Vec<Transfer>, u64), InventoryError>;
+
     /// A page of the reservations matching `filter`, newest first (by id, which is
     /// time-ordered), and how many match.
     ///
@@ -274,6 +292,8 @@ pub struct StoreStock {
     pub quantity: u32,
     /// Units held by pending reservations.
     pub reserved: u32,
+    /// Units of shipped transfers on their way to this store (in no store's quantity yet).
+    pub in_transit: u32,
 }
 
 /// Writes, inside a write transaction. Reads see the transaction's own state changes; its
@@ -301,6 +321,8 @@ pub trait WriteTx: ReadTx {
     /// | `ReservationConfirmed` / `Cancelled` / `Expired` | update the stock as above, update the reservation, which must be PENDING |
     /// | `CartCreated` | insert the cart (its lines are the `ReservationCreated` recorded with it, carrying its id) |
     /// | `CartConfirmed` / `Cancelled` / `Expired` | update the cart, which must be PENDING (its lines are recorded as reservation changes) |
+    /// | `TransferCompleted` / `TransferShipped` | insert the transfer (the stock it moved is recorded as stock changes) |
+    /// | `TransferReceived` / `TransferCancelled` | update the transfer, which must be IN_TRANSIT |
     ///
     /// # Errors
     /// - [`InventoryError::DuplicateSku`]: a product's SKU belongs to another product;
@@ -309,7 +331,8 @@ pub trait WriteTx: ReadTx {
     ///   or deleted product or store does not exist, or either end of a created stock record;
     /// - [`InventoryError::Internal`]: the stored stock is not at `version - 1` (a lost update,
     ///   which the isolation of [`InventoryStore::write`] rules out), the stock record does not
-    ///   exist, the reservation or cart is not PENDING (each resolves once), or a row would
+    ///   exist, the reservation or cart is not PENDING or the transfer not IN_TRANSIT (each
+    ///   resolves once), or a row would
     ///   break the database's `0 <= reserved <= quantity` checks;
     /// - a created stock record that already exists: a transient
     ///   [`InventoryError::Unavailable`] where another process may have created it after this

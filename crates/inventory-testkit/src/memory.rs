@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use inventory_domain::{
     Address, Cart, CartId, CartRecord, City, Country, DomainEvent, Email, Phone, Product,
     ProductId, Reservation, ReservationId, ReservationStatus, Sku, Stock, Store, StoreDetails,
-    StoreId, StoreName,
+    StoreId, StoreName, Transfer, TransferId, TransferStatus,
 };
 use inventory_ports::{
     CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
     ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
-    WriteTx, WriteWork,
+    TransferFilter, WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -46,6 +46,7 @@ struct State {
     responses: BTreeMap<IdempotencyKey, StoredResponse>,
     /// Carts as last recorded; their lines are read from `reservations`.
     carts: BTreeMap<CartId, Cart>,
+    transfers: BTreeMap<TransferId, Transfer>,
 }
 
 impl State {
@@ -315,8 +316,8 @@ impl ReadTx for MemoryTx {
         product_id: ProductId,
         store_id: Option<&StoreId>,
     ) -> Result<Vec<StoreStock>, InventoryError> {
-        Ok(self
-            .state()
+        let state = self.state();
+        Ok(state
             .stores
             .values()
             .filter(|store| match store_id {
@@ -324,12 +325,22 @@ impl ReadTx for MemoryTx {
                 None => store.details.active,
             })
             .map(|store| {
-                let stock = self.state().stock.get(&(product_id, store.id.clone()));
+                let stock = state.stock.get(&(product_id, store.id.clone()));
                 StoreStock {
                     store_id: store.id.clone(),
                     store_name: store.details.name.clone(),
                     quantity: stock.map_or(0, Stock::quantity),
                     reserved: stock.map_or(0, Stock::reserved),
+                    in_transit: state
+                        .transfers
+                        .values()
+                        .filter(|t| {
+                            t.product_id() == product_id
+                                && t.to_store() == &store.id
+                                && t.status() == TransferStatus::InTransit
+                        })
+                        .map(|t| t.quantity().get())
+                        .sum(),
                 }
             })
             .collect())
@@ -337,6 +348,40 @@ impl ReadTx for MemoryTx {
 
     fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
         Ok(self.state().reservations.get(&id).cloned())
+    }
+
+    fn transfer(&self, id: TransferId) -> Result<Option<Transfer>, InventoryError> {
+        Ok(self.state().transfers.get(&id).cloned())
+    }
+
+    fn list_transfers(
+        &self,
+        filter: &TransferFilter,
+        page: Page,
+    ) -> Result<(Vec<Transfer>, u64), InventoryError> {
+        let matching: Vec<Transfer> = self
+            .state()
+            .transfers
+            .values()
+            .rev()
+            .filter(|t| {
+                filter
+                    .store_id
+                    .as_ref()
+                    .is_none_or(|id| id == t.from_store() || id == t.to_store())
+            })
+            .filter(|t| filter.product_id.is_none_or(|id| id == t.product_id()))
+            .filter(|t| filter.status.is_none_or(|status| status == t.status()))
+            .cloned()
+            .collect();
+        let total = matching.len() as u64;
+        let offset = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+        let items = matching
+            .into_iter()
+            .skip(offset)
+            .take(page.limit() as usize)
+            .collect();
+        Ok((items, total))
     }
 
     fn cart(&self, id: CartId) -> Result<Option<Cart>, InventoryError> {
@@ -421,7 +466,7 @@ impl ReadTx for MemoryTx {
         Ok(
             self.events_where(after_seq, limit, |event| match event.store_id.as_deref() {
                 Some(own) => own == store.as_str(),
-                None => event.aggregate_type != "cart",
+                None => !matches!(event.aggregate_type.as_str(), "cart" | "transfer"),
             }),
         )
     }
@@ -612,6 +657,25 @@ impl MemoryTx {
                 state
                     .reservations
                     .insert(reservation.id(), reservation.clone());
+            }
+            DomainEvent::TransferCompleted(transfer) | DomainEvent::TransferShipped(transfer) => {
+                if state.transfers.contains_key(&transfer.id()) {
+                    return Err(InventoryError::internal("a transfer was recorded twice"));
+                }
+                state.transfers.insert(transfer.id(), transfer.clone());
+            }
+            DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => {
+                let in_transit = state
+                    .transfers
+                    .get(&transfer.id())
+                    .is_some_and(|stored| stored.status() == TransferStatus::InTransit);
+                if !in_transit {
+                    return Err(InventoryError::internal(format!(
+                        "transfer {} is not IN_TRANSIT",
+                        transfer.id()
+                    )));
+                }
+                state.transfers.insert(transfer.id(), transfer.clone());
             }
             DomainEvent::CartCreated(cart) => {
                 if state.carts.contains_key(&cart.id()) {

@@ -1,6 +1,6 @@
 //! Embeds the inventory in a program, without HTTP: creates a product, restocks two stores,
-//! reserves, confirms, cancels, places a cart of two lines and confirms one of them, and
-//! prints availability after each step.
+//! reserves, confirms, cancels, places a cart of two lines and confirms one of them, ships
+//! units from one store to another, and prints availability after each step.
 //!
 //! ```text
 //! cargo run --example embedded                 # in memory
@@ -8,9 +8,9 @@
 //! ```
 
 use inventory::{
-    AdjustStock, AdjustmentReason, CartLine, Category, CustomerId, Description, Inventory,
-    PlaceCart, Price, ProductDetails, ProductId, ProductName, Quantity, RequestContext,
-    ReservationTtl, ReserveStock, Sku, StockDelta, StoreId, UserId,
+    AdjustStock, AdjustmentReason, CartLine, Category, ChangedBy, CustomerId, Description,
+    Inventory, PlaceCart, Price, ProductDetails, ProductId, ProductName, Quantity, RequestContext,
+    ReservationTtl, ReserveStock, SendTransfer, Sku, StockDelta, StoreId, TransferMode, UserId,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -159,6 +159,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     print_availability(&inventory, laptop.id)?;
 
+    // Madrid ships three units to Barcelona: in transit until Barcelona receives them.
+    let shipped = inventory.transfers().send(
+        SendTransfer {
+            product_id: laptop.id,
+            from_store: madrid.clone(),
+            to_store: barcelona.clone(),
+            quantity: Quantity::new(3)?,
+            mode: TransferMode::Shipped,
+            by: ChangedBy {
+                user_id: Some(UserId::parse("vendor-789")?),
+                on_behalf_of: None,
+            },
+        },
+        &ctx,
+    )?;
+    println!(
+        "11. shipped {} units {} -> {}: {}",
+        shipped.quantity(),
+        shipped.from_store(),
+        shipped.to_store(),
+        shipped.status()
+    );
+    print_availability(&inventory, laptop.id)?;
+    let received = inventory
+        .transfers()
+        .receive(shipped.id(), ChangedBy::default(), &ctx)?;
+    println!("12. Barcelona received them: {}", received.status());
+    print_availability(&inventory, laptop.id)?;
+
     let events = inventory.events().after(0, 100)?;
     println!("\nthe outbox now holds {} events:", events.len());
     for event in events {
@@ -181,8 +210,13 @@ fn print_availability(
     );
     for store in availability.stores {
         println!(
-            "     {:<8} {:<27} quantity {:>3}  reserved {:>3}  available {:>3}",
-            store.store_id, store.store_name, store.quantity, store.reserved, store.available
+            "     {:<8} {:<27} quantity {:>3}  reserved {:>3}  available {:>3}  in transit {:>3}",
+            store.store_id,
+            store.store_name,
+            store.quantity,
+            store.reserved,
+            store.available,
+            store.in_transit
         );
     }
     Ok(())

@@ -104,8 +104,8 @@ pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synch
 pub use inventory_application::{
     AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CountStock, EventLog,
     Health, IdempotencyKeys, NoObserver, PlaceCart, ProductAvailability, RelaySettings,
-    Reservations, ReserveStock, StockChanged, StockKeeping, StoreAvailability, StoreDirectory,
-    UseCases, WorkerObserver, blocking, pause_or_stop,
+    Reservations, ReserveStock, SendTransfer, StockChanged, StockKeeping, StoreAvailability,
+    StoreDirectory, Transfers, UseCases, WorkerObserver, blocking, pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
@@ -114,12 +114,13 @@ pub use inventory_domain::{
     MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, OffsetDateTime, Phone, Price, Product,
     ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationError, ReservationId,
     ReservationStatus, ReservationTtl, Shortfall, Sku, Stock, StockChange, StockCount, StockDelta,
-    StockError, Store, StoreDetails, StoreId, StoreName, UserId, ValidationError,
+    StockError, Store, StoreDetails, StoreId, StoreName, Transfer, TransferError, TransferId,
+    TransferMode, TransferStatus, UserId, ValidationError,
 };
 pub use inventory_ports::{
     Clock, ErrorChain, ErrorKind, Failure, IdGenerator, Idempotency, IdempotencyKey,
     InventoryError, ManualClock, Page, Paged, RecordedEvent, RequestContext, ReservationFilter,
-    StoredResponse, SystemClock, UuidV7Ids,
+    StoredResponse, SystemClock, TransferFilter, UuidV7Ids,
 };
 pub use storage::StorageConfig;
 
@@ -129,7 +130,7 @@ pub mod events {
         AggregateType, AvailabilityChange, CartPayload, CartState, DecodeError, EventEnvelope,
         EventPayload, EventType, ProductPayload, ProductState, ReservationPayload,
         ReservationState, STREAM_FIELDS, StockChangeState, StockPayload, StockState, StorePayload,
-        StoreState, StreamField,
+        StoreState, StreamField, TransferPayload, TransferState,
     };
 }
 
@@ -264,6 +265,11 @@ impl Inventory {
     /// cancelled or expired as a whole.
     pub fn carts(&self) -> &Carts {
         &self.use_cases.carts
+    }
+
+    /// Transfers between stores: send (at once or shipped), receive, cancel, get, list.
+    pub fn transfers(&self) -> &Transfers {
+        &self.use_cases.transfers
     }
 
     /// The event log (outbox), in commit order.

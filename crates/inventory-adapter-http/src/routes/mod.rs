@@ -12,6 +12,7 @@ pub mod reservations;
 pub mod stock;
 pub mod stores;
 pub mod stream;
+pub mod transfers;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa_actix_web::scope;
@@ -54,6 +55,11 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(carts::confirm)
                 .service(carts::confirm_lines)
                 .service(carts::cancel)
+                .service(transfers::list)
+                .service(transfers::send)
+                .service(transfers::get)
+                .service(transfers::receive)
+                .service(transfers::cancel)
                 .service(events::replay)
                 .service(stream::stream),
         );

@@ -299,6 +299,8 @@ pub struct StoreAvailabilityResponse {
     pub reserved: u32,
     /// `quantity - reserved`.
     pub available: u32,
+    /// Units of shipped transfers on their way to this store (in `quantity` once received).
+    pub in_transit: u32,
 }
 
 impl From<ProductAvailability> for AvailabilityResponse {
@@ -316,6 +318,7 @@ impl From<ProductAvailability> for AvailabilityResponse {
                     quantity: store.quantity,
                     reserved: store.reserved,
                     available: store.available,
+                    in_transit: store.in_transit,
                 })
                 .collect(),
         }

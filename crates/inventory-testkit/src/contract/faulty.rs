@@ -131,6 +131,19 @@ impl ReadTx for FaultyTx<'_> {
     fn reservation(&self, id: ReservationId) -> Result<Option<Reservation>, InventoryError> {
         self.inner.reservation(id)
     }
+    fn transfer(
+        &self,
+        id: inventory_domain::TransferId,
+    ) -> Result<Option<inventory_domain::Transfer>, InventoryError> {
+        self.inner.transfer(id)
+    }
+    fn list_transfers(
+        &self,
+        filter: &inventory_ports::TransferFilter,
+        page: Page,
+    ) -> Result<(Vec<inventory_domain::Transfer>, u64), InventoryError> {
+        self.inner.list_transfers(filter, page)
+    }
     fn cart(
         &self,
         id: inventory_domain::CartId,

@@ -8,6 +8,8 @@
 //!   expiry once, a follower of the log sees every event once in order;
 //! - [`carts`]: all or nothing, no oversell when carts and single reservations race,
 //!   resolution once with every line, expiry once;
+//! - [`transfers`]: never below reserved, in transit until received or called back, no
+//!   oversell or lost unit when transfers race reservations;
 //! - [`idempotency`]: a keyed change runs once under racing repeats, a key over another
 //!   request is refused, refusals store no answer, old answers are purged;
 //! - [`use_cases_match_the_reference_model`]: random sequences of operations against the
@@ -21,6 +23,7 @@ pub mod idempotency;
 mod model;
 pub mod service;
 pub mod storage;
+pub mod transfers;
 
 use std::sync::Arc;
 
@@ -86,6 +89,9 @@ macro_rules! storage_contract_tests {
             carts::a_cart_resolves_once_with_all_its_lines,
             carts::concurrent_carts_and_single_reservations_never_oversell,
             carts::due_carts_expire_once_with_their_lines,
+            transfers::a_transfer_never_leaves_a_store_with_more_reserved_than_it_has,
+            transfers::a_shipped_transfer_is_in_transit_until_received_or_cancelled,
+            transfers::concurrent_transfers_and_reservations_never_oversell,
             idempotency::a_keyed_change_runs_once_however_many_repeats_race_it,
             idempotency::a_key_over_another_request_is_refused,
             idempotency::a_refused_keyed_change_stores_no_answer,
