@@ -60,3 +60,45 @@ fn a_short_reservation_is_really_waited_out_and_released() {
         "the expiry is counted:\n{metrics}"
     );
 }
+
+#[test]
+fn a_customer_extends_its_reservation_within_its_maximum_hold() {
+    let server = TestServer::start();
+    let product = create_product(&server, "EXTEND-1");
+    restock(&server, &product, "MAD-001", 5);
+    let ana = customer("ana");
+    let placed = server.post(
+        "/api/v1/reservations",
+        Some(&ana),
+        &json!({"product_id": product, "store_id": "MAD-001", "quantity": 1, "ttl": 60}),
+    );
+    assert_eq!(placed.status, 201, "{}", placed.text);
+    let id = placed.body["reservation_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let path = format!("/api/v1/reservations/{id}/extend");
+
+    let extended = server.post(&path, Some(&ana), &json!({"ttl": 600}));
+    assert_eq!(extended.status, 200, "{}", extended.text);
+    assert!(extended.body["expires_in_seconds"].as_i64() > Some(590));
+    assert!(extended.body["expires_at"].as_str() > placed.body["expires_at"].as_str());
+
+    // A customer holds units at most 15 minutes from the reservation's creation.
+    let too_long = server.post(&path, Some(&ana), &json!({"ttl": 900}));
+    too_long.assert_error(422, "TTL_TOO_LONG");
+    server
+        .post(&path, Some(&ana), &json!({"ttl": 5}))
+        .assert_error(409, "RESERVATION_NOT_EXTENDED");
+    server
+        .post(&path, Some(&customer("eve")), &json!({"ttl": 600}))
+        .assert_error(403, "FORBIDDEN");
+    // Staff at the counter may hold it longer.
+    let by_staff = server.post(&path, Some(&admin()), &json!({"ttl": 3600}));
+    assert_eq!(by_staff.status, 200, "{}", by_staff.text);
+    assert_eq!(
+        stock_of(&server, &product, "MAD-001").1,
+        1,
+        "still one unit held"
+    );
+}

@@ -151,6 +151,7 @@ fn the_openapi_document_is_openapi_3_and_lists_every_route() {
         ("/api/v1/reservations/{reservation_id}", "get"),
         ("/api/v1/reservations/{reservation_id}/confirm", "post"),
         ("/api/v1/reservations/{reservation_id}/cancel", "post"),
+        ("/api/v1/reservations/{reservation_id}/extend", "post"),
         ("/api/v1/carts", "post"),
         ("/api/v1/carts/{cart_id}", "get"),
         ("/api/v1/carts/{cart_id}/confirm", "post"),

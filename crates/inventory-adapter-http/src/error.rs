@@ -252,7 +252,9 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
         InventoryError::Reservation(ReservationError::AlreadyResolved { status }) => {
             Some(json!({ "status": status.as_str() }))
         }
-        InventoryError::Reservation(ReservationError::Expired { expires_at }) => Some(json!({
+        InventoryError::Reservation(
+            ReservationError::Expired { expires_at } | ReservationError::NotExtended { expires_at },
+        ) => Some(json!({
             "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).ok()
         })),
         InventoryError::ProductHasReservations { reserved, .. } => {

@@ -167,7 +167,7 @@ fn request_rule(schema: &str, field: &str) -> Option<Value> {
         ("ReserveRequest" | "CartLineRequest" | "TransferRequest", "quantity") => {
             json!({ "type": "integer", "minimum": 1, "maximum": MAX_UNITS_PER_OPERATION })
         }
-        ("ReserveRequest" | "PlaceCartRequest", "ttl") => json!({
+        ("ReserveRequest" | "PlaceCartRequest" | "ExtendRequest", "ttl") => json!({
             "type": "integer",
             "minimum": ReservationTtl::MIN_SECONDS,
             "maximum": ReservationTtl::MAX_SECONDS,

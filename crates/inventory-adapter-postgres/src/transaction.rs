@@ -768,6 +768,9 @@ impl<'s> PgTx<'s> {
                 self.change_stock(stock)?;
                 self.resolve_reservation(reservation)
             }
+            DomainEvent::ReservationExtended { reservation, .. } => {
+                self.extend_reservation(reservation)
+            }
             DomainEvent::TransferCompleted(transfer) | DomainEvent::TransferShipped(transfer) => {
                 self.enter_sql()?;
                 self.execute(
@@ -897,6 +900,40 @@ impl<'s> PgTx<'s> {
             )));
         }
         self.state()?.stock_changed(stock.clone())
+    }
+
+    /// A PENDING reservation's new `expires_at`: written at once (the batch's write-out only
+    /// inserts and resolves), and kept in the cache for the rest of the batch.
+    fn extend_reservation(&mut self, reservation: &Reservation) -> Result<(), InventoryError> {
+        match self.reservation(reservation.id())? {
+            Some(current) if current.status() == ReservationStatus::Pending => {}
+            _ => {
+                return Err(InventoryError::internal(format!(
+                    "reservation {} is not PENDING",
+                    reservation.id()
+                )));
+            }
+        }
+        // Writes the cache out first, so a reservation made earlier in the batch exists.
+        self.enter_sql()?;
+        let changed = self
+            .execute(
+                "UPDATE reservations SET expires_at = $2, updated_at = $3 \
+                 WHERE id = $1 AND status = 'PENDING'",
+                &[
+                    &reservation.id().as_uuid(),
+                    &reservation.expires_at(),
+                    &reservation.updated_at(),
+                ],
+            )
+            .or_inventory()?;
+        if changed != 1 {
+            return Err(InventoryError::internal(format!(
+                "reservation {} is not PENDING in the database",
+                reservation.id()
+            )));
+        }
+        self.state()?.reservation_changed(reservation.clone())
     }
 
     /// A reservation leaves PENDING, once.

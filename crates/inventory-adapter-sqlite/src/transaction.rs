@@ -553,6 +553,9 @@ impl SqliteTx<'_> {
             DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => {
                 self.update_transfer(transfer)
             }
+            DomainEvent::ReservationExtended { reservation, .. } => {
+                self.extend_reservation(reservation)
+            }
             DomainEvent::CartCreated(cart) => self.insert_cart(cart),
             DomainEvent::CartConfirmed(cart)
             | DomainEvent::CartCancelled(cart)
@@ -729,6 +732,30 @@ impl SqliteTx<'_> {
                 ])
             })
             .or_inventory()?;
+        Ok(())
+    }
+
+    fn extend_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE reservations SET expires_at = ?2, updated_at = ?3 \
+                 WHERE id = ?1 AND status = 'PENDING'",
+            )
+            .and_then(|mut statement| {
+                statement.execute(params![
+                    reservation.id().to_string(),
+                    timestamp::format(reservation.expires_at()),
+                    timestamp::format(reservation.updated_at()),
+                ])
+            })
+            .or_inventory()?;
+        if changed != 1 {
+            return Err(InventoryError::internal(format!(
+                "reservation {} is not PENDING in the database",
+                reservation.id()
+            )));
+        }
         Ok(())
     }
 

@@ -127,6 +127,48 @@ impl Reservations {
         self.resolve(id, context, Reservation::cancel)
     }
 
+    /// Holds a PENDING reservation's units longer: until `ttl` from now
+    /// (`reservation.extended`). `max_hold`, when given (a customer extending its own), bounds
+    /// how long the reservation may hold its units in all, counted from its creation, so
+    /// repeated extensions cannot hold stock for ever.
+    ///
+    /// # Errors
+    /// - [`InventoryError::ReservationNotFound`];
+    /// - [`InventoryError::ReservationInCart`] for a cart's line;
+    /// - [`InventoryError::Reservation`] when it is no longer PENDING, has expired, or would
+    ///   not end later than it does now;
+    /// - [`InventoryError::HoldLimit`] with `TtlTooLong` past `max_hold`.
+    pub fn extend(
+        &self,
+        id: ReservationId,
+        ttl: ReservationTtl,
+        max_hold: Option<ReservationTtl>,
+        context: &RequestContext,
+    ) -> Result<Reservation, InventoryError> {
+        self.ports.change(context, move |change| {
+            let mut reservation = change
+                .read()
+                .reservation(id)?
+                .ok_or(InventoryError::ReservationNotFound(id))?;
+            if reservation.cart_id().is_some() {
+                return Err(InventoryError::ReservationInCart(id));
+            }
+            let allowed = max_hold.unwrap_or(ReservationTtl::MAX);
+            let held = (change.now() + ttl.duration()) - reservation.created_at();
+            if held > allowed.duration() {
+                return Err(inventory_domain::HoldLimitError::TtlTooLong {
+                    allowed_seconds: u32::from(allowed),
+                    requested_seconds: u32::try_from(held.whole_seconds()).unwrap_or(u32::MAX),
+                }
+                .into());
+            }
+            let stock = stock_of(change.read(), &reservation)?;
+            let event = reservation.extend(&stock, ttl, change.now())?;
+            change.record(event)?;
+            Ok(reservation)
+        })
+    }
+
     /// Releases every PENDING reservation whose `expires_at` is at or before `now`
     /// (`reservation.expired` each), in transactions of at most `batch` reservations so other
     /// writers are never held up for long, then every due cart (its lines, then

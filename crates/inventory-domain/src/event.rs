@@ -59,6 +59,13 @@ pub enum DomainEvent {
         /// The stock after the units came back.
         stock: Stock,
     },
+    /// `reservation.extended`: the hold lasts longer (the stock is unchanged).
+    ReservationExtended {
+        /// The reservation with its new `expires_at`.
+        reservation: Reservation,
+        /// Its stock, as it is.
+        stock: Stock,
+    },
     /// `reservation.expired`
     ReservationExpired {
         /// The expired reservation.
@@ -126,6 +133,7 @@ impl DomainEvent {
             | Self::ReservationCreated { stock, .. }
             | Self::ReservationConfirmed { stock, .. }
             | Self::ReservationCancelled { stock, .. }
+            | Self::ReservationExtended { stock, .. }
             | Self::ReservationExpired { stock, .. } => Some(stock),
             _ => None,
         }
@@ -137,6 +145,7 @@ impl DomainEvent {
             Self::ReservationCreated { reservation, .. }
             | Self::ReservationConfirmed { reservation, .. }
             | Self::ReservationCancelled { reservation, .. }
+            | Self::ReservationExtended { reservation, .. }
             | Self::ReservationExpired { reservation, .. } => Some(reservation),
             _ => None,
         }

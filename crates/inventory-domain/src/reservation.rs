@@ -94,6 +94,12 @@ pub enum ReservationError {
         /// When it expired.
         expires_at: OffsetDateTime,
     },
+    /// An extension that would end the hold no later than it ends now.
+    #[error("the reservation already holds its units until {expires_at}")]
+    NotExtended {
+        /// When it expires now.
+        expires_at: OffsetDateTime,
+    },
     /// A bug in the caller (an expiry before the deadline, another pair's stock) or corrupt
     /// stored data; never the client's fault.
     #[error(transparent)]
@@ -288,6 +294,40 @@ impl Reservation {
         stock.release(self.quantity, now)?;
         self.resolve(ReservationStatus::Expired, now);
         Ok(DomainEvent::ReservationExpired {
+            reservation: self.clone(),
+            stock: stock.clone(),
+        })
+    }
+
+    /// Holds the units longer: `ttl` from `now`, the `reservation.extended` event (carrying
+    /// `stock`, which does not change). How long a hold may last in all is the caller's rule
+    /// (a customer's limit), checked against [`Reservation::created_at`].
+    ///
+    /// # Errors
+    /// [`ReservationError::AlreadyResolved`]; [`ReservationError::Expired`] when `now` is at
+    /// or past `expires_at`; [`ReservationError::NotExtended`] when `now + ttl` is not later
+    /// than `expires_at`.
+    pub fn extend(
+        &mut self,
+        stock: &Stock,
+        ttl: ReservationTtl,
+        now: OffsetDateTime,
+    ) -> Result<DomainEvent, ReservationError> {
+        self.check_resolvable(stock)?;
+        if self.is_due(now) {
+            return Err(ReservationError::Expired {
+                expires_at: self.expires_at,
+            });
+        }
+        let until = now + ttl.duration();
+        if until <= self.expires_at {
+            return Err(ReservationError::NotExtended {
+                expires_at: self.expires_at,
+            });
+        }
+        self.expires_at = until;
+        self.updated_at = now;
+        Ok(DomainEvent::ReservationExtended {
             reservation: self.clone(),
             stock: stock.clone(),
         })

@@ -17,6 +17,8 @@ impl ReservationTtl {
     pub const MAX_SECONDS: u32 = 24 * 60 * 60;
     /// The time to live when the caller gives none.
     pub const DEFAULT: Self = Self(600);
+    /// The longest a reservation may hold its units (a day).
+    pub const MAX: Self = Self(Self::MAX_SECONDS);
 
     /// Validates a time to live in seconds.
     ///

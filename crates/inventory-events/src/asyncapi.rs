@@ -203,6 +203,10 @@ fn summary(kind: EventType) -> &'static str {
         EventType::ReservationConfirmed => "A reservation became a sale: the units left.",
         EventType::ReservationCancelled => "A reservation was cancelled: the units came back.",
         EventType::ReservationExpired => "A reservation ran out: the units came back.",
+        EventType::ReservationExtended => {
+            "A pending reservation holds its units longer (its new expires_at); the stock is \
+             unchanged."
+        }
         EventType::CartCreated => {
             "Every line of a cart was reserved, in one transaction; each line's \
              reservation.created comes just before."

@@ -35,10 +35,10 @@ fn every_event_decodes_to_what_was_encoded() {
 #[test]
 fn an_unknown_type_is_an_error_not_a_reservation() {
     let encoded = encode(&every_event()[7]).expect("encodes");
-    let error = decode("reservation.extended", 1, &encoded.payload).unwrap_err();
+    let error = decode("reservation.postponed", 1, &encoded.payload).unwrap_err();
     assert_eq!(
         error,
-        DecodeError::UnknownType("reservation.extended".into())
+        DecodeError::UnknownType("reservation.postponed".into())
     );
     assert_eq!(error.reason(), "unknown_type");
 }

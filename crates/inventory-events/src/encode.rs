@@ -59,6 +59,7 @@ pub fn encode(event: &DomainEvent) -> Result<EncodedEvent, serde_json::Error> {
         DomainEvent::ReservationCreated { reservation, stock }
         | DomainEvent::ReservationConfirmed { reservation, stock }
         | DomainEvent::ReservationCancelled { reservation, stock }
+        | DomainEvent::ReservationExtended { reservation, stock }
         | DomainEvent::ReservationExpired { reservation, stock } => to_json(&ReservationPayload {
             reservation: reservation.into(),
             stock: stock.into(),
@@ -102,6 +103,7 @@ fn aggregate_id(event: &DomainEvent) -> String {
         DomainEvent::ReservationCreated { reservation, .. }
         | DomainEvent::ReservationConfirmed { reservation, .. }
         | DomainEvent::ReservationCancelled { reservation, .. }
+        | DomainEvent::ReservationExtended { reservation, .. }
         | DomainEvent::ReservationExpired { reservation, .. } => reservation.id().to_string(),
         DomainEvent::CartCreated(cart)
         | DomainEvent::CartConfirmed(cart)

@@ -30,6 +30,8 @@ pub enum EventType {
     ReservationCancelled,
     /// `reservation.expired`
     ReservationExpired,
+    /// `reservation.extended`
+    ReservationExtended,
     /// `cart.created`
     CartCreated,
     /// `cart.confirmed`
@@ -72,7 +74,7 @@ pub struct UnknownEventType(pub String);
 
 impl EventType {
     /// Every event type, in a stable order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::ProductCreated,
         Self::ProductUpdated,
         Self::ProductDeleted,
@@ -84,6 +86,7 @@ impl EventType {
         Self::ReservationConfirmed,
         Self::ReservationCancelled,
         Self::ReservationExpired,
+        Self::ReservationExtended,
         Self::CartCreated,
         Self::CartConfirmed,
         Self::CartCancelled,
@@ -108,6 +111,7 @@ impl EventType {
             DomainEvent::ReservationConfirmed { .. } => Self::ReservationConfirmed,
             DomainEvent::ReservationCancelled { .. } => Self::ReservationCancelled,
             DomainEvent::ReservationExpired { .. } => Self::ReservationExpired,
+            DomainEvent::ReservationExtended { .. } => Self::ReservationExtended,
             DomainEvent::CartCreated(_) => Self::CartCreated,
             DomainEvent::CartConfirmed(_) => Self::CartConfirmed,
             DomainEvent::CartCancelled(_) => Self::CartCancelled,
@@ -133,6 +137,7 @@ impl EventType {
             Self::ReservationConfirmed => "reservation.confirmed",
             Self::ReservationCancelled => "reservation.cancelled",
             Self::ReservationExpired => "reservation.expired",
+            Self::ReservationExtended => "reservation.extended",
             Self::CartCreated => "cart.created",
             Self::CartConfirmed => "cart.confirmed",
             Self::CartCancelled => "cart.cancelled",
@@ -155,7 +160,8 @@ impl EventType {
             Self::ReservationCreated
             | Self::ReservationConfirmed
             | Self::ReservationCancelled
-            | Self::ReservationExpired => AggregateType::Reservation,
+            | Self::ReservationExpired
+            | Self::ReservationExtended => AggregateType::Reservation,
             Self::CartCreated | Self::CartConfirmed | Self::CartCancelled | Self::CartExpired => {
                 AggregateType::Cart
             }
@@ -226,8 +232,8 @@ mod tests {
     #[test]
     fn an_unknown_name_is_refused_not_guessed() {
         assert_eq!(
-            "reservation.extended".parse::<EventType>(),
-            Err(UnknownEventType("reservation.extended".into()))
+            "reservation.postponed".parse::<EventType>(),
+            Err(UnknownEventType("reservation.postponed".into()))
         );
         assert!("Stock.Updated".parse::<EventType>().is_err());
     }

@@ -72,6 +72,9 @@ pub fn restore(
                 EventType::ReservationExpired => {
                     DomainEvent::ReservationExpired { reservation, stock }
                 }
+                EventType::ReservationExtended => {
+                    DomainEvent::ReservationExtended { reservation, stock }
+                }
                 _ => return Err(malformed("a reservation payload for another type".into())),
             }
         }

@@ -65,6 +65,11 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
     let confirmation = confirmed.confirm(&mut stock, NOW).unwrap();
     let (mut cancelled, _) = Reservation::place(&mut stock, request(11), NOW).unwrap();
     let cancellation = cancelled.cancel(&mut stock, NOW).unwrap();
+    let (mut extended, _) = Reservation::place(&mut stock, request(13), NOW).unwrap();
+    let extension = extended
+        .extend(&stock, ReservationTtl::from_seconds(120).unwrap(), NOW)
+        .unwrap();
+    extended.cancel(&mut stock, NOW).unwrap();
     let (mut expired, _) = Reservation::place(&mut stock, request(12), NOW).unwrap();
     let expiry = expired
         .expire(&mut stock, NOW + time::Duration::minutes(1))
@@ -143,6 +148,7 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
         confirmation,
         cancellation,
         expiry,
+        extension,
         cart_created,
         cart_confirmed,
         cart_cancelled,

@@ -311,6 +311,7 @@ impl InventoryError {
                     }
                 },
                 ReservationError::Expired { .. } => "RESERVATION_EXPIRED",
+                ReservationError::NotExtended { .. } => "RESERVATION_NOT_EXTENDED",
                 ReservationError::Invariant(_) => "INTERNAL_ERROR",
             },
             Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) => "TTL_TOO_LONG",

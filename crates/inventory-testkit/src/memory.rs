@@ -658,6 +658,21 @@ impl MemoryTx {
                     .reservations
                     .insert(reservation.id(), reservation.clone());
             }
+            DomainEvent::ReservationExtended { reservation, .. } => {
+                let pending = state
+                    .reservations
+                    .get(&reservation.id())
+                    .is_some_and(|stored| stored.status() == ReservationStatus::Pending);
+                if !pending {
+                    return Err(InventoryError::internal(format!(
+                        "reservation {} is not PENDING",
+                        reservation.id()
+                    )));
+                }
+                state
+                    .reservations
+                    .insert(reservation.id(), reservation.clone());
+            }
             DomainEvent::TransferCompleted(transfer) | DomainEvent::TransferShipped(transfer) => {
                 if state.transfers.contains_key(&transfer.id()) {
                     return Err(InventoryError::internal("a transfer was recorded twice"));

@@ -50,6 +50,7 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(reservations::get)
                 .service(reservations::confirm)
                 .service(reservations::cancel)
+                .service(reservations::extend)
                 .service(carts::place)
                 .service(carts::get)
                 .service(carts::confirm)

@@ -267,6 +267,58 @@ pub async fn cancel(
     resolve(&state, &caller, &request, &path, Resolution::Cancel).await
 }
 
+/// How much longer to hold a reservation's units.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExtendRequest {
+    /// Seconds from now: the reservation then expires at now + ttl, which must be later than
+    /// it expires now. A customer's reservation may hold its units at most the customer
+    /// maximum (15 minutes by default) from its creation; staff, a day.
+    #[schema(example = 300)]
+    #[serde(deserialize_with = "crate::request_parsing::whole_number::required")]
+    pub ttl: i64,
+}
+
+/// Holds a PENDING reservation's units longer.
+#[utoipa::path(
+    tag = "reservations",
+    params(("reservation_id" = String, Path, description = "Reservation UUID")),
+    request_body = ExtendRequest,
+    responses(
+        (status = 200, description = "Extended: the new expires_at", body = ReservationResponse),
+        (status = 400, description = "Invalid ttl or id", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Another customer's, or another store's", body = ErrorBody),
+        (status = 404, description = "RESERVATION_NOT_FOUND", body = ErrorBody),
+        (status = 409, description = "RESERVATION_EXPIRED, RESERVATION_ALREADY_CONFIRMED, RESERVATION_ALREADY_CANCELLED, RESERVATION_IN_CART, or RESERVATION_NOT_EXTENDED (it would not end later; details: expires_at)", body = ErrorBody),
+        (status = 422, description = "TTL_TOO_LONG: the reservation would hold its units longer in all than allowed (details: allowed_ttl)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/reservations/{reservation_id}/extend")]
+pub async fn extend(
+    state: web::Data<AppState>,
+    caller: Caller,
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<ExtendRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = reservation_id(&path)?;
+    let ttl = ReservationTtl::from_seconds(body.ttl)?;
+    let reservations = state.use_cases.reservations.clone();
+    let current = run({
+        let reservations = reservations.clone();
+        move || reservations.get(id)
+    })
+    .await?;
+    authorize(&caller, handling(&current))?;
+    // Customers are held to their maximum hold; staff at the counter to the day.
+    let max_hold = matches!(caller, Caller::Customer { .. }).then_some(state.hold_limits.max_ttl);
+    let answer = reservation_answer(&state, &caller, &request, &*body, StatusCode::OK)?;
+    let context = answer.context();
+    let extended = run(move || reservations.extend(id, ttl, max_hold, &context)).await?;
+    Ok(answer.respond(&extended, |_| {}))
+}
+
 /// Seeing, confirming or cancelling `reservation`.
 fn handling(reservation: &Reservation) -> Action<'_> {
     Action::HandleReservation {

@@ -8,6 +8,8 @@
 //!   expiry once, a follower of the log sees every event once in order;
 //! - [`carts`]: all or nothing, no oversell when carts and single reservations race,
 //!   resolution once with every line, expiry once;
+//! - [`extension`]: an extended reservation expires at its new deadline, within its
+//!   maximum hold;
 //! - [`transfers`]: never below reserved, in transit until received or called back, no
 //!   oversell or lost unit when transfers race reservations;
 //! - [`idempotency`]: a keyed change runs once under racing repeats, a key over another
@@ -18,6 +20,7 @@
 //! The in-memory reference adapter ([`crate::memory::MemoryStore`]) passes the same suite.
 
 pub mod carts;
+pub mod extension;
 mod faulty;
 pub mod idempotency;
 mod model;
@@ -89,6 +92,7 @@ macro_rules! storage_contract_tests {
             carts::a_cart_resolves_once_with_all_its_lines,
             carts::concurrent_carts_and_single_reservations_never_oversell,
             carts::due_carts_expire_once_with_their_lines,
+            extension::an_extended_reservation_expires_at_its_new_deadline,
             transfers::a_transfer_never_leaves_a_store_with_more_reserved_than_it_has,
             transfers::a_shipped_transfer_is_in_transit_until_received_or_cancelled,
             transfers::concurrent_transfers_and_reservations_never_oversell,
