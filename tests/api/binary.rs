@@ -383,3 +383,87 @@ fn a_graceful_stop_lets_in_flight_requests_finish() {
     );
     assert!(exit.success(), "{exit}");
 }
+
+#[test]
+fn an_operator_runs_transfers_carts_and_extensions_from_the_shell() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("ops.db");
+    let cli = |args: &[&str]| run(inventory().args(args).env("INVENTORY_DB", &db));
+    let (ok, _, stderr) = cli(&["seed-demo"]);
+    assert!(ok, "{stderr}");
+
+    // NIKE-AIR-42: 30 in Madrid, 18 in Barcelona.
+    let (ok, stdout, stderr) = cli(&[
+        "transfer",
+        "send",
+        "--sku",
+        "NIKE-AIR-42",
+        "--from",
+        "MAD-001",
+        "--to",
+        "BCN-001",
+        "--quantity",
+        "5",
+        "--shipped",
+        "--by",
+        "warehouse-7",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("SHIPPED") && stdout.contains("IN_TRANSIT"),
+        "{stdout}"
+    );
+    let transfer = stdout.split_whitespace().nth(1).expect("an id").to_owned();
+    let (ok, stdout, stderr) = cli(&["transfer", "receive", &transfer]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("RECEIVED"), "{stdout}");
+    let (ok, _, stderr) = cli(&["transfer", "receive", &transfer]);
+    assert!(!ok && stderr.contains("not in transit"), "{stderr}");
+
+    let (ok, stdout, stderr) = cli(&[
+        "cart",
+        "place",
+        "--customer",
+        "cust-9",
+        "--line",
+        "NIKE-AIR-42@BCN-001=2",
+        "--line",
+        "HP-PAV-15@MAD-001=1",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("PENDING"), "{stdout}");
+    let cart = stdout.split_whitespace().nth(1).expect("an id").to_owned();
+    let line = stdout
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().nth(1))
+        .expect("a line id")
+        .to_owned();
+    let (ok, _, stderr) = cli(&["reservation", "extend", &line, "--ttl", "1200"]);
+    assert!(!ok && stderr.contains("line of a cart"), "{stderr}");
+    let (ok, stdout, stderr) = cli(&["cart", "confirm", &cart, "--line", &line]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("CONFIRMED") && stdout.contains("CANCELLED"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = cli(&["cart", "place", "--customer", "c", "--line", "nonsense"]);
+    assert!(!ok && stderr.contains("SKU@STORE=QUANTITY"), "{stderr}");
+
+    let inventory = inventory::Inventory::open(&db).expect("open");
+    let shoes = inventory
+        .products()
+        .get_by_sku(&inventory::Sku::parse("NIKE-AIR-42").expect("sku"))
+        .expect("shoes");
+    let stock = |store: &str| {
+        inventory
+            .stock()
+            .get(shoes.id, &inventory::StoreId::parse(store).expect("code"))
+            .expect("stock")
+            .quantity()
+    };
+    assert_eq!((stock("MAD-001"), stock("BCN-001")), (25, 23));
+    let (ok, stdout, _) = cli(&["transfer", "list", "--store", "BCN-001"]);
+    assert!(ok && stdout.lines().count() == 1, "{stdout}");
+    inventory.close();
+}

@@ -2,8 +2,9 @@
 //! chain that outgrew one host does it.
 
 use inventory::{
-    AdjustStock, AdjustmentReason, CustomerId, Inventory, PostgresConfig, Quantity, RequestContext,
-    ReservationTtl, ReserveStock, StockDelta, StoreId,
+    AdjustStock, AdjustmentReason, CartLine, ChangedBy, CustomerId, Inventory, PlaceCart,
+    PostgresConfig, Quantity, RequestContext, ReservationTtl, ReserveStock, SendTransfer,
+    StockDelta, StoreId, TransferMode,
 };
 
 use crate::binary::{inventory, run};
@@ -16,8 +17,9 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
     let (ok, _, stderr) = run(inventory().arg("seed-demo").env("INVENTORY_DB", &db));
     assert!(ok, "{stderr}");
     {
-        // A history with every kind of change: reservations confirmed, cancelled and still
-        // open, a count, a deleted product.
+        // A history with every kind of change: reservations confirmed, cancelled, extended and
+        // still open, carts confirmed in part and cancelled, transfers at once, received, and
+        // still in transit, a count, a deleted product.
         let shop = Inventory::open(&db).expect("open");
         let ctx = RequestContext::default();
         let products = shop
@@ -66,6 +68,62 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
                 &ctx,
             )
             .expect("sale");
+        shop.reservations()
+            .extend(
+                reservations[2],
+                ReservationTtl::from_seconds(1200).expect("ttl"),
+                None,
+                &ctx,
+            )
+            .expect("extend");
+        let barcelona = StoreId::parse("BCN-001").expect("code");
+        let order = || PlaceCart {
+            customer_id: CustomerId::parse("cust-cart").expect("id"),
+            lines: vec![
+                CartLine {
+                    product_id: products[7].id,
+                    store_id: madrid.clone(),
+                    quantity: Quantity::new(1).expect("one"),
+                },
+                CartLine {
+                    product_id: products[7].id,
+                    store_id: barcelona.clone(),
+                    quantity: Quantity::new(2).expect("two"),
+                },
+            ],
+            ttl: ReservationTtl::default(),
+            limits: None,
+        };
+        let kept = shop.carts().place(order(), &ctx).expect("cart");
+        let first_line = kept.lines()[0].id();
+        shop.carts()
+            .confirm(kept.id(), Some(vec![first_line]), &ctx)
+            .expect("confirm part");
+        let dropped = shop.carts().place(order(), &ctx).expect("cart");
+        shop.carts()
+            .cancel(dropped.id(), &ctx)
+            .expect("cancel cart");
+        let transfer = |mode| SendTransfer {
+            product_id: products[3].id,
+            from_store: barcelona.clone(),
+            to_store: madrid.clone(),
+            quantity: Quantity::new(2).expect("two"),
+            mode,
+            by: ChangedBy::default(),
+        };
+        shop.transfers()
+            .send(transfer(TransferMode::Immediate), &ctx)
+            .expect("immediate");
+        let received = shop
+            .transfers()
+            .send(transfer(TransferMode::Shipped), &ctx)
+            .expect("shipped");
+        shop.transfers()
+            .receive(received.id(), ChangedBy::default(), &ctx)
+            .expect("received");
+        shop.transfers()
+            .send(transfer(TransferMode::Shipped), &ctx)
+            .expect("in transit");
         shop.products()
             .delete(products[6].id, &ctx)
             .expect("delete");
@@ -101,6 +159,28 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
     let (original, moved) = (log(&source), log(&copied));
     assert!(original.len() > 40, "a real history: {}", original.len());
     assert_eq!(original, moved, "the same events, ids and seqs");
+    let page = inventory::Page::new(Some(50), None).expect("page");
+    let transfers = |inventory: &Inventory| {
+        inventory
+            .transfers()
+            .list(Default::default(), page)
+            .expect("transfers")
+            .data
+    };
+    assert_eq!(transfers(&source).len(), 3);
+    assert_eq!(transfers(&source), transfers(&copied), "the same transfers");
+    for product in source
+        .products()
+        .list(Default::default(), page)
+        .expect("products")
+        .data
+    {
+        assert_eq!(
+            source.availability().of_product(product.id, None),
+            copied.availability().of_product(product.id, None),
+            "the same availability, in transit included"
+        );
+    }
 
     let (ok, _, stderr) = copy(&[]);
     assert!(!ok, "a second copy into the same database is refused");

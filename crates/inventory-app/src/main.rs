@@ -1,5 +1,6 @@
 //! `inventory`: serve the API (default), migrate, seed a demo catalogue, mint tokens, check
-//! the health of a running server, copy an inventory into another database.
+//! the health of a running server, copy an inventory into another database, and run an
+//! operator's transfers, carts and reservation extensions on the database.
 
 use std::process::ExitCode;
 
@@ -7,8 +8,8 @@ use anyhow::Context;
 use clap::Parser;
 use inventory_app::settings::EventsCommand;
 use inventory_app::{
-    Application, Cli, Command, events, healthcheck, open_inventory, seed_demo, shutdown_signal,
-    telemetry, token,
+    Application, Cli, Command, events, healthcheck, open_inventory, operations, seed_demo,
+    shutdown_signal, telemetry, token,
 };
 
 fn main() -> ExitCode {
@@ -95,6 +96,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(args) => {
             println!("{}", token::mint(&settings, &args)?);
             Ok(())
+        }
+        Command::Transfer(command) => {
+            let inventory = open_inventory(&settings)?;
+            let result = operations::transfer(&inventory, command);
+            inventory.close();
+            result
+        }
+        Command::Cart(command) => {
+            let inventory = open_inventory(&settings)?;
+            let result = operations::cart(&inventory, command);
+            inventory.close();
+            result
+        }
+        Command::Reservation(command) => {
+            let inventory = open_inventory(&settings)?;
+            let result = operations::reservation(&inventory, command);
+            inventory.close();
+            result
         }
     }
 }

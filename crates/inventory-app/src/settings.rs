@@ -39,6 +39,15 @@ pub enum Command {
     /// Read the event stream in Redis.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// Move units between stores: send, receive, cancel, list.
+    #[command(subcommand)]
+    Transfer(TransferCommand),
+    /// Place, confirm (wholly or in part), cancel or show a customer's cart.
+    #[command(subcommand)]
+    Cart(CartCommand),
+    /// Extend a pending reservation.
+    #[command(subcommand)]
+    Reservation(ReservationCommand),
 }
 
 /// `inventory events ...`
@@ -464,4 +473,100 @@ impl Settings {
             fault_relay_crash: false,
         }
     }
+}
+
+/// `inventory transfer ...`
+#[derive(Debug, Subcommand)]
+pub enum TransferCommand {
+    /// Send units of a product from one store to another (at once, or `--shipped`).
+    Send {
+        /// The product's SKU.
+        #[arg(long)]
+        sku: String,
+        /// The store the units leave.
+        #[arg(long)]
+        from: String,
+        /// The store they go to.
+        #[arg(long)]
+        to: String,
+        /// Units to send (only units nobody holds can leave).
+        #[arg(long)]
+        quantity: i64,
+        /// In transit until `inventory transfer receive`, instead of moved at once.
+        #[arg(long)]
+        shipped: bool,
+        /// Who sends them, for the audit trail.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// The destination receives a shipped transfer.
+    Receive {
+        /// The transfer's id.
+        id: String,
+        /// Who receives them, for the audit trail.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Call a shipped transfer back to its source.
+    Cancel {
+        /// The transfer's id.
+        id: String,
+        /// Who calls it back, for the audit trail.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// List transfers, newest first.
+    List {
+        /// Only those from or to this store.
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+/// `inventory cart ...`
+#[derive(Debug, Subcommand)]
+pub enum CartCommand {
+    /// Reserve every line for a customer, or none.
+    Place {
+        /// For whom.
+        #[arg(long)]
+        customer: String,
+        /// A line, `SKU@STORE=QUANTITY`; repeat for each line.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+        /// Seconds to hold the units.
+        #[arg(long, default_value_t = 600)]
+        ttl: i64,
+    },
+    /// Confirm a cart: every line, or only the `--line` reservation ids given.
+    Confirm {
+        /// The cart's id.
+        id: String,
+        /// A line to sell (its reservation id); the others are released.
+        #[arg(long = "line")]
+        lines: Vec<String>,
+    },
+    /// Release every line of a cart.
+    Cancel {
+        /// The cart's id.
+        id: String,
+    },
+    /// Show a cart and its lines.
+    Show {
+        /// The cart's id.
+        id: String,
+    },
+}
+
+/// `inventory reservation ...`
+#[derive(Debug, Subcommand)]
+pub enum ReservationCommand {
+    /// Hold a PENDING reservation's units until `--ttl` seconds from now.
+    Extend {
+        /// The reservation's id.
+        id: String,
+        /// Seconds from now.
+        #[arg(long)]
+        ttl: i64,
+    },
 }

@@ -25,8 +25,8 @@ use inventory_adapter_http::{Auth, Role};
 
 use crate::report::{Report, Row};
 use crate::scenarios::{
-    Bench, availability, cache_check, event_latency, expiry_lag, http_ceiling, mixed, reservations,
-    store_ceiling, stream_cap,
+    Bench, availability, cache_check, carts, event_latency, expiry_lag, http_ceiling, mixed,
+    reservations, store_ceiling, stream_cap,
 };
 use crate::server::{Database, SECRET, Server, resources, sibling_binary};
 
@@ -166,6 +166,11 @@ async fn measure(
     );
     report.add_ratio("3", "1", "hot-SKU reservations vs the HTTP ceiling");
     report.add_ratio(
+        "3c",
+        "3",
+        "3-line carts vs single reservations over HTTP, hot pairs (a cart holds 3 units)",
+    );
+    report.add_ratio(
         "5a",
         "1",
         "availability reads (hot product) vs the HTTP ceiling",
@@ -235,6 +240,7 @@ async fn sqlite_section(
         targets: vec![server.address],
         admin: admin.clone(),
         hot: seeded.hot,
+        cart_hot: Arc::new(seeded.cart_hot),
         products: Arc::new(seeded.products),
         expiring: seeded.expiring,
         paced: seeded.paced,
@@ -259,6 +265,8 @@ async fn sqlite_section(
     );
     eprintln!("(3) hot-SKU reservations...");
     rows.push(reservations::hot(&bench).await?);
+    eprintln!("(3c) hot-SKU carts...");
+    rows.push(carts::hot(&bench).await?);
     eprintln!("(4) spread reservations...");
     rows.push(reservations::spread(&bench).await?);
     eprintln!("(5) availability reads...");

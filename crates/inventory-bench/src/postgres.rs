@@ -83,6 +83,7 @@ pub async fn measure(section: Section<'_>) -> anyhow::Result<Vec<Row>> {
             address: targets[0],
             targets,
             hot: seeded.hot.clone(),
+            cart_hot: Arc::new(seeded.cart_hot.clone()),
             products: Arc::new(seeded.products.clone()),
             expiring: seeded.expiring.clone(),
             paced: seeded.paced.clone(),

@@ -11,6 +11,8 @@ use crate::scenarios::{STORES, expiry_lag};
 pub struct Seeded {
     /// Ten million units in MAD-001.
     pub hot: String,
+    /// Three products with two million units in MAD-001 and in BCN-001 (the cart scenario).
+    pub cart_hot: Vec<String>,
     /// 1 000 products, 100 000 units in each store.
     pub products: Vec<String>,
     /// Units in the expiry scenario's store.
@@ -72,6 +74,16 @@ pub fn seed(storage: StorageConfig, products: usize) -> anyhow::Result<Seeded> {
     for _ in 0..10 {
         stock(hot, "MAD-001", 1_000_000)?;
     }
+    let mut cart_hot = Vec::new();
+    for n in 1..=3 {
+        let product = create(&format!("BENCH-CART-{n}"))?;
+        for store in ["MAD-001", "BCN-001"] {
+            for _ in 0..2 {
+                stock(product, store, 1_000_000)?;
+            }
+        }
+        cart_hot.push(product.to_string());
+    }
     // Eight writers at once: the store commits their changes in groups.
     let chunks: Vec<Vec<usize>> = (0..8)
         .map(|worker| (worker..products).step_by(8).collect())
@@ -109,6 +121,7 @@ pub fn seed(storage: StorageConfig, products: usize) -> anyhow::Result<Seeded> {
     inventory.close();
     Ok(Seeded {
         hot: hot.to_string(),
+        cart_hot,
         products: ids,
         expiring: expiring.to_string(),
         paced: paced.to_string(),

@@ -4,13 +4,14 @@
 //! resolved reservation may have changed.
 
 use inventory_domain::{
-    AdjustmentReason, Cart, CartError, CartId, CartLine, CartRequest, CustomerId, DomainEvent,
-    ProductId, Quantity, Reservation, ReservationError, ReservationId, ReservationRequest,
-    ReservationStatus, ReservationTtl, Shortfall, Stock, StockCount, StockDelta, StockError,
-    StoreId, merge_lines,
+    AdjustmentReason, Cart, CartError, CartId, CartLine, CartRequest, ChangedBy, CustomerId,
+    DomainEvent, ProductId, Quantity, Reservation, ReservationError, ReservationId,
+    ReservationRequest, ReservationStatus, ReservationTtl, Shortfall, Stock, StockCount,
+    StockDelta, StockError, StoreId, Transfer, TransferError, TransferId, TransferMode,
+    TransferRequest, merge_lines,
 };
 use inventory_testkit::model::{
-    MODEL_STORES, Model, ModelEvent, ModelMachine, ModelStatus, Op, Outcome,
+    MODEL_STORES, Model, ModelEvent, ModelMachine, ModelStatus, Op, Outcome, TransferModelStatus,
 };
 use proptest::test_runner::{Config, FileFailurePersistence};
 use proptest_state_machine::{StateMachineTest, prop_state_machine};
@@ -29,6 +30,8 @@ struct DomainInventory {
     resolved: Vec<Option<Reservation>>,
     /// Carts in creation order; their lines are also kept, as they are, in `reservations`.
     carts: Vec<Cart>,
+    /// Transfers in creation order.
+    transfers: Vec<Transfer>,
 }
 
 impl DomainInventory {
@@ -56,6 +59,13 @@ impl DomainInventory {
                 first_line_only,
             } => self.resolve_cart(cart, Some(first_line_only)),
             Op::CancelCart { cart } => self.resolve_cart(cart, None),
+            Op::SendTransfer {
+                from,
+                quantity,
+                shipped,
+            } => self.send_transfer(from, quantity, shipped),
+            Op::ReceiveTransfer { transfer } => self.end_transfer(transfer, true),
+            Op::CancelTransfer { transfer } => self.end_transfer(transfer, false),
             Op::ExpireDue => self.expire_due(),
             Op::Advance { seconds } => {
                 self.now += Duration::seconds(i64::from(seconds));
@@ -336,6 +346,89 @@ impl DomainInventory {
         }
     }
 
+    fn send_transfer(
+        &mut self,
+        from: usize,
+        quantity: u32,
+        shipped: bool,
+    ) -> (Outcome, Vec<DomainEvent>) {
+        let quantity = Quantity::new(i64::from(quantity)).expect("at least 1");
+        // The use case's rule: no stock record at the source is no units to send.
+        let Some(mut source) = self.stock[from].clone() else {
+            return (
+                Outcome::InsufficientStock {
+                    available: 0,
+                    requested: quantity.get(),
+                },
+                vec![],
+            );
+        };
+        let index = self.transfers.len();
+        let request = TransferRequest {
+            id: TransferId::from_uuid(uuid::Uuid::from_u128(index as u128 + 1)),
+            from_store: store_id(from),
+            to_store: store_id(1 - from),
+            quantity,
+            mode: if shipped {
+                TransferMode::Shipped
+            } else {
+                TransferMode::Immediate
+            },
+            by: ChangedBy::default(),
+        };
+        let destination = self.stock[1 - from].clone();
+        match Transfer::send(request, &mut source, destination, self.now) {
+            Ok((transfer, arrived, events)) => {
+                self.stock[from] = Some(source);
+                if let Some(arrived) = arrived {
+                    self.stock[1 - from] = Some(arrived);
+                }
+                self.transfers.push(transfer);
+                (Outcome::TransferSent { index }, events)
+            }
+            Err(TransferError::Stock(StockError::InsufficientStock {
+                available,
+                requested,
+            })) => (
+                Outcome::InsufficientStock {
+                    available,
+                    requested,
+                },
+                vec![],
+            ),
+            Err(other) => panic!("unexpected transfer error {other:?}"),
+        }
+    }
+
+    fn end_transfer(&mut self, index: usize, arrive: bool) -> (Outcome, Vec<DomainEvent>) {
+        let now = self.now;
+        let transfer = &mut self.transfers[index];
+        let result = if arrive {
+            let store = store_index(transfer.to_store());
+            let destination = self.stock[store].clone();
+            transfer
+                .receive(destination, ChangedBy::default(), now)
+                .map(|(stock, events)| {
+                    self.stock[store] = Some(stock);
+                    (Outcome::TransferReceived, events)
+                })
+        } else {
+            let store = store_index(transfer.from_store());
+            let source = self.stock[store].as_mut().expect("a source has stock");
+            transfer
+                .cancel(source, ChangedBy::default(), now)
+                .map(|events| (Outcome::TransferCancelled, events))
+        };
+        match result {
+            Ok(done) => done,
+            Err(TransferError::NotInTransit { status }) => (
+                Outcome::TransferNotInTransit(TransferModelStatus::from(status)),
+                vec![],
+            ),
+            Err(other) => panic!("unexpected transfer error {other:?}"),
+        }
+    }
+
     /// The stocks of a cart's lines, in line order.
     fn stocks_of(&self, cart: usize) -> Vec<Stock> {
         self.carts[cart]
@@ -419,11 +512,24 @@ fn reservation_error(error: ReservationError) -> Outcome {
 }
 
 fn model_event(event: &DomainEvent) -> ModelEvent {
+    if let Some(transfer) = event.transfer() {
+        return ModelEvent {
+            event_type: inventory_events::EventType::of(event).as_str(),
+            store: 0,
+            reservation: None,
+            cart: None,
+            transfer: Some((transfer.id().as_uuid().as_u128() - 1) as usize),
+            quantity: 0,
+            reserved: 0,
+            version: 0,
+        };
+    }
     if let Some(cart) = event.cart() {
         return ModelEvent {
             event_type: inventory_events::EventType::of(event).as_str(),
             store: 0,
             reservation: None,
+            transfer: None,
             cart: Some((cart.id().as_uuid().as_u128() - 1) as usize),
             quantity: 0,
             reserved: 0,
@@ -438,6 +544,7 @@ fn model_event(event: &DomainEvent) -> ModelEvent {
         store: store_index(stock.store_id()),
         reservation: event.reservation().map(|r| reservation_index(r.id())),
         cart: None,
+        transfer: None,
         quantity: stock.quantity(),
         reserved: stock.reserved(),
         version: stock.version(),
@@ -458,6 +565,7 @@ impl StateMachineTest for DomainAgainstModel {
             reservations: Vec::new(),
             resolved: Vec::new(),
             carts: Vec::new(),
+            transfers: Vec::new(),
         }
     }
 

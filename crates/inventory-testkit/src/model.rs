@@ -72,6 +72,25 @@ pub enum Op {
         /// Index into the carts placed so far.
         cart: usize,
     },
+    /// `POST /transfers`: units from one store to the other.
+    SendTransfer {
+        /// Index into [`MODEL_STORES`] of the source (the other store receives).
+        from: usize,
+        /// Units sent.
+        quantity: u32,
+        /// In transit until received, or moved at once.
+        shipped: bool,
+    },
+    /// Receive the transfer at this index.
+    ReceiveTransfer {
+        /// Index into the transfers sent so far.
+        transfer: usize,
+    },
+    /// Call the transfer at this index back.
+    CancelTransfer {
+        /// Index into the transfers sent so far.
+        transfer: usize,
+    },
     /// Run the expiry: release every PENDING reservation whose time has come, then every
     /// due cart with its lines.
     ExpireDue,
@@ -150,6 +169,39 @@ pub struct CartModel {
     pub expires_at: i64,
 }
 
+/// Where a transfer is, in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferModelStatus {
+    /// Shipped, not received.
+    InTransit,
+    /// At the destination.
+    Received,
+    /// Back at the source.
+    Cancelled,
+}
+
+impl From<inventory_domain::TransferStatus> for TransferModelStatus {
+    fn from(status: inventory_domain::TransferStatus) -> Self {
+        use inventory_domain::TransferStatus;
+        match status {
+            TransferStatus::InTransit => Self::InTransit,
+            TransferStatus::Received => Self::Received,
+            TransferStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+/// A transfer in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferModel {
+    /// Index into [`MODEL_STORES`] of the source; the other store is the destination.
+    pub from: usize,
+    /// Units moved.
+    pub quantity: u32,
+    /// Where it is.
+    pub status: TransferModelStatus,
+}
+
 /// What an operation should answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -210,6 +262,17 @@ pub enum Outcome {
     CartAlreadyResolved(ModelStatus),
     /// The cart's time had run out.
     CartExpired,
+    /// A transfer was sent; its index in creation order.
+    TransferSent {
+        /// Index of the new transfer.
+        index: usize,
+    },
+    /// The transfer was received.
+    TransferReceived,
+    /// The transfer was called back.
+    TransferCancelled,
+    /// The transfer was received or cancelled before; its status then.
+    TransferNotInTransit(TransferModelStatus),
 }
 
 /// One event the operation should emit: its type and the stock it carries.
@@ -224,6 +287,8 @@ pub struct ModelEvent {
     /// The cart concerned, by index, for cart events (which carry no stock: their store and
     /// counts are 0).
     pub cart: Option<usize>,
+    /// The transfer concerned, by index, for transfer events (no stock either).
+    pub transfer: Option<usize>,
     /// Units after.
     pub quantity: u32,
     /// Reserved after.
@@ -252,6 +317,8 @@ pub struct Model {
     pub reservations: Vec<ReservationModel>,
     /// Carts in creation order.
     pub carts: Vec<CartModel>,
+    /// Transfers in creation order.
+    pub transfers: Vec<TransferModel>,
     /// What the last operation should have produced.
     pub last: Expected,
 }
@@ -263,6 +330,7 @@ impl Default for Model {
             stock: [None, None],
             reservations: Vec::new(),
             carts: Vec::new(),
+            transfers: Vec::new(),
             last: Expected {
                 outcome: Outcome::TimeAdvanced,
                 events: Vec::new(),
@@ -298,6 +366,13 @@ impl Model {
                 first_line_only,
             } => self.resolve_cart(cart, Some(first_line_only), &mut events),
             Op::CancelCart { cart } => self.resolve_cart(cart, None, &mut events),
+            Op::SendTransfer {
+                from,
+                quantity,
+                shipped,
+            } => self.send_transfer(from, quantity, shipped, &mut events),
+            Op::ReceiveTransfer { transfer } => self.end_transfer(transfer, true, &mut events),
+            Op::CancelTransfer { transfer } => self.end_transfer(transfer, false, &mut events),
             Op::ExpireDue => self.expire_due(&mut events),
             Op::Advance { seconds } => {
                 self.now += i64::from(seconds);
@@ -573,11 +648,118 @@ impl Model {
         outcome
     }
 
+    fn send_transfer(
+        &mut self,
+        from: usize,
+        quantity: u32,
+        shipped: bool,
+        events: &mut Vec<ModelEvent>,
+    ) -> Outcome {
+        let available = self.stock[from].map_or(0, |pair| pair.quantity - pair.reserved);
+        if quantity > available {
+            return Outcome::InsufficientStock {
+                available,
+                requested: quantity,
+            };
+        }
+        self.move_units(from, -i64::from(quantity), events);
+        let index = self.transfers.len();
+        let status = if shipped {
+            TransferModelStatus::InTransit
+        } else {
+            self.move_units(1 - from, i64::from(quantity), events);
+            TransferModelStatus::Received
+        };
+        self.transfers.push(TransferModel {
+            from,
+            quantity,
+            status,
+        });
+        let event_type = if shipped {
+            "transfer.shipped"
+        } else {
+            "transfer.completed"
+        };
+        events.push(Self::transfer_event(event_type, index));
+        Outcome::TransferSent { index }
+    }
+
+    /// Receives (`arrive`) or calls back a transfer.
+    fn end_transfer(
+        &mut self,
+        index: usize,
+        arrive: bool,
+        events: &mut Vec<ModelEvent>,
+    ) -> Outcome {
+        let transfer = self.transfers[index];
+        if transfer.status != TransferModelStatus::InTransit {
+            return Outcome::TransferNotInTransit(transfer.status);
+        }
+        let (store, status, event_type, outcome) = if arrive {
+            (
+                1 - transfer.from,
+                TransferModelStatus::Received,
+                "transfer.received",
+                Outcome::TransferReceived,
+            )
+        } else {
+            (
+                transfer.from,
+                TransferModelStatus::Cancelled,
+                "transfer.cancelled",
+                Outcome::TransferCancelled,
+            )
+        };
+        self.move_units(store, i64::from(transfer.quantity), events);
+        self.transfers[index].status = status;
+        events.push(Self::transfer_event(event_type, index));
+        outcome
+    }
+
+    /// A transfer's delta on one store (its stock record opened if it has none).
+    fn move_units(&mut self, store: usize, delta: i64, events: &mut Vec<ModelEvent>) {
+        let existed = self.stock[store].is_some();
+        let mut pair = self.stock[store].unwrap_or_default();
+        pair.quantity = u32::try_from(i64::from(pair.quantity) + delta).expect("checked");
+        pair.deltas_since_count += delta;
+        pair.version += 1;
+        self.stock[store] = Some(pair);
+        let event_type = if existed {
+            "stock.updated"
+        } else {
+            "stock.created"
+        };
+        events.push(self.stock_event(event_type, store, None));
+    }
+
+    /// Units in transit to `store`.
+    pub fn in_transit_to(&self, store: usize) -> u32 {
+        self.transfers
+            .iter()
+            .filter(|t| 1 - t.from == store && t.status == TransferModelStatus::InTransit)
+            .map(|t| t.quantity)
+            .sum()
+    }
+
+    fn transfer_event(event_type: &'static str, transfer: usize) -> ModelEvent {
+        ModelEvent {
+            event_type,
+            store: 0,
+            reservation: None,
+            cart: None,
+            transfer: Some(transfer),
+            quantity: 0,
+            reserved: 0,
+            version: 0,
+        }
+    }
+
     fn cart_event(event_type: &'static str, cart: usize) -> ModelEvent {
         ModelEvent {
             event_type,
             store: 0,
             reservation: None,
+            transfer: None,
             cart: Some(cart),
             quantity: 0,
             reserved: 0,
@@ -644,6 +826,7 @@ impl Model {
             store,
             reservation,
             cart: None,
+            transfer: None,
             quantity: pair.quantity,
             reserved: pair.reserved,
             version: pair.version,
@@ -677,10 +860,12 @@ impl ReferenceStateMachine for ModelMachine {
                 expected_version: versions[store].saturating_add_signed(skew),
             });
         let reserve =
-            (store, 1u32..=6, 1u32..=90).prop_map(|(store, quantity, ttl_seconds)| Op::Reserve {
-                store,
-                quantity,
-                ttl_seconds,
+            (store.clone(), 1u32..=6, 1u32..=90).prop_map(|(store, quantity, ttl_seconds)| {
+                Op::Reserve {
+                    store,
+                    quantity,
+                    ttl_seconds,
+                }
             });
         let advance = prop_oneof![3 => 0u32..=20, 1 => 20u32..=120]
             .prop_map(|seconds| Op::Advance { seconds });
@@ -697,7 +882,33 @@ impl ReferenceStateMachine for ModelMachine {
             (2, place_cart.boxed()),
             (2, advance.boxed()),
             (2, Just(Op::ExpireDue).boxed()),
+            (
+                2,
+                (store.clone(), 1u32..=6, any::<bool>())
+                    .prop_map(|(from, quantity, shipped)| Op::SendTransfer {
+                        from,
+                        quantity,
+                        shipped,
+                    })
+                    .boxed(),
+            ),
         ];
+        if !state.transfers.is_empty() {
+            let transfer = 0..state.transfers.len();
+            choices.push((
+                2,
+                transfer
+                    .clone()
+                    .prop_map(|transfer| Op::ReceiveTransfer { transfer })
+                    .boxed(),
+            ));
+            choices.push((
+                1,
+                transfer
+                    .prop_map(|transfer| Op::CancelTransfer { transfer })
+                    .boxed(),
+            ));
+        }
         if !state.reservations.is_empty() {
             let reservation = 0..state.reservations.len();
             choices.push((
@@ -737,6 +948,9 @@ impl ReferenceStateMachine for ModelMachine {
                 *reservation < state.reservations.len()
             }
             Op::ConfirmCart { cart, .. } | Op::CancelCart { cart } => *cart < state.carts.len(),
+            Op::ReceiveTransfer { transfer } | Op::CancelTransfer { transfer } => {
+                *transfer < state.transfers.len()
+            }
             _ => true,
         }
     }

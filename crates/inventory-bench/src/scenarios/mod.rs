@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod cache_check;
+pub mod carts;
 pub mod event_latency;
 pub mod expiry_lag;
 pub mod http_ceiling;
@@ -32,6 +33,8 @@ pub struct Bench {
     pub admin: Arc<str>,
     /// The hot product: millions of units in MAD-001.
     pub hot: String,
+    /// Three hot products of the cart scenario: millions of units in MAD-001 and BCN-001.
+    pub cart_hot: Arc<Vec<String>>,
     /// 1 000 products stocked in the four stores.
     pub products: Arc<Vec<String>>,
     /// A product whose reservations are left to expire.

@@ -77,7 +77,8 @@ pub async fn spread(bench: &Bench) -> anyhow::Result<Row> {
     ))
 }
 
-async fn reserved(bench: &Bench, product: &str, store: &str) -> anyhow::Result<u64> {
+/// The units `product` has reserved in `store`, read over HTTP.
+pub(crate) async fn reserved(bench: &Bench, product: &str, store: &str) -> anyhow::Result<u64> {
     let mut call = Call::get(format!("/api/v1/stock/{product}/{store}"));
     call.token = Some(bench.admin.clone());
     let (status, body) = load::call_json(bench.address, &call).await?;

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use inventory_application::{
-    AdjustStock, CountStock, PlaceCart, ReserveStock, StockChanged, UseCases,
+    AdjustStock, CountStock, PlaceCart, ReserveStock, SendTransfer, StockChanged, UseCases,
 };
 use inventory_domain::{
-    AdjustmentReason, CartError, CartId, CartLine, CustomerId, ProductId, Quantity, Reservation,
-    ReservationError, ReservationId, ReservationStatus, ReservationTtl, StockCount, StockDelta,
-    StockError, StoreId,
+    AdjustmentReason, CartError, CartId, CartLine, ChangedBy, CustomerId, ProductId, Quantity,
+    Reservation, ReservationError, ReservationId, ReservationStatus, ReservationTtl, StockCount,
+    StockDelta, StockError, StoreId, TransferError, TransferMode,
 };
 use inventory_events::{EventPayload, EventType};
 use inventory_ports::{
@@ -21,7 +21,9 @@ use time::Duration;
 
 use super::{TestDatabase, use_cases};
 use crate::fixtures::{T0, details};
-use crate::model::{MODEL_STORES, Model, ModelEvent, ModelMachine, ModelStatus, Op, Outcome};
+use crate::model::{
+    MODEL_STORES, Model, ModelEvent, ModelMachine, ModelStatus, Op, Outcome, TransferModelStatus,
+};
 
 /// Opens a fresh database for one case.
 pub type OpenDatabase<'a> = &'a (dyn Fn() -> Box<dyn TestDatabase> + Sync);
@@ -82,6 +84,7 @@ struct System {
     reservations: Vec<ReservationId>,
     resolved: Vec<Option<Reservation>>,
     carts: Vec<CartId>,
+    transfers: Vec<inventory_domain::TransferId>,
     events_seen: u64,
 }
 
@@ -202,6 +205,55 @@ impl System {
                 let result = self.use_cases.carts.cancel(self.carts[cart], &ctx());
                 self.cart_resolved(result, Outcome::CartCancelled)
             }
+            Op::SendTransfer {
+                from,
+                quantity,
+                shipped,
+            } => {
+                let command = SendTransfer {
+                    product_id: self.product,
+                    from_store: store_id(from),
+                    to_store: store_id(1 - from),
+                    quantity: Quantity::new(i64::from(quantity)).expect("positive"),
+                    mode: if shipped {
+                        TransferMode::Shipped
+                    } else {
+                        TransferMode::Immediate
+                    },
+                    by: ChangedBy::default(),
+                };
+                match self.use_cases.transfers.send(command, &ctx()) {
+                    Ok(transfer) => {
+                        self.transfers.push(transfer.id());
+                        Outcome::TransferSent {
+                            index: self.transfers.len() - 1,
+                        }
+                    }
+                    Err(error) => error_outcome(error),
+                }
+            }
+            Op::ReceiveTransfer { transfer } => {
+                let id = self.transfers[transfer];
+                match self
+                    .use_cases
+                    .transfers
+                    .receive(id, ChangedBy::default(), &ctx())
+                {
+                    Ok(_) => Outcome::TransferReceived,
+                    Err(error) => error_outcome(error),
+                }
+            }
+            Op::CancelTransfer { transfer } => {
+                let id = self.transfers[transfer];
+                match self
+                    .use_cases
+                    .transfers
+                    .cancel(id, ChangedBy::default(), &ctx())
+                {
+                    Ok(_) => Outcome::TransferCancelled,
+                    Err(error) => error_outcome(error),
+                }
+            }
             Op::ExpireDue => {
                 // A small batch, so the loop over batches is exercised too.
                 let released = self
@@ -273,6 +325,25 @@ impl System {
 
     fn model_event(&self, event: &RecordedEvent) -> ModelEvent {
         let (kind, payload) = event.decode().expect("every event decodes");
+        if let EventPayload::Transfer(body) = &payload {
+            assert_eq!(event.store_id, None, "a transfer event names no store");
+            let id = inventory_domain::TransferId::parse(&body.transfer.id).expect("an id");
+            return ModelEvent {
+                event_type: EventType::as_str(kind),
+                store: 0,
+                reservation: None,
+                cart: None,
+                transfer: Some(
+                    self.transfers
+                        .iter()
+                        .position(|known| *known == id)
+                        .expect("a known transfer"),
+                ),
+                quantity: 0,
+                reserved: 0,
+                version: 0,
+            };
+        }
         if let EventPayload::Cart(body) = &payload {
             assert_eq!(event.store_id, None, "a cart event names no store");
             let id = CartId::parse(&body.cart.id).expect("a cart id");
@@ -280,6 +351,7 @@ impl System {
                 event_type: EventType::as_str(kind),
                 store: 0,
                 reservation: None,
+                transfer: None,
                 cart: Some(
                     self.carts
                         .iter()
@@ -319,6 +391,7 @@ impl System {
             store: store_index(store),
             reservation,
             cart: None,
+            transfer: None,
             quantity: stock.quantity,
             reserved: stock.reserved,
             version: stock.version,
@@ -384,6 +457,9 @@ fn error_outcome(error: InventoryError) -> Outcome {
             Outcome::CartAlreadyResolved(ModelStatus::from(status))
         }
         InventoryError::Cart(CartError::Expired { .. }) => Outcome::CartExpired,
+        InventoryError::Transfer(TransferError::NotInTransit { status }) => {
+            Outcome::TransferNotInTransit(TransferModelStatus::from(status))
+        }
         other => panic!("unexpected error {other:?}"),
     }
 }
@@ -415,6 +491,7 @@ impl StateMachineTest for UseCasesAgainstModel {
             reservations: Vec::new(),
             resolved: Vec::new(),
             carts: Vec::new(),
+            transfers: Vec::new(),
             events_seen: 0,
         };
         let setup = system.new_events();
@@ -475,6 +552,18 @@ impl StateMachineTest for UseCasesAgainstModel {
                 stored.map_or(0, |s| s.1),
                 pending_units,
                 "reserved == sum of PENDING"
+            );
+            let in_transit = system
+                .use_cases
+                .availability
+                .of_product(system.product, Some(store_id(store)))
+                .expect("availability")
+                .stores[0]
+                .in_transit;
+            assert_eq!(
+                in_transit,
+                model.in_transit_to(store),
+                "in transit to {store}"
             );
         }
         for (index, expected) in model.reservations.iter().enumerate() {
