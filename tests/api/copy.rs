@@ -14,6 +14,7 @@ use crate::support::{TestSchema, database_url};
 fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("shop.db");
+    let mut carts = Vec::new();
     let (ok, _, stderr) = run(inventory().arg("seed-demo").env("INVENTORY_DB", &db));
     assert!(ok, "{stderr}");
     {
@@ -95,11 +96,13 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
             limits: None,
         };
         let kept = shop.carts().place(order(), &ctx).expect("cart");
+        carts.push(kept.id());
         let first_line = kept.lines()[0].id();
         shop.carts()
             .confirm(kept.id(), Some(vec![first_line]), &ctx)
             .expect("confirm part");
         let dropped = shop.carts().place(order(), &ctx).expect("cart");
+        carts.push(dropped.id());
         shop.carts()
             .cancel(dropped.id(), &ctx)
             .expect("cancel cart");
@@ -168,6 +171,13 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
             .data
     };
     assert_eq!(transfers(&source).len(), 3);
+    for cart in &carts {
+        assert_eq!(
+            source.carts().get(*cart),
+            copied.carts().get(*cart),
+            "the same cart and lines"
+        );
+    }
     assert_eq!(transfers(&source), transfers(&copied), "the same transfers");
     for product in source
         .products()

@@ -128,5 +128,27 @@ fn keyed_stock_changes_apply_once_and_bad_keys_are_refused() {
         refused.assert_error(400, "VALIDATION_FAILED");
         assert_eq!(refused.body["error"]["details"]["field"], "Idempotency-Key");
     }
+    let twice = ureq::http::Request::builder()
+        .method("POST")
+        .uri(server.url("/api/v1/stock"))
+        .header("Authorization", format!("Bearer {}", admin()))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", "delivery-89")
+        .header("Idempotency-Key", "delivery-90")
+        .body(body.to_string())
+        .expect("request");
+    reply(server.agent().run(twice)).assert_error(400, "VALIDATION_FAILED");
+    // The same key on another route is another request: refused, nothing reserved.
+    let reservation =
+        json!({"product_id": product, "store_id": "MAD-001", "quantity": 1, "customer_id": "c-1"});
+    post_keyed(
+        &server,
+        "/api/v1/reservations",
+        &admin(),
+        "delivery-88",
+        &reservation,
+    )
+    .assert_error(422, "IDEMPOTENCY_KEY_REUSED");
+    assert_eq!(stock_of(&server, &product, "MAD-001").1, 0);
     assert_eq!(stock_of(&server, &product, "MAD-001").0, 5);
 }

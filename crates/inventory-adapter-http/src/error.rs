@@ -249,16 +249,21 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
             }
             StockError::Invariant(_) => None,
         },
-        InventoryError::Reservation(ReservationError::AlreadyResolved { status }) => {
+        InventoryError::Reservation(ReservationError::AlreadyResolved { status })
+        | InventoryError::Cart(CartError::AlreadyResolved { status }) => {
             Some(json!({ "status": status.as_str() }))
         }
         InventoryError::Reservation(
             ReservationError::Expired { expires_at } | ReservationError::NotExtended { expires_at },
-        ) => Some(json!({
+        )
+        | InventoryError::Cart(CartError::Expired { expires_at }) => Some(json!({
             "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).ok()
         })),
         InventoryError::ProductHasReservations { reserved, .. } => {
             Some(json!({ "reserved": reserved }))
+        }
+        InventoryError::ProductInTransit { transfers, .. } => {
+            Some(json!({ "transfers_in_transit": transfers }))
         }
         InventoryError::Cart(CartError::Unavailable(shortfalls)) => Some(json!({
             "lines": shortfalls.iter().map(|line| json!({
@@ -267,12 +272,6 @@ fn inventory_details(error: &InventoryError) -> Option<Value> {
                 "requested": line.requested,
                 "available": line.available,
             })).collect::<Vec<_>>()
-        })),
-        InventoryError::Cart(CartError::AlreadyResolved { status }) => {
-            Some(json!({ "status": status.as_str() }))
-        }
-        InventoryError::Cart(CartError::Expired { expires_at }) => Some(json!({
-            "expires_at": expires_at.format(&time::format_description::well_known::Rfc3339).ok()
         })),
         InventoryError::Transfer(TransferError::NotInTransit { status }) => {
             Some(json!({ "status": status.as_str() }))
@@ -303,7 +302,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Inventory(InventoryError::Replayed(stored)) => {
-                StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK)
+                crate::idempotency::status_of(stored.status)
             }
             Self::Inventory(error) => match error.kind() {
                 ErrorKind::Invalid => StatusCode::BAD_REQUEST,

@@ -30,14 +30,14 @@ pub const KEY_HEADER: &str = "Idempotency-Key";
 /// The response header marking a stored answer sent again (`true`).
 pub const REPLAYED_HEADER: &str = "Idempotent-Replayed";
 
-/// A status and a JSON body.
-type Rendered = (StatusCode, Vec<u8>);
+/// A status and a JSON body, as stored.
+type Rendered = (u16, Vec<u8>);
 
-/// How a handler renders its use case's result.
-type Render<T> = Arc<dyn Fn(&T) -> Rendered + Send + Sync>;
+/// How a handler renders its use case's result (`None`: the view would not serialize).
+type Render<T> = Arc<dyn Fn(&T) -> Option<Rendered> + Send + Sync>;
 
 /// What the committed attempt of a keyed request rendered, as stored.
-type RenderedSlot = Arc<Mutex<Option<(u16, Vec<u8>)>>>;
+type RenderedSlot = Arc<Mutex<Option<Rendered>>>;
 
 /// What a handler answers with: rendered once, stored with the effect when the request is
 /// keyed.
@@ -49,18 +49,24 @@ pub struct KeyedAnswer<T> {
 }
 
 impl<T: Any> KeyedAnswer<T> {
-    /// The answer to `request`, whose parsed body is `body`, rendered by `render`.
+    /// The answer to `request`, whose parsed body is `body`: the status and JSON view `view`
+    /// makes of the use case's result.
     ///
     /// # Errors
     /// 400 naming `Idempotency-Key` when the header is sent more than once, is not text, or
     /// is not 1 to 255 visible ASCII characters.
-    pub fn new(
+    pub fn new<V: Serialize>(
         request: &HttpRequest,
         caller: &Caller,
         body: &impl Serialize,
-        render: impl Fn(&T) -> Rendered + Send + Sync + 'static,
+        view: impl Fn(&T) -> (StatusCode, V) + Send + Sync + 'static,
     ) -> Result<Self, ApiError> {
-        let render: Render<T> = Arc::new(render);
+        let render: Render<T> = Arc::new(move |value| {
+            let (status, view) = view(value);
+            serde_json::to_vec(&view)
+                .ok()
+                .map(|body| (status.as_u16(), body))
+        });
         let rendered: RenderedSlot = Arc::new(Mutex::new(None));
         let mut context = request_context(request);
         if let Some(key) = key_of(request, caller)? {
@@ -70,9 +76,8 @@ impl<T: Any> KeyedAnswer<T> {
                 key,
                 fingerprint: fingerprint(request, body),
                 render: Arc::new(move |value: &dyn Any| {
-                    let value = value.downcast_ref::<T>()?;
-                    let (status, body) = renderer(value);
-                    let answer = (status.as_u16(), body);
+                    // `None` fails the change: no answer is stored without its effect.
+                    let answer = renderer(value.downcast_ref::<T>()?)?;
                     // A retried attempt renders again; the last one is the one committed.
                     *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(answer.clone());
                     Some(answer)
@@ -99,32 +104,26 @@ impl<T: Any> KeyedAnswer<T> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        let (status, body) = match stored {
-            Some((status, body)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body),
-            None => (self.render)(value),
+        let Some((status, body)) = stored.or_else(|| (self.render)(value)) else {
+            return actix_web::ResponseError::error_response(&ApiError::from(
+                InventoryError::internal("a response could not be written as JSON"),
+            ));
         };
-        let mut builder = HttpResponse::build(status);
+        let mut builder = HttpResponse::build(status_of(status));
         builder.insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")));
         extra(&mut builder);
         builder.body(body)
     }
 }
 
-/// Renders `value` as JSON with `status`: the usual renderer.
-pub fn json(status: StatusCode, value: &impl Serialize) -> Rendered {
-    match serde_json::to_vec(value) {
-        Ok(body) => (status, body),
-        Err(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            br#"{"error":{"code":"INTERNAL_ERROR","message":"internal error","details":null,"request_id":null}}"#.to_vec(),
-        ),
-    }
+/// A stored status code as actix's (they are written from actix's, so always valid).
+pub fn status_of(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
 }
 
 /// The stored answer to a repeated request, marked as a replay.
 pub fn replay(stored: &StoredResponse) -> HttpResponse {
-    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-    HttpResponse::build(status)
+    HttpResponse::build(status_of(stored.status))
         .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")))
         .insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")))
         .body(stored.body.clone())

@@ -505,7 +505,7 @@ impl ReadTx for PgTx<'_> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT {} FROM events WHERE seq > $1 \
-             AND (store_id = $2 OR (store_id IS NULL AND aggregate_type NOT IN ('cart', 'transfer'))) \
+             AND (store_id = $2 OR (store_id IS NULL AND aggregate_type = 'product')) \
              ORDER BY seq LIMIT $3",
             rows::EVENT_COLUMNS
         );
@@ -794,28 +794,17 @@ impl<'s> PgTx<'s> {
                 .or_inventory()
                 .map(|_| ())
             }
-            DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => {
-                self.enter_sql()?;
-                let changed = self
-                    .execute(
-                        "UPDATE transfers SET status = $2, updated_at = $3 \
-                         WHERE id = $1 AND status = 'IN_TRANSIT'",
-                        &[
-                            &transfer.id().as_uuid(),
-                            &transfer.status().as_str(),
-                            &transfer.updated_at(),
-                        ],
-                    )
-                    .or_inventory()?;
-                if changed == 1 {
-                    Ok(())
-                } else {
-                    Err(InventoryError::internal(format!(
-                        "transfer {} is not IN_TRANSIT in the database",
-                        transfer.id()
-                    )))
-                }
-            }
+            DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => self
+                .update_one(
+                    "UPDATE transfers SET status = $2, updated_at = $3 \
+                     WHERE id = $1 AND status = 'IN_TRANSIT'",
+                    &[
+                        &transfer.id().as_uuid(),
+                        &transfer.status().as_str(),
+                        &transfer.updated_at(),
+                    ],
+                    || format!("transfer {} is not IN_TRANSIT in the database", transfer.id()),
+                ),
             DomainEvent::CartCreated(cart) => {
                 self.enter_sql()?;
                 self.execute(
@@ -835,28 +824,15 @@ impl<'s> PgTx<'s> {
             }
             DomainEvent::CartConfirmed(cart)
             | DomainEvent::CartCancelled(cart)
-            | DomainEvent::CartExpired(cart) => {
-                self.enter_sql()?;
-                let changed = self
-                    .execute(
-                        "UPDATE carts SET status = $2, updated_at = $3 \
-                         WHERE id = $1 AND status = 'PENDING'",
-                        &[
-                            &cart.id().as_uuid(),
-                            &cart.status().as_str(),
-                            &cart.updated_at(),
-                        ],
-                    )
-                    .or_inventory()?;
-                if changed == 1 {
-                    Ok(())
-                } else {
-                    Err(InventoryError::internal(format!(
-                        "cart {} is not PENDING in the database",
-                        cart.id()
-                    )))
-                }
-            }
+            | DomainEvent::CartExpired(cart) => self.update_one(
+                "UPDATE carts SET status = $2, updated_at = $3 WHERE id = $1 AND status = 'PENDING'",
+                &[
+                    &cart.id().as_uuid(),
+                    &cart.status().as_str(),
+                    &cart.updated_at(),
+                ],
+                || format!("cart {} is not PENDING in the database", cart.id()),
+            ),
         }
     }
 
@@ -914,26 +890,42 @@ impl<'s> PgTx<'s> {
                 )));
             }
         }
-        // Writes the cache out first, so a reservation made earlier in the batch exists.
-        self.enter_sql()?;
-        let changed = self
-            .execute(
-                "UPDATE reservations SET expires_at = $2, updated_at = $3 \
-                 WHERE id = $1 AND status = 'PENDING'",
-                &[
-                    &reservation.id().as_uuid(),
-                    &reservation.expires_at(),
-                    &reservation.updated_at(),
-                ],
-            )
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "reservation {} is not PENDING in the database",
-                reservation.id()
-            )));
-        }
+        // `update_one` writes the cache out first, so a reservation made earlier in the batch
+        // exists in the table.
+        self.update_one(
+            "UPDATE reservations SET expires_at = $2, updated_at = $3 \
+             WHERE id = $1 AND status = 'PENDING'",
+            &[
+                &reservation.id().as_uuid(),
+                &reservation.expires_at(),
+                &reservation.updated_at(),
+            ],
+            || {
+                format!(
+                    "reservation {} is not PENDING in the database",
+                    reservation.id()
+                )
+            },
+        )?;
         self.state()?.reservation_changed(reservation.clone())
+    }
+
+    /// Writes the batch's cache out, then runs an UPDATE whose WHERE names one row in the
+    /// state it must be in (PENDING, IN_TRANSIT): it must change exactly that row. Anything
+    /// else is a second resolution, which the row locks rule out: a bug, reported as
+    /// `not_as_read`.
+    fn update_one(
+        &self,
+        sql: &str,
+        params: Params<'_>,
+        not_as_read: impl FnOnce() -> String,
+    ) -> Result<(), InventoryError> {
+        self.enter_sql()?;
+        if self.execute(sql, params).or_inventory()? == 1 {
+            Ok(())
+        } else {
+            Err(InventoryError::internal(not_as_read()))
+        }
     }
 
     /// A reservation leaves PENDING, once.

@@ -395,7 +395,7 @@ impl ReadTx for SqliteTx<'_> {
         let after = i64::try_from(after_seq).unwrap_or(i64::MAX);
         let sql = format!(
             "SELECT {} FROM events WHERE seq > ?1 \
-             AND (store_id = ?2 OR (store_id IS NULL AND aggregate_type NOT IN ('cart', 'transfer'))) \
+             AND (store_id = ?2 OR (store_id IS NULL AND aggregate_type = 'product')) \
              ORDER BY seq LIMIT ?3",
             rows::EVENT_COLUMNS
         );
@@ -736,27 +736,21 @@ impl SqliteTx<'_> {
     }
 
     fn extend_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE reservations SET expires_at = ?2, updated_at = ?3 \
-                 WHERE id = ?1 AND status = 'PENDING'",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    reservation.id().to_string(),
-                    timestamp::format(reservation.expires_at()),
-                    timestamp::format(reservation.updated_at()),
-                ])
-            })
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "reservation {} is not PENDING in the database",
-                reservation.id()
-            )));
-        }
-        Ok(())
+        self.update_one(
+            "UPDATE reservations SET expires_at = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND status = 'PENDING'",
+            params![
+                reservation.id().to_string(),
+                timestamp::format(reservation.expires_at()),
+                timestamp::format(reservation.updated_at()),
+            ],
+            || {
+                format!(
+                    "reservation {} is not PENDING in the database",
+                    reservation.id()
+                )
+            },
+        )
     }
 
     fn insert_transfer(&self, transfer: &Transfer) -> Result<(), InventoryError> {
@@ -784,27 +778,21 @@ impl SqliteTx<'_> {
     }
 
     fn update_transfer(&self, transfer: &Transfer) -> Result<(), InventoryError> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE transfers SET status = ?2, updated_at = ?3 \
-                 WHERE id = ?1 AND status = 'IN_TRANSIT'",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    transfer.id().to_string(),
-                    transfer.status().as_str(),
-                    timestamp::format(transfer.updated_at()),
-                ])
-            })
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "transfer {} is not IN_TRANSIT in the database",
-                transfer.id()
-            )));
-        }
-        Ok(())
+        self.update_one(
+            "UPDATE transfers SET status = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND status = 'IN_TRANSIT'",
+            params![
+                transfer.id().to_string(),
+                transfer.status().as_str(),
+                timestamp::format(transfer.updated_at()),
+            ],
+            || {
+                format!(
+                    "transfer {} is not IN_TRANSIT in the database",
+                    transfer.id()
+                )
+            },
+        )
     }
 
     fn insert_cart(&self, cart: &Cart) -> Result<(), InventoryError> {
@@ -828,26 +816,15 @@ impl SqliteTx<'_> {
     }
 
     fn resolve_cart(&self, cart: &Cart) -> Result<(), InventoryError> {
-        let changed = self
-            .conn
-            .prepare_cached(
-                "UPDATE carts SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'PENDING'",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    cart.id().to_string(),
-                    cart.status().as_str(),
-                    timestamp::format(cart.updated_at()),
-                ])
-            })
-            .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "cart {} is not PENDING in the database",
-                cart.id()
-            )));
-        }
-        Ok(())
+        self.update_one(
+            "UPDATE carts SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'PENDING'",
+            params![
+                cart.id().to_string(),
+                cart.status().as_str(),
+                timestamp::format(cart.updated_at()),
+            ],
+            || format!("cart {} is not PENDING in the database", cart.id()),
+        )
     }
 
     /// The cart `record` with its lines read.
@@ -861,27 +838,42 @@ impl SqliteTx<'_> {
     }
 
     fn resolve_reservation(&self, reservation: &Reservation) -> Result<(), InventoryError> {
+        self.update_one(
+            "UPDATE reservations SET status = ?2, updated_at = ?3 \
+             WHERE id = ?1 AND status = 'PENDING'",
+            params![
+                reservation.id().to_string(),
+                reservation.status().as_str(),
+                timestamp::format(reservation.updated_at()),
+            ],
+            || {
+                format!(
+                    "reservation {} is not PENDING in the database",
+                    reservation.id()
+                )
+            },
+        )
+    }
+
+    /// Runs an UPDATE whose WHERE names one row in the state it must be in (PENDING,
+    /// IN_TRANSIT): it must change exactly that row. Anything else is a second resolution
+    /// or a lost row, which the write lock rules out: a bug, reported as `not_as_read`.
+    fn update_one(
+        &self,
+        sql: &str,
+        params: impl Params,
+        not_as_read: impl FnOnce() -> String,
+    ) -> Result<(), InventoryError> {
         let changed = self
             .conn
-            .prepare_cached(
-                "UPDATE reservations SET status = ?2, updated_at = ?3 \
-                 WHERE id = ?1 AND status = 'PENDING'",
-            )
-            .and_then(|mut statement| {
-                statement.execute(params![
-                    reservation.id().to_string(),
-                    reservation.status().as_str(),
-                    timestamp::format(reservation.updated_at()),
-                ])
-            })
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.execute(params))
             .or_inventory()?;
-        if changed != 1 {
-            return Err(InventoryError::internal(format!(
-                "reservation {} is not PENDING in the database",
-                reservation.id()
-            )));
+        if changed == 1 {
+            Ok(())
+        } else {
+            Err(InventoryError::internal(not_as_read()))
         }
-        Ok(())
     }
 
     fn append(&mut self, event: &NewEvent) -> Result<(), InventoryError> {

@@ -97,23 +97,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", token::mint(&settings, &args)?);
             Ok(())
         }
-        Command::Transfer(command) => {
-            let inventory = open_inventory(&settings)?;
-            let result = operations::transfer(&inventory, command);
-            inventory.close();
-            result
-        }
+        Command::Transfer(command) => with_inventory(&settings, |inventory| {
+            operations::transfer(inventory, command)
+        }),
         Command::Cart(command) => {
-            let inventory = open_inventory(&settings)?;
-            let result = operations::cart(&inventory, command);
-            inventory.close();
-            result
+            with_inventory(&settings, |inventory| operations::cart(inventory, command))
         }
-        Command::Reservation(command) => {
-            let inventory = open_inventory(&settings)?;
-            let result = operations::reservation(&inventory, command);
-            inventory.close();
-            result
-        }
+        Command::Reservation(command) => with_inventory(&settings, |inventory| {
+            operations::reservation(inventory, command)
+        }),
     }
+}
+
+/// Runs one operator command on the configured database, closed afterwards whatever happened.
+fn with_inventory(
+    settings: &inventory_app::Settings,
+    command: impl FnOnce(&inventory::Inventory) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let inventory = open_inventory(settings)?;
+    let result = command(&inventory);
+    inventory.close();
+    result
 }

@@ -9,7 +9,6 @@ use inventory_ports::{InventoryError, ReadTx, RequestContext};
 use time::OffsetDateTime;
 
 use crate::Ports;
-use crate::unit_of_work::Change;
 
 /// Reserve several lines for a customer, all or nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,9 +118,7 @@ impl Carts {
                     .collect(),
             };
             let (cart, events) = Cart::place(request, &mut stocks, change.now())?;
-            for event in events {
-                change.record(event)?;
-            }
+            change.record_all(events)?;
             Ok(cart)
         })
     }
@@ -130,18 +127,27 @@ impl Carts {
     /// others are released, in one transaction (`cart.confirmed` after the lines' events).
     ///
     /// # Errors
-    /// [`InventoryError::CartNotFound`]; [`InventoryError::Cart`] when it is resolved,
-    /// expired, or a chosen id is not one of its lines.
+    /// [`InventoryError::Invalid`] naming `line_ids` when `lines` chooses none (to release
+    /// every line, cancel the cart); [`InventoryError::CartNotFound`];
+    /// [`InventoryError::Cart`] when it is resolved, expired, or a chosen id is not one of its
+    /// lines.
     pub fn confirm(
         &self,
         id: CartId,
         lines: Option<Vec<ReservationId>>,
         context: &RequestContext,
     ) -> Result<Cart, InventoryError> {
+        if lines.as_ref().is_some_and(Vec::is_empty) {
+            return Err(inventory_domain::ValidationError::new(
+                "line_ids",
+                "must name at least one line (to release every line, cancel the cart)",
+            )
+            .into());
+        }
         self.ports.change(context, move |change| {
             let (mut cart, mut stocks) = cart_with_stocks(change.read(), id)?;
             let events = cart.confirm(lines.as_deref(), &mut stocks, change.now())?;
-            record_all(change, events)?;
+            change.record_all(events)?;
             Ok(cart)
         })
     }
@@ -173,7 +179,7 @@ impl Carts {
         self.ports.change(context, move |change| {
             let (mut cart, mut stocks) = cart_with_stocks(change.read(), id)?;
             let events = rule(&mut cart, &mut stocks, change.now())?;
-            record_all(change, events)?;
+            change.record_all(events)?;
             Ok(cart)
         })
     }
@@ -191,29 +197,20 @@ pub(crate) fn expire_due_carts(
         let (carts, lines) = ports.change(&RequestContext::default(), move |change| {
             let due = change.claim_due_carts(now, batch)?;
             let mut lines = 0;
-            for mut cart in due.iter().cloned() {
+            let claimed = due.len();
+            for mut cart in due {
                 let mut stocks = stocks_of(change.read(), &cart)?;
                 let events = cart.expire(&mut stocks, now)?;
                 lines += cart.lines().len();
-                record_all(change, events)?;
+                change.record_all(events)?;
             }
-            Ok((due.len(), lines))
+            Ok((claimed, lines))
         })?;
         released += lines;
         if carts < batch as usize {
             return Ok(released);
         }
     }
-}
-
-fn record_all(
-    change: &mut Change<'_>,
-    events: Vec<inventory_domain::DomainEvent>,
-) -> Result<(), InventoryError> {
-    for event in events {
-        change.record(event)?;
-    }
-    Ok(())
 }
 
 /// The cart (locked first) and its lines' stocks, in line order.
@@ -226,16 +223,7 @@ fn cart_with_stocks(tx: &dyn ReadTx, id: CartId) -> Result<(Cart, Vec<Stock>), I
 fn stocks_of(tx: &dyn ReadTx, cart: &Cart) -> Result<Vec<Stock>, InventoryError> {
     cart.lines()
         .iter()
-        .map(|line| {
-            tx.stock(line.product_id(), line.store_id())?
-                .ok_or_else(|| {
-                    InventoryError::internal(format!(
-                        "line {} of cart {} holds stock that has no record",
-                        line.id(),
-                        cart.id()
-                    ))
-                })
-        })
+        .map(|line| crate::reservations::stock_of(tx, line))
         .collect()
 }
 

@@ -1,7 +1,9 @@
 //! The catalogue: products are global, their stock is per store.
 
-use inventory_domain::{Category, Product, ProductDetails, ProductId, Sku};
-use inventory_ports::{InventoryError, Page, Paged, ProductFilter, RequestContext, StockFilter};
+use inventory_domain::{Category, Product, ProductDetails, ProductId, Sku, TransferStatus};
+use inventory_ports::{
+    InventoryError, Page, Paged, ProductFilter, RequestContext, StockFilter, TransferFilter,
+};
 
 use crate::Ports;
 use crate::listing;
@@ -66,11 +68,13 @@ impl Catalogue {
         })
     }
 
-    /// Removes a product with its stock records (`product.deleted`). Refused while any of its
-    /// units are reserved: those customers were promised the units.
+    /// Removes a product with its stock records and transfers (`product.deleted`). Refused
+    /// while any of its units are reserved (those customers were promised the units) or on
+    /// their way between stores (they would vanish).
     ///
     /// # Errors
-    /// [`InventoryError::ProductNotFound`]; [`InventoryError::ProductHasReservations`].
+    /// [`InventoryError::ProductNotFound`]; [`InventoryError::ProductHasReservations`];
+    /// [`InventoryError::ProductInTransit`].
     pub fn delete(&self, id: ProductId, context: &RequestContext) -> Result<(), InventoryError> {
         self.ports.change(context, move |change| {
             let product = change
@@ -89,6 +93,21 @@ impl Catalogue {
                 return Err(InventoryError::ProductHasReservations {
                     product_id: id,
                     reserved,
+                });
+            }
+            // Deleting the product deletes its transfers: units on their way would vanish.
+            let in_transit = TransferFilter {
+                product_id: Some(id),
+                status: Some(TransferStatus::InTransit),
+                ..TransferFilter::default()
+            };
+            let (_, transfers) = change
+                .read()
+                .list_transfers(&in_transit, Page::new(Some(1), None)?)?;
+            if transfers > 0 {
+                return Err(InventoryError::ProductInTransit {
+                    product_id: id,
+                    transfers,
                 });
             }
             change.record(product.delete())?;

@@ -153,8 +153,12 @@ impl Reservations {
             if reservation.cart_id().is_some() {
                 return Err(InventoryError::ReservationInCart(id));
             }
+            let stock = stock_of(change.read(), &reservation)?;
+            // The rule first (PENDING, not due, later than now), then the total hold: a
+            // resolved reservation is refused as resolved, whatever its age.
+            let event = reservation.extend(&stock, ttl, change.now())?;
             let allowed = max_hold.unwrap_or(ReservationTtl::MAX);
-            let held = (change.now() + ttl.duration()) - reservation.created_at();
+            let held = reservation.expires_at() - reservation.created_at();
             if held > allowed.duration() {
                 return Err(inventory_domain::HoldLimitError::TtlTooLong {
                     allowed_seconds: u32::from(allowed),
@@ -162,8 +166,6 @@ impl Reservations {
                 }
                 .into());
             }
-            let stock = stock_of(change.read(), &reservation)?;
-            let event = reservation.extend(&stock, ttl, change.now())?;
             change.record(event)?;
             Ok(reservation)
         })
@@ -264,7 +266,10 @@ impl Reservations {
     }
 }
 
-fn stock_of(tx: &dyn ReadTx, reservation: &Reservation) -> Result<Stock, InventoryError> {
+pub(crate) fn stock_of(
+    tx: &dyn ReadTx,
+    reservation: &Reservation,
+) -> Result<Stock, InventoryError> {
     tx.stock(reservation.product_id(), reservation.store_id())?
         .ok_or_else(|| {
             InventoryError::internal(format!(

@@ -60,7 +60,9 @@ impl Transfers {
         self.ports.change(context, move |change| {
             let command = command.clone();
             require_pair(change.read(), command.product_id, &command.from_store)?;
-            require_pair(change.read(), command.product_id, &command.to_store)?;
+            if change.read().store(&command.to_store)?.is_none() {
+                return Err(InventoryError::StoreNotFound(command.to_store.clone()));
+            }
             let (source, destination) = read_in_order(
                 change,
                 command.product_id,
@@ -81,9 +83,7 @@ impl Transfers {
             };
             let (transfer, _, events) =
                 Transfer::send(request, &mut source, destination, change.now())?;
-            for event in events {
-                change.record(event)?;
-            }
+            change.record_all(events)?;
             Ok(transfer)
         })
     }
@@ -148,9 +148,7 @@ impl Transfers {
                 .transfer(id)?
                 .ok_or(InventoryError::TransferNotFound(id))?;
             let events = step(&mut transfer, change.read(), change.now())?;
-            for event in events {
-                change.record(event)?;
-            }
+            change.record_all(events)?;
             Ok(transfer)
         })
     }

@@ -134,6 +134,14 @@ impl Change<'_> {
         self.tx.record(&event)
     }
 
+    /// Records `events` in order (a rule that changes several things reports them all).
+    ///
+    /// # Errors
+    /// As [`Change::record`].
+    pub(crate) fn record_all(&mut self, events: Vec<DomainEvent>) -> Result<(), InventoryError> {
+        events.into_iter().try_for_each(|event| self.record(event))
+    }
+
     /// Claims up to `limit` reservations due at `now` for this transaction.
     ///
     /// # Errors

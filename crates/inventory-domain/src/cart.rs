@@ -415,14 +415,6 @@ impl Cart {
     pub fn lines(&self) -> &[Reservation] {
         &self.lines
     }
-
-    /// The stores its lines are collected from, each once.
-    pub fn stores(&self) -> Vec<&StoreId> {
-        let mut stores: Vec<&StoreId> = self.lines.iter().map(Reservation::store_id).collect();
-        stores.sort();
-        stores.dedup();
-        stores
-    }
 }
 
 #[cfg(test)]

@@ -187,12 +187,7 @@ fn reservation(state: &ReservationState) -> Result<Reservation, String> {
         expires_at: state.expires_at,
         created_at: state.created_at,
         updated_at: state.updated_at,
-        cart_id: state
-            .cart_id
-            .as_deref()
-            .map(CartId::parse)
-            .transpose()
-            .map_err(|e| e.to_string())?,
+        cart_id: text(state.cart_id.as_deref().map(CartId::parse).transpose())?,
     }))
 }
 
@@ -205,12 +200,7 @@ fn transfer(state: &TransferState) -> Result<Transfer, String> {
         quantity: text(Quantity::new(i64::from(state.quantity)))?,
         mode: text(state.mode.parse())?,
         status: text(state.status.parse())?,
-        created_by: state
-            .created_by
-            .as_deref()
-            .map(UserId::parse)
-            .transpose()
-            .map_err(|e| e.to_string())?,
+        created_by: text(state.created_by.as_deref().map(UserId::parse).transpose())?,
         created_at: state.created_at,
         updated_at: state.updated_at,
     }))

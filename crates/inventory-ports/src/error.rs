@@ -74,6 +74,14 @@ pub enum InventoryError {
         /// Units held.
         reserved: u64,
     },
+    /// Units of the product are on their way between stores: deleting it would lose them.
+    #[error("product {product_id} has {transfers} transfers in transit")]
+    ProductInTransit {
+        /// The product.
+        product_id: ProductId,
+        /// Transfers still in transit.
+        transfers: u64,
+    },
     /// A stock rule refused the change.
     #[error(transparent)]
     Stock(StockError),
@@ -294,6 +302,7 @@ impl InventoryError {
             Self::DuplicateStore(_) => "DUPLICATE_STORE",
             Self::StoreInactive(_) => "STORE_INACTIVE",
             Self::ProductHasReservations { .. } => "PRODUCT_HAS_RESERVATIONS",
+            Self::ProductInTransit { .. } => "PRODUCT_IN_TRANSIT",
             Self::Stock(error) => match error {
                 StockError::InsufficientStock { .. } => "INSUFFICIENT_STOCK",
                 StockError::BelowReserved { .. } => "STOCK_BELOW_RESERVED",
@@ -351,6 +360,7 @@ impl InventoryError {
             | Self::DuplicateStore(_)
             | Self::StoreInactive(_)
             | Self::ProductHasReservations { .. }
+            | Self::ProductInTransit { .. }
             | Self::Stock(_)
             | Self::Reservation(_)
             | Self::HoldLimit(_)

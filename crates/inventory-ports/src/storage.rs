@@ -245,10 +245,10 @@ pub trait ReadTx {
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, InventoryError>;
 
-    /// As [`ReadTx::events_after`], only the events of `store` and the catalogue's (those of
-    /// no store, except carts: a cart may span stores, and each store follows its lines
-    /// through their own reservation events): what one store's staff may read, found
-    /// without reading the others'.
+    /// As [`ReadTx::events_after`], only the events of `store` and the catalogue's (product
+    /// events; carts and transfers, which span stores and name none, are left out: each store
+    /// follows them through its own stock and reservation events): what one store's staff
+    /// may read, found without reading the others'.
     ///
     /// # Errors
     /// Storage failures only.

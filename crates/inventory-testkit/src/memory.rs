@@ -107,6 +107,22 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Replaces `key`'s entry with `value` if the stored one is still open (PENDING, IN_TRANSIT):
+/// each resolves once. A closed or missing entry is a bug, reported as `not_open`.
+fn replace_open<K: Ord, V: Clone>(
+    map: &mut BTreeMap<K, V>,
+    key: K,
+    value: &V,
+    open: impl Fn(&V) -> bool,
+    not_open: impl FnOnce() -> String,
+) -> Result<(), InventoryError> {
+    if !map.get(&key).is_some_and(open) {
+        return Err(InventoryError::internal(not_open()));
+    }
+    map.insert(key, value.clone());
+    Ok(())
+}
+
 /// The stores migration 0002 seeds.
 fn chain_stores() -> Vec<Store> {
     let at = datetime!(2025-10-26 00:00 UTC);
@@ -466,7 +482,7 @@ impl ReadTx for MemoryTx {
         Ok(
             self.events_where(after_seq, limit, |event| match event.store_id.as_deref() {
                 Some(own) => own == store.as_str(),
-                None => !matches!(event.aggregate_type.as_str(), "cart" | "transfer"),
+                None => event.aggregate_type == "product",
             }),
         )
     }
@@ -596,6 +612,7 @@ impl MemoryTx {
                 state
                     .reservations
                     .retain(|_, r| r.product_id() != product.id);
+                state.transfers.retain(|_, t| t.product_id() != product.id);
             }
             DomainEvent::StoreCreated(store) => {
                 if state.stores.contains_key(&store.id) {
@@ -642,36 +659,19 @@ impl MemoryTx {
             }
             DomainEvent::ReservationConfirmed { reservation, stock }
             | DomainEvent::ReservationCancelled { reservation, stock }
-            | DomainEvent::ReservationExpired { reservation, stock } => {
-                Self::update_stock(state, stock)?;
-                let pending = state
-                    .reservations
-                    .get(&reservation.id())
-                    .is_some_and(|stored| stored.status() == ReservationStatus::Pending);
-                if !pending {
-                    return Err(InventoryError::internal(format!(
-                        "reservation {} is not PENDING",
-                        reservation.id()
-                    )));
+            | DomainEvent::ReservationExpired { reservation, stock }
+            | DomainEvent::ReservationExtended { reservation, stock } => {
+                // An extension carries its stock unchanged; the others moved it.
+                if !matches!(change, DomainEvent::ReservationExtended { .. }) {
+                    Self::update_stock(state, stock)?;
                 }
-                state
-                    .reservations
-                    .insert(reservation.id(), reservation.clone());
-            }
-            DomainEvent::ReservationExtended { reservation, .. } => {
-                let pending = state
-                    .reservations
-                    .get(&reservation.id())
-                    .is_some_and(|stored| stored.status() == ReservationStatus::Pending);
-                if !pending {
-                    return Err(InventoryError::internal(format!(
-                        "reservation {} is not PENDING",
-                        reservation.id()
-                    )));
-                }
-                state
-                    .reservations
-                    .insert(reservation.id(), reservation.clone());
+                replace_open(
+                    &mut state.reservations,
+                    reservation.id(),
+                    reservation,
+                    |stored| stored.status() == ReservationStatus::Pending,
+                    || format!("reservation {} is not PENDING", reservation.id()),
+                )?;
             }
             DomainEvent::TransferCompleted(transfer) | DomainEvent::TransferShipped(transfer) => {
                 if state.transfers.contains_key(&transfer.id()) {
@@ -680,17 +680,13 @@ impl MemoryTx {
                 state.transfers.insert(transfer.id(), transfer.clone());
             }
             DomainEvent::TransferReceived(transfer) | DomainEvent::TransferCancelled(transfer) => {
-                let in_transit = state
-                    .transfers
-                    .get(&transfer.id())
-                    .is_some_and(|stored| stored.status() == TransferStatus::InTransit);
-                if !in_transit {
-                    return Err(InventoryError::internal(format!(
-                        "transfer {} is not IN_TRANSIT",
-                        transfer.id()
-                    )));
-                }
-                state.transfers.insert(transfer.id(), transfer.clone());
+                replace_open(
+                    &mut state.transfers,
+                    transfer.id(),
+                    transfer,
+                    |stored| stored.status() == TransferStatus::InTransit,
+                    || format!("transfer {} is not IN_TRANSIT", transfer.id()),
+                )?;
             }
             DomainEvent::CartCreated(cart) => {
                 if state.carts.contains_key(&cart.id()) {
@@ -704,17 +700,13 @@ impl MemoryTx {
             DomainEvent::CartConfirmed(cart)
             | DomainEvent::CartCancelled(cart)
             | DomainEvent::CartExpired(cart) => {
-                let pending = state
-                    .carts
-                    .get(&cart.id())
-                    .is_some_and(|stored| stored.status() == ReservationStatus::Pending);
-                if !pending {
-                    return Err(InventoryError::internal(format!(
-                        "cart {} is not PENDING",
-                        cart.id()
-                    )));
-                }
-                state.carts.insert(cart.id(), cart.clone());
+                replace_open(
+                    &mut state.carts,
+                    cart.id(),
+                    cart,
+                    |stored| stored.status() == ReservationStatus::Pending,
+                    || format!("cart {} is not PENDING", cart.id()),
+                )?;
             }
         }
         Ok(())

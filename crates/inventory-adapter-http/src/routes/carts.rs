@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::common::{count_stock_operation, product_id, run, seconds_left, store_id};
 use super::reservations::ReservationResponse;
 use crate::access::{Action, authorize};
-use crate::idempotency::{self, KeyedAnswer};
+use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -243,13 +243,6 @@ pub async fn confirm_lines(
     path: web::Path<String>,
     body: web::Json<ConfirmLinesRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.line_ids.is_empty() {
-        return Err(inventory_domain::ValidationError::new(
-            "line_ids",
-            "must name at least one line (to release every line, cancel the cart)",
-        )
-        .into());
-    }
     let chosen = body
         .line_ids
         .iter()
@@ -334,6 +327,6 @@ fn cart_answer(
 ) -> Result<KeyedAnswer<Cart>, ApiError> {
     let clock = std::sync::Arc::clone(&state.clock);
     KeyedAnswer::new(request, caller, body, move |cart: &Cart| {
-        idempotency::json(status, &CartResponse::new(cart, clock.now()))
+        (status, CartResponse::new(cart, clock.now()))
     })
 }

@@ -127,6 +127,12 @@ pub fn count_stock_operation<T>(
     store: &str,
     result: &Result<T, ApiError>,
 ) {
+    if let Err(ApiError::Inventory(error)) = result
+        && crate::idempotency::is_replay(error)
+    {
+        // The stored answer to an operation counted when it ran, not another operation.
+        return;
+    }
     let Ok(store) = StoreId::parse(store) else {
         metrics.count_stock_operation(operation, "unknown", result_code(result), false);
         return;

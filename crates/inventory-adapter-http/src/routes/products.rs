@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{PageOf, PageQuery, product_id, request_context, run, store_id};
 use crate::access::{Action, authorize};
-use crate::idempotency::{self, KeyedAnswer};
+use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -160,7 +160,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::ManageCatalogue)?;
     let answer = KeyedAnswer::new(&request, &caller, &*body, |product: &Product| {
-        idempotency::json(StatusCode::CREATED, &ProductResponse::from(product.clone()))
+        (StatusCode::CREATED, ProductResponse::from(product.clone()))
     })?;
     let details = body.into_inner().try_into_domain()?;
     let context = answer.context();
@@ -254,7 +254,7 @@ pub async fn update(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "PRODUCT_NOT_FOUND", body = ErrorBody),
-        (status = 409, description = "PRODUCT_HAS_RESERVATIONS", body = ErrorBody),
+        (status = 409, description = "PRODUCT_HAS_RESERVATIONS, or PRODUCT_IN_TRANSIT (units on their way between stores)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -15,7 +15,7 @@ use super::common::{
     run, store_id,
 };
 use crate::access::{Action, authorize, scope_reservations};
-use crate::idempotency::{self, KeyedAnswer};
+use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -189,9 +189,9 @@ fn reservation_answer(
 ) -> Result<KeyedAnswer<Reservation>, ApiError> {
     let clock = std::sync::Arc::clone(&state.clock);
     KeyedAnswer::new(request, caller, body, move |reservation: &Reservation| {
-        idempotency::json(
+        (
             status,
-            &ReservationResponse::new(reservation.clone(), clock.now()),
+            ReservationResponse::new(reservation.clone(), clock.now()),
         )
     })
 }

@@ -13,7 +13,7 @@ use super::common::{
     PageOf, PageQuery, count_stock_operation, product_id, request_context, run, store_id,
 };
 use crate::access::{Action, authorize};
-use crate::idempotency::{self, KeyedAnswer};
+use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -142,9 +142,9 @@ async fn adjust_stock(
         },
     )?;
     let answer = KeyedAnswer::new(request, caller, body, |changed: &StockChanged| {
-        idempotency::json(
+        (
             changed_status(changed),
-            &StockResponse::from(changed.stock.clone()),
+            StockResponse::from(changed.stock.clone()),
         )
     })?;
     let context = answer.context();

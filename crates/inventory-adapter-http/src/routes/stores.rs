@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::common::{PageOf, PageQuery, request_context, run, store_id};
 use crate::access::{Action, authorize};
-use crate::idempotency::{self, KeyedAnswer};
+use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -163,7 +163,7 @@ pub async fn create(
     };
     let details = body.details(true)?;
     let answer = KeyedAnswer::new(&request, &caller, &*body, |store: &Store| {
-        idempotency::json(StatusCode::CREATED, &StoreResponse::from(store.clone()))
+        (StatusCode::CREATED, StoreResponse::from(store.clone()))
     })?;
     let context = answer.context();
     let stores = state.use_cases.stores.clone();

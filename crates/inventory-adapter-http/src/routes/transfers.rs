@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::common::{PageOf, count_stock_operation, product_id, run, store_id};
 use crate::access::{Action, authorize};
-use crate::idempotency::{self, KeyedAnswer};
+use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
 use crate::{ApiError, Caller, ErrorBody};
 
@@ -362,6 +362,6 @@ fn transfer_answer(
     status: StatusCode,
 ) -> Result<KeyedAnswer<Transfer>, ApiError> {
     KeyedAnswer::new(request, caller, body, move |transfer: &Transfer| {
-        idempotency::json(status, &TransferResponse::from(transfer))
+        (status, TransferResponse::from(transfer))
     })
 }

@@ -581,6 +581,14 @@ impl StateMachineTest for UseCasesAgainstModel {
                 stored.expires_at(),
                 T0 + Duration::seconds(expected.expires_at)
             );
+            assert_eq!(
+                (
+                    store_index(stored.store_id().as_str()),
+                    stored.quantity().get()
+                ),
+                (expected.store, expected.quantity),
+                "store and units of reservation {index}"
+            );
             if let Some(resolved) = &system.resolved[index] {
                 assert_eq!(&stored, resolved, "resolved reservation {index} changed");
             }

@@ -192,10 +192,33 @@ pub fn a_shipped_transfer_is_in_transit_until_received_or_cancelled(db: &dyn Tes
         )
         .expect("list");
     assert_eq!(to_valencia.total, 1);
+    // Units on their way would vanish with their product: its deletion waits for them.
+    let on_the_road = cases
+        .transfers
+        .send(
+            send(product, "MAD-001", "BCN-001", 1, TransferMode::Shipped),
+            &ctx(),
+        )
+        .expect("shipped");
+    assert_eq!(
+        cases.products.delete(product, &ctx()),
+        Err(InventoryError::ProductInTransit {
+            product_id: product,
+            transfers: 1
+        })
+    );
+    cases
+        .transfers
+        .receive(on_the_road.id(), ChangedBy::default(), &ctx())
+        .expect("received");
     let events = all_events(&*db.store());
-    assert_eq!(count_of(&events, "transfer.shipped"), 2);
-    assert_eq!(count_of(&events, "transfer.received"), 1);
+    assert_eq!(count_of(&events, "transfer.shipped"), 3);
+    assert_eq!(count_of(&events, "transfer.received"), 2);
     assert_eq!(count_of(&events, "transfer.cancelled"), 1);
+    cases
+        .products
+        .delete(product, &ctx())
+        .expect("nothing on the road any more");
 }
 
 /// Eight threads, half on a second handle, send units both ways between two stores while
@@ -212,9 +235,11 @@ pub fn concurrent_transfers_and_reservations_never_oversell(db: &dyn TestDatabas
         .stock
         .adjust(adjust_command(product, "BCN-001", 30), &ctx())
         .expect("restock");
+    let sent = std::sync::atomic::AtomicUsize::new(0);
     thread::scope(|scope| {
         for worker in 0..16 {
             let side = &sides[worker % 2];
+            let sent = &sent;
             scope.spawn(move || {
                 for attempt in 0..10 {
                     let (from, to) = if (worker + attempt) % 2 == 0 {
@@ -230,7 +255,9 @@ pub fn concurrent_transfers_and_reservations_never_oversell(db: &dyn TestDatabas
                         };
                         side.transfers
                             .send(send(product, from, to, 2, mode), &ctx())
-                            .map(|_| ())
+                            .map(|_| {
+                                sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            })
                     } else {
                         let customer = format!("cust-{worker}-{attempt}");
                         side.reservations
@@ -272,4 +299,8 @@ pub fn concurrent_transfers_and_reservations_never_oversell(db: &dyn TestDatabas
         total += quantity + in_transit_to(&sides[0], product, store);
     }
     assert_eq!(total, 60, "no unit created or lost");
+    assert!(
+        sent.load(std::sync::atomic::Ordering::SeqCst) > 0,
+        "transfers went through while reservations raced them"
+    );
 }
