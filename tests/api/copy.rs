@@ -27,6 +27,7 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
             .products()
             .list(
                 Default::default(),
+                None,
                 inventory::Page::new(Some(10), None).expect("page"),
             )
             .expect("list")
@@ -181,7 +182,7 @@ fn copy_moves_a_sqlite_inventory_into_postgres_with_the_same_log() {
     assert_eq!(transfers(&source), transfers(&copied), "the same transfers");
     for product in source
         .products()
-        .list(Default::default(), page)
+        .list(Default::default(), None, page)
         .expect("products")
         .data
     {

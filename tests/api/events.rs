@@ -187,6 +187,13 @@ fn a_process_killed_right_after_publishing_leaves_no_duplicate_and_no_gap() {
         "no duplicate of the first, no gap"
     );
     assert!(server.terminate().success());
+    // After the crash and the restart the stored data agrees with itself.
+    let (clean, report, _) = crate::binary::run(
+        crate::binary::inventory()
+            .arg("check")
+            .env("INVENTORY_DB", &db),
+    );
+    assert!(clean, "inventory check after the crash: {report}");
     cleanup(&url, &stream_name);
 }
 

@@ -15,6 +15,7 @@ mod copy;
 mod events;
 mod expiry;
 mod flows;
+mod history;
 mod idempotency;
 mod odd_requests;
 mod operations;

@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_transfers",
         sql: include_str!("../../../migrations/postgres/0006_transfers.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_movements_and_thresholds",
+        sql: include_str!("../../../migrations/postgres/0007_movements_and_thresholds.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

@@ -76,6 +76,8 @@ impl PostgresStore {
             bootstrap.batch(&format!("SET search_path = {schema}"))?;
         }
         migrate(&mut bootstrap, config.schema.as_deref())?;
+        // Products written before search existed get their folded name and SKU once.
+        crate::transaction::fold_unfolded_products(&mut bootstrap)?;
         drop(bootstrap);
         let readers = Pool::builder()
             .max_size(config.read_connections.max(1))

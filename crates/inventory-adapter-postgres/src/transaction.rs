@@ -11,10 +11,11 @@ use std::cell::RefCell;
 
 use inventory_domain::{
     Cart, CartId, CartRecord, DomainEvent, Product, ProductId, Reservation, ReservationId,
-    ReservationStatus, Sku, Stock, Store, StoreId, Transfer, TransferId,
+    ReservationStatus, Sku, Stock, Store, StoreId, ThresholdScope, Transfer, TransferId,
 };
 use inventory_ports::{
-    Failure, IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
+    ConsistencyFacts, Failure, IdempotencyKey, InventoryError, LowStockEntry, MovementFilter,
+    MovementOrder, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent, RecordedMovement,
     ReservationFilter, StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
 };
 use postgres::Row;
@@ -25,6 +26,9 @@ use crate::errors::{Kind, OrInventory, classify, to_inventory};
 use crate::rows;
 use crate::session::PgSession;
 use crate::write_state::{WriteState, count, version};
+
+mod history;
+pub(crate) use history::fold_unfolded_products;
 
 /// A session inside a transaction, seen through the port.
 pub(crate) struct PgTx<'s> {
@@ -191,6 +195,9 @@ impl ReadTx for PgTx<'_> {
         filter: &ProductFilter,
         page: Page,
     ) -> Result<(Vec<Product>, u64), InventoryError> {
+        if let Some(q) = &filter.q {
+            return self.search_products(filter.category.as_ref(), q, page);
+        }
         let category = filter.category.as_ref().map(|c| c.as_str().to_owned());
         let given: Vec<(&str, &(dyn ToSql + Sync))> = category
             .as_ref()
@@ -551,9 +558,60 @@ impl ReadTx for PgTx<'_> {
             rows::stored_response,
         )
     }
+
+    fn list_movements(
+        &self,
+        filter: &MovementFilter,
+        order: MovementOrder,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<RecordedMovement>, InventoryError> {
+        self.movements(filter, order, cursor, limit)
+    }
+
+    fn low_stock_threshold(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<u32>, InventoryError> {
+        self.threshold_of(product_id, store_id)
+    }
+
+    fn list_low_stock(
+        &self,
+        store_id: Option<&StoreId>,
+        page: Page,
+    ) -> Result<(Vec<LowStockEntry>, u64), InventoryError> {
+        self.low_stock(store_id, page)
+    }
+
+    fn pending_units(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<u64, InventoryError> {
+        self.pending_units_of(product_id, store_id)
+    }
+
+    fn consistency(
+        &self,
+        overdue_before: OffsetDateTime,
+    ) -> Result<ConsistencyFacts, InventoryError> {
+        self.consistency_facts(overdue_before)
+    }
 }
 
 impl WriteTx for PgTx<'_> {
+    fn set_low_stock_threshold(
+        &mut self,
+        scope: &ThresholdScope,
+        threshold: Option<u32>,
+        set_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), InventoryError> {
+        self.set_threshold(scope, threshold, set_by, now)
+    }
+
     fn record(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
         self.store_change(event.change())?;
         self.state()?.push_event(event.clone());
@@ -751,6 +809,9 @@ impl<'s> PgTx<'s> {
                 Ok(())
             }
             DomainEvent::StockUpdated { stock, .. } => self.change_stock(stock),
+            // An alert stores nothing: whether a pair is low follows from its stock and
+            // threshold.
+            DomainEvent::StockLow(_) | DomainEvent::StockReplenished(_) => Ok(()),
             DomainEvent::ReservationCreated { reservation, stock } => {
                 self.change_stock(stock)?;
                 if self.state()?.reservation(reservation.id()).is_some() {
@@ -967,7 +1028,7 @@ impl<'s> PgTx<'s> {
             Kind::Unique(_) => InventoryError::DuplicateSku(details.sku.clone()),
             _ => to_inventory(error),
         })?;
-        Ok(())
+        self.fold_product(product)
     }
 
     fn update_product(&self, product: &Product) -> Result<(), InventoryError> {
@@ -993,7 +1054,7 @@ impl<'s> PgTx<'s> {
         if changed == 0 {
             return Err(InventoryError::ProductNotFound(product.id));
         }
-        Ok(())
+        self.fold_product(product)
     }
 
     fn delete_product(&self, id: ProductId) -> Result<(), InventoryError> {

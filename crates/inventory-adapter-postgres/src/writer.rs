@@ -82,11 +82,26 @@ impl PgBatch {
             columns.push(event);
         }
         let session = self.session()?;
-        // WITH ORDINALITY numbers the events in the order recorded: seqs follow it.
+        // WITH ORDINALITY numbers the events in the order recorded: seqs follow it, and each
+        // event's movement (if it made one) is written under the same seq.
         let last: i64 = session
             .query_one(
                 "WITH head AS ( \
                    UPDATE outbox_head SET last_seq = last_seq + $1 RETURNING last_seq), \
+                 moved AS ( \
+                   INSERT INTO movements (seq, product_id, store_id, quantity_change, \
+                   reserved_change, quantity_after, reserved_after, reason, reference_kind, \
+                   reference_id, actor, occurred_at) \
+                   SELECT head.last_seq - $1 + m.n, m.product_id, m.store_id, \
+                   m.quantity_change, m.reserved_change, m.quantity_after, m.reserved_after, \
+                   m.reason, m.reference_kind, m.reference_id, m.actor, m.occurred_at \
+                   FROM head, unnest($12::uuid[], $13::text[], $14::bigint[], $15::bigint[], \
+                   $16::integer[], $17::integer[], $18::text[], $19::text[], $20::uuid[], \
+                   $21::text[], $11::timestamptz[]) WITH ORDINALITY \
+                   AS m (product_id, store_id, quantity_change, reserved_change, \
+                   quantity_after, reserved_after, reason, reference_kind, reference_id, \
+                   actor, occurred_at, n) \
+                   WHERE m.product_id IS NOT NULL), \
                  appended AS ( \
                    INSERT INTO events (seq, event_id, event_type, schema_version, \
                    aggregate_type, aggregate_id, store_id, product_id, payload, request_id, \
@@ -112,6 +127,16 @@ impl PgBatch {
                     &columns.payload,
                     &columns.request_id,
                     &columns.occurred_at,
+                    &columns.moved_product_id,
+                    &columns.moved_store_id,
+                    &columns.quantity_change,
+                    &columns.reserved_change,
+                    &columns.quantity_after,
+                    &columns.reserved_after,
+                    &columns.reason,
+                    &columns.reference_kind,
+                    &columns.reference_id,
+                    &columns.actor,
                 ],
             )
             .or_inventory()?
@@ -133,6 +158,17 @@ struct EventColumns {
     payload: Vec<String>,
     request_id: Vec<Option<String>>,
     occurred_at: Vec<OffsetDateTime>,
+    // The movement of each event, NULL where it made none.
+    moved_product_id: Vec<Option<Uuid>>,
+    moved_store_id: Vec<Option<String>>,
+    quantity_change: Vec<Option<i64>>,
+    reserved_change: Vec<Option<i64>>,
+    quantity_after: Vec<Option<i32>>,
+    reserved_after: Vec<Option<i32>>,
+    reason: Vec<Option<&'static str>>,
+    reference_kind: Vec<Option<&'static str>>,
+    reference_id: Vec<Option<Uuid>>,
+    actor: Vec<Option<String>>,
 }
 
 impl EventColumns {
@@ -149,6 +185,25 @@ impl EventColumns {
         self.payload.push(wire.payload.clone());
         self.request_id.push(event.request_id().map(str::to_owned));
         self.occurred_at.push(event.occurred_at());
+        let movement = event.movement();
+        let count = |value: u32| i32::try_from(value).unwrap_or(i32::MAX);
+        self.moved_product_id
+            .push(movement.map(|m| m.product_id.as_uuid()));
+        self.moved_store_id
+            .push(movement.map(|m| m.store_id.as_str().to_owned()));
+        self.quantity_change
+            .push(movement.map(|m| m.quantity_change));
+        self.reserved_change
+            .push(movement.map(|m| m.reserved_change));
+        self.quantity_after
+            .push(movement.map(|m| count(m.quantity_after)));
+        self.reserved_after
+            .push(movement.map(|m| count(m.reserved_after)));
+        self.reason.push(movement.map(|m| m.reason.as_str()));
+        let reference = movement.and_then(|m| m.reference);
+        self.reference_kind.push(reference.map(|r| r.kind.as_str()));
+        self.reference_id.push(reference.map(|r| r.id));
+        self.actor.push(event.actor().map(str::to_owned));
     }
 }
 

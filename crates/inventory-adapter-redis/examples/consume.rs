@@ -47,6 +47,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     Ok((_, EventPayload::Reservation(body))) => {
                         print_stock(event.seq, &event.event_type, &body.stock)
                     }
+                    Ok((_, EventPayload::LowStock(body))) => {
+                        print_stock(event.seq, &event.event_type, &body.stock)
+                    }
                     Ok((_, EventPayload::Product(body))) => {
                         let product = body.product;
                         println!(

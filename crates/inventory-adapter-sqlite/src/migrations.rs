@@ -58,6 +58,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0008_transfers",
         sql: include_str!("../../../migrations/sqlite/0008_transfers.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_movements_and_thresholds",
+        sql: include_str!("../../../migrations/sqlite/0009_movements_and_thresholds.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

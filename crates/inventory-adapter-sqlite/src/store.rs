@@ -76,6 +76,9 @@ impl SqliteStore {
     pub fn open(config: &SqliteConfig) -> Result<Self, OpenError> {
         let mut writer_conn = open_writer(config)?;
         migrate(&mut writer_conn)?;
+        // Products written before search existed get their folded name and SKU once.
+        crate::transaction::fold_products(&writer_conn, None)
+            .map_err(|error| OpenError::Unsupported(format!("folding product names: {error}")))?;
         let memory = config.location == Location::Memory;
         let (readers, checkpointer) = match &config.location {
             Location::Memory => (None, None),

@@ -7,11 +7,12 @@
 
 use inventory_domain::{
     Cart, CartId, CartRecord, DomainEvent, Product, ProductId, Reservation, ReservationId, Sku,
-    Stock, Store, StoreId, StoreName, Transfer, TransferId, UserId,
+    Stock, Store, StoreId, StoreName, ThresholdScope, Transfer, TransferId, UserId,
 };
 use inventory_ports::{
-    IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent,
-    ReservationFilter, StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
+    ConsistencyFacts, IdempotencyKey, InventoryError, LowStockEntry, MovementFilter, MovementOrder,
+    NewEvent, Page, ProductFilter, ReadTx, RecordedEvent, RecordedMovement, ReservationFilter,
+    StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
@@ -19,6 +20,9 @@ use time::OffsetDateTime;
 
 use crate::errors::{Kind, OrInventory, classify, to_inventory};
 use crate::{rows, timestamp};
+
+mod history;
+pub(crate) use history::fold_products;
 
 /// A connection inside a transaction, seen through the port.
 pub(crate) struct SqliteTx<'c> {
@@ -158,6 +162,9 @@ impl ReadTx for SqliteTx<'_> {
         filter: &ProductFilter,
         page: Page,
     ) -> Result<(Vec<Product>, u64), InventoryError> {
+        if let Some(q) = &filter.q {
+            return self.search_products(filter.category.as_ref(), q, page);
+        }
         let given: Vec<(&str, &str)> = filter
             .category
             .as_ref()
@@ -426,6 +433,47 @@ impl ReadTx for SqliteTx<'_> {
             rows::stored_response,
         )
     }
+
+    fn list_movements(
+        &self,
+        filter: &MovementFilter,
+        order: MovementOrder,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<RecordedMovement>, InventoryError> {
+        self.movements(filter, order, cursor, limit)
+    }
+
+    fn low_stock_threshold(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<u32>, InventoryError> {
+        self.threshold_of(product_id, store_id)
+    }
+
+    fn list_low_stock(
+        &self,
+        store_id: Option<&StoreId>,
+        page: Page,
+    ) -> Result<(Vec<LowStockEntry>, u64), InventoryError> {
+        self.low_stock(store_id, page)
+    }
+
+    fn pending_units(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<u64, InventoryError> {
+        self.pending_units_of(product_id, store_id)
+    }
+
+    fn consistency(
+        &self,
+        overdue_before: OffsetDateTime,
+    ) -> Result<ConsistencyFacts, InventoryError> {
+        self.consistency_facts(overdue_before)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -433,7 +481,18 @@ impl WriteTx for SqliteTx<'_> {
         // Writers are serialised and AUTOINCREMENT assigns seq inside the writing transaction,
         // so seq order is commit order; a savepoint rolled back takes its seq back with it.
         self.store_change(event.change())?;
-        self.append(event)
+        let seq = self.append(event)?;
+        self.insert_movement(event, seq)
+    }
+
+    fn set_low_stock_threshold(
+        &mut self,
+        scope: &ThresholdScope,
+        threshold: Option<u32>,
+        set_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), InventoryError> {
+        self.set_threshold(scope, threshold, set_by, now)
     }
 
     fn claim_due_reservations(
@@ -537,6 +596,9 @@ impl SqliteTx<'_> {
             DomainEvent::StoreUpdated(store) => self.update_store(store),
             DomainEvent::StockCreated { stock, .. } => self.insert_stock(stock),
             DomainEvent::StockUpdated { stock, .. } => self.update_stock(stock),
+            // An alert stores nothing: whether a pair is low follows from its stock and
+            // threshold.
+            DomainEvent::StockLow(_) | DomainEvent::StockReplenished(_) => Ok(()),
             DomainEvent::ReservationCreated { reservation, stock } => {
                 self.update_stock(stock)?;
                 self.insert_reservation(reservation)
@@ -574,7 +636,7 @@ impl SqliteTx<'_> {
                 Kind::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
                 _ => to_inventory(error),
             })?;
-        Ok(())
+        self.fold_product(product.id)
     }
 
     fn update_product(&self, product: &Product) -> Result<(), InventoryError> {
@@ -592,7 +654,7 @@ impl SqliteTx<'_> {
         if changed == 0 {
             return Err(InventoryError::ProductNotFound(product.id));
         }
-        Ok(())
+        self.fold_product(product.id)
     }
 
     fn delete_product(&self, id: ProductId) -> Result<(), InventoryError> {
@@ -876,7 +938,7 @@ impl SqliteTx<'_> {
         }
     }
 
-    fn append(&mut self, event: &NewEvent) -> Result<(), InventoryError> {
+    fn append(&mut self, event: &NewEvent) -> Result<u64, InventoryError> {
         let wire = event.wire();
         self.conn
             .prepare_cached(
@@ -902,7 +964,7 @@ impl SqliteTx<'_> {
         let seq = u64::try_from(self.conn.last_insert_rowid())
             .map_err(|e| InventoryError::corrupt("events", e))?;
         self.last_seq = Some(seq);
-        Ok(())
+        Ok(seq)
     }
 }
 

@@ -11,6 +11,7 @@
 //! logic lives here that the library or an adapter could own.
 
 pub mod application;
+pub mod check;
 pub mod events;
 pub mod healthcheck;
 pub mod operations;

@@ -106,6 +106,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reservation(command) => with_inventory(&settings, |inventory| {
             operations::reservation(inventory, command)
         }),
+        Command::Check(args) => {
+            let inventory = open_inventory(&settings)?;
+            let clean = inventory_app::check::run(&inventory, &args);
+            inventory.close();
+            if !clean? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 

@@ -48,6 +48,25 @@ pub enum Command {
     /// Extend a pending reservation.
     #[command(subcommand)]
     Reservation(ReservationCommand),
+    /// Check that the stored data agrees with itself (reserved units, movements, expiries,
+    /// the outbox's seq, row rules), beside the running service. Exits 1 on any finding.
+    Check(CheckArgs),
+}
+
+/// Arguments of `inventory check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Repair what can be repaired safely (a reserved count that drifted from its pending
+    /// reservations, overdue reservations), each with its event and movement.
+    #[arg(long)]
+    pub repair: bool,
+    /// How long past its expiry a pending reservation may wait for the expiry worker before
+    /// it counts as a finding: 90s, 15m, 1h.
+    #[arg(long, default_value = "60s")]
+    pub max_lag: String,
 }
 
 /// `inventory events ...`

@@ -194,18 +194,19 @@ pub(crate) fn expire_due_carts(
 ) -> Result<usize, InventoryError> {
     let mut released = 0;
     loop {
-        let (carts, lines) = ports.change(&RequestContext::default(), move |change| {
-            let due = change.claim_due_carts(now, batch)?;
-            let mut lines = 0;
-            let claimed = due.len();
-            for mut cart in due {
-                let mut stocks = stocks_of(change.read(), &cart)?;
-                let events = cart.expire(&mut stocks, now)?;
-                lines += cart.lines().len();
-                change.record_all(events)?;
-            }
-            Ok((claimed, lines))
-        })?;
+        let (carts, lines) =
+            ports.change(&crate::reservations::expiry_context(), move |change| {
+                let due = change.claim_due_carts(now, batch)?;
+                let mut lines = 0;
+                let claimed = due.len();
+                for mut cart in due {
+                    let mut stocks = stocks_of(change.read(), &cart)?;
+                    let events = cart.expire(&mut stocks, now)?;
+                    lines += cart.lines().len();
+                    change.record_all(events)?;
+                }
+                Ok((claimed, lines))
+            })?;
         released += lines;
         if carts < batch as usize {
             return Ok(released);

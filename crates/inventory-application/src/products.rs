@@ -1,6 +1,9 @@
 //! The catalogue: products are global, their stock is per store.
 
-use inventory_domain::{Category, Product, ProductDetails, ProductId, Sku, TransferStatus};
+use inventory_domain::{
+    Category, Product, ProductDetails, ProductId, Sku, TransferStatus, ValidationError,
+    fold_for_search,
+};
 use inventory_ports::{
     InventoryError, Page, Paged, ProductFilter, RequestContext, StockFilter, TransferFilter,
 };
@@ -136,17 +139,27 @@ impl Catalogue {
         })
     }
 
-    /// A page of products ordered by SKU, optionally of one category.
+    /// A page of products ordered by SKU, optionally of one category, optionally matching
+    /// `q`: a name containing it or a SKU starting with it, without regard to case or
+    /// accents ("camion" finds "Camión").
     ///
     /// # Errors
-    /// Storage failures only.
+    /// [`InventoryError::Invalid`] for a `q` longer than 100 characters; storage failures.
     pub fn list(
         &self,
         category: Option<Category>,
+        q: Option<&str>,
         page: Page,
     ) -> Result<Paged<Product>, InventoryError> {
+        let q = match q.map(str::trim) {
+            Some(q) if q.chars().count() > 100 => {
+                return Err(ValidationError::new("q", "must be at most 100 characters").into());
+            }
+            Some("") | None => None,
+            Some(q) => Some(fold_for_search(q)),
+        };
         self.ports.query(move |tx| {
-            let (products, total) = tx.list_products(&ProductFilter { category }, page)?;
+            let (products, total) = tx.list_products(&ProductFilter { category, q }, page)?;
             Ok(Paged::new(products, total, page))
         })
     }

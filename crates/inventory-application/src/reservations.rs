@@ -192,17 +192,15 @@ impl Reservations {
         }
         let mut released = 0;
         loop {
-            let expired = self
-                .ports
-                .change(&RequestContext::default(), move |change| {
-                    let due = change.claim_due_reservations(now, batch)?;
-                    for mut reservation in due.iter().cloned() {
-                        let mut stock = stock_of(change.read(), &reservation)?;
-                        let event = reservation.expire(&mut stock, now)?;
-                        change.record(event)?;
-                    }
-                    Ok(due.len())
-                })?;
+            let expired = self.ports.change(&expiry_context(), move |change| {
+                let due = change.claim_due_reservations(now, batch)?;
+                for mut reservation in due.iter().cloned() {
+                    let mut stock = stock_of(change.read(), &reservation)?;
+                    let event = reservation.expire(&mut stock, now)?;
+                    change.record(event)?;
+                }
+                Ok(due.len())
+            })?;
             released += expired;
             if expired < batch as usize {
                 return Ok(released + crate::carts::expire_due_carts(&self.ports, now, batch)?);
@@ -277,4 +275,9 @@ pub(crate) fn stock_of(
                 reservation.id()
             ))
         })
+}
+
+/// The context of the expiry worker's changes: the history says the system released them.
+pub(crate) fn expiry_context() -> RequestContext {
+    RequestContext::default().acting_as("system:expiry")
 }

@@ -1,8 +1,8 @@
 //! Transfers: units of a product moved from one store to another, at once or shipped.
 
 use inventory_domain::{
-    ChangedBy, DomainEvent, ProductId, Quantity, StockError, StoreId, Transfer, TransferId,
-    TransferMode, TransferRequest,
+    ChangedBy, DomainEvent, MovementReference, ProductId, Quantity, ReferenceKind, StockError,
+    StoreId, Transfer, TransferId, TransferMode, TransferRequest,
 };
 use inventory_ports::{InventoryError, Page, Paged, ReadTx, RequestContext, TransferFilter};
 use time::OffsetDateTime;
@@ -83,6 +83,7 @@ impl Transfers {
             };
             let (transfer, _, events) =
                 Transfer::send(request, &mut source, destination, change.now())?;
+            change.refer_to(transfer_reference(transfer.id()));
             change.record_all(events)?;
             Ok(transfer)
         })
@@ -148,6 +149,7 @@ impl Transfers {
                 .transfer(id)?
                 .ok_or(InventoryError::TransferNotFound(id))?;
             let events = step(&mut transfer, change.read(), change.now())?;
+            change.refer_to(transfer_reference(id));
             change.record_all(events)?;
             Ok(transfer)
         })
@@ -175,6 +177,14 @@ impl Transfers {
             let (transfers, total) = tx.list_transfers(&filter, page)?;
             Ok(Paged::new(transfers, total, page))
         })
+    }
+}
+
+/// What a transfer's stock movements refer to.
+fn transfer_reference(id: TransferId) -> MovementReference {
+    MovementReference {
+        kind: ReferenceKind::Transfer,
+        id: id.as_uuid(),
     }
 }
 

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use inventory_domain::{DomainEvent, EventId, Reservation};
+use inventory_domain::{DomainEvent, EventId, MovementReference, Reservation, alert_for};
 use inventory_ports::{
     Clock, Failure, IdGenerator, Idempotency, InventoryError, InventoryStore, InventoryStoreExt,
     NewEvent, ReadTx, RequestContext, StoredResponse, WriteTx,
@@ -51,6 +51,7 @@ impl Ports {
             let ids = Arc::clone(&self.ids);
             let clock = Arc::clone(&self.clock);
             let request_id = context.request_id.clone();
+            let actor = context.actor.clone();
             let idempotency = context.idempotency.clone();
             let work = Arc::clone(&work);
             let result = self.store.write_with(move |tx| {
@@ -64,6 +65,8 @@ impl Ports {
                     ids: &*ids,
                     now,
                     request_id,
+                    actor,
+                    reference: None,
                 })?;
                 if let Some(idempotency) = &idempotency {
                     store_answer(tx, idempotency, &value, now)?;
@@ -99,6 +102,8 @@ pub(crate) struct Change<'tx> {
     ids: &'tx dyn IdGenerator,
     now: OffsetDateTime,
     request_id: Option<String>,
+    actor: Option<String>,
+    reference: Option<MovementReference>,
 }
 
 impl Change<'_> {
@@ -117,11 +122,21 @@ impl Change<'_> {
         self.ids.new_id()
     }
 
-    /// Stores the state `event` carries and appends the event to the outbox.
+    /// Makes the stock movements recorded from now on refer to `reference` (a transfer's or
+    /// an import's stock changes), unless their change names its own.
+    pub(crate) fn refer_to(&mut self, reference: MovementReference) {
+        self.reference = Some(reference);
+    }
+
+    /// Stores the state `event` carries and appends the event to the outbox; storage writes
+    /// the stock movement it made (if any) with it. A movement that takes a pair across its
+    /// low-stock threshold also records the alert (`stock.low` / `stock.replenished`), so an
+    /// alert is never missed nor raised twice, whatever path moved the stock.
     ///
     /// # Errors
     /// As [`WriteTx::record`]; [`InventoryError::Internal`] when the event cannot be encoded.
     pub(crate) fn record(&mut self, event: DomainEvent) -> Result<(), InventoryError> {
+        let alert = self.alert_after(&event)?;
         let event = NewEvent::new(
             event,
             EventId::from_uuid(self.ids.new_id()),
@@ -130,8 +145,40 @@ impl Change<'_> {
         )
         .map_err(|error| {
             InventoryError::Internal(Failure::caused_by("an event could not be encoded", error))
-        })?;
-        self.tx.record(&event)
+        })?
+        .attributed(self.actor.clone(), self.reference);
+        self.tx.record(&event)?;
+        match alert {
+            Some(alert) => self.record(alert),
+            None => Ok(()),
+        }
+    }
+
+    /// The alert `event` raises, if its movement crosses the pair's threshold.
+    fn alert_after(&self, event: &DomainEvent) -> Result<Option<DomainEvent>, InventoryError> {
+        let (Some(movement), Some(stock)) = (event.movement(), event.stock()) else {
+            return Ok(None);
+        };
+        if movement.available_before() == movement.available_after() {
+            return Ok(None);
+        }
+        let threshold = self
+            .tx
+            .low_stock_threshold(movement.product_id, &movement.store_id)?;
+        // A pair that had no stock record was not watched yet: its first stock can make it
+        // low, never "replenished".
+        let watched_before = match event {
+            DomainEvent::StockCreated { .. } => None,
+            _ => threshold,
+        };
+        Ok(threshold.and_then(|_| {
+            alert_for(
+                stock,
+                movement.available_before(),
+                watched_before,
+                threshold,
+            )
+        }))
     }
 
     /// Records `events` in order (a rule that changes several things reports them all).
@@ -164,6 +211,20 @@ impl Change<'_> {
         limit: u32,
     ) -> Result<Vec<inventory_domain::Cart>, InventoryError> {
         self.tx.claim_due_carts(now, limit)
+    }
+
+    /// Sets the low-stock threshold of `scope`, recorded as set by this change's actor.
+    ///
+    /// # Errors
+    /// As [`WriteTx::set_low_stock_threshold`].
+    pub(crate) fn set_low_stock_threshold(
+        &mut self,
+        scope: &inventory_domain::ThresholdScope,
+        threshold: Option<u32>,
+    ) -> Result<(), InventoryError> {
+        let actor = self.actor.clone();
+        self.tx
+            .set_low_stock_threshold(scope, threshold, actor.as_deref(), self.now)
     }
 
     /// Forgets up to `limit` idempotency answers stored before `before`.

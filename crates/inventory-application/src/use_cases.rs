@@ -1,8 +1,8 @@
 //! Every use case, wired to one set of ports.
 
 use crate::{
-    AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
-    StockKeeping, StoreDirectory, Transfers,
+    AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, LowStock,
+    MovementHistory, Ports, Reconciliation, Reservations, StockKeeping, StoreDirectory, Transfers,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -22,6 +22,12 @@ pub struct UseCases {
     pub carts: Carts,
     /// Transfers between stores: send, receive, cancel, get, list.
     pub transfers: Transfers,
+    /// The movement history of every pair.
+    pub movements: MovementHistory,
+    /// Low-stock thresholds and what is below them.
+    pub low_stock: LowStock,
+    /// The reconciliation check and its repairs.
+    pub reconciliation: Reconciliation,
     /// The outbox, read in order.
     pub events: EventLog,
     /// Whether the storage answers.
@@ -41,6 +47,9 @@ impl UseCases {
             reservations: Reservations::new(ports.clone()),
             carts: Carts::new(ports.clone()),
             transfers: Transfers::new(ports.clone()),
+            movements: MovementHistory::new(ports.clone()),
+            low_stock: LowStock::new(ports.clone()),
+            reconciliation: Reconciliation::new(ports.clone(), Reservations::new(ports.clone())),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
             health: Health::new(ports),

@@ -6,7 +6,10 @@
 //! which is what storage writes. How an event is named and encoded on the wire belongs to
 //! the `inventory-events` crate, not to the rules.
 
-use crate::{Cart, Product, ProductId, Reservation, Stock, StockChange, Store, StoreId, Transfer};
+use crate::{
+    Cart, LowStockAlert, Product, ProductId, Reservation, Stock, StockChange, Store, StoreId,
+    Transfer,
+};
 
 /// Something that happened to the inventory.
 ///
@@ -38,6 +41,11 @@ pub enum DomainEvent {
         /// What moved it.
         change: StockChange,
     },
+    /// `stock.low`: the units available fell to the pair's low-stock threshold or below.
+    StockLow(LowStockAlert),
+    /// `stock.replenished`: the units available rose above the threshold again (or the
+    /// threshold no longer applies).
+    StockReplenished(LowStockAlert),
     /// `reservation.created`
     ReservationCreated {
         /// The new reservation.
@@ -135,6 +143,7 @@ impl DomainEvent {
             | Self::ReservationCancelled { stock, .. }
             | Self::ReservationExtended { stock, .. }
             | Self::ReservationExpired { stock, .. } => Some(stock),
+            Self::StockLow(alert) | Self::StockReplenished(alert) => Some(&alert.stock),
             _ => None,
         }
     }

@@ -55,10 +55,13 @@ mod hold_limits;
 mod identifiers;
 mod invariant;
 mod labels;
+mod low_stock;
+mod movement;
 mod price;
 mod product;
 mod quantity;
 mod reservation;
+mod search;
 mod stock;
 mod store;
 mod text;
@@ -80,12 +83,17 @@ pub use invariant::InvariantViolation;
 pub use labels::{
     Address, Category, City, Country, Description, Email, Phone, ProductName, StoreName,
 };
+pub use low_stock::{LowStockAlert, LowStockThreshold, ThresholdScope, alert_for};
+pub use movement::{
+    MovementReason, MovementReference, ReferenceKind, StockMovement, UnknownMovementReason,
+};
 pub use price::{MAX_PRICE_CENTS, Price};
 pub use product::{Product, ProductDetails};
 pub use quantity::{MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Quantity, StockCount, StockDelta};
 pub use reservation::{
     Reservation, ReservationError, ReservationRecord, ReservationRequest, ReservationStatus,
 };
+pub use search::fold_for_search;
 pub use stock::{ChangedBy, Stock, StockChange, StockError};
 pub use store::{Store, StoreDetails};
 pub use transfer::{

@@ -68,6 +68,14 @@ pub enum StockChange {
         /// For whom an operator recorded the count, if anyone.
         on_behalf_of: Option<UserId>,
     },
+    /// The reconciliation check set the reserved units to what pending reservations hold,
+    /// after they had drifted (only stored data gone wrong can cause that).
+    Repair {
+        /// The reserved units before the repair.
+        previous_reserved: u32,
+        /// Who ran the repair, when known.
+        user_id: Option<UserId>,
+    },
 }
 
 /// Why a stock change was refused.
@@ -242,6 +250,36 @@ impl Stock {
                 previous_quantity,
                 user_id: by.user_id,
                 on_behalf_of: by.on_behalf_of,
+            },
+        })
+    }
+
+    /// Sets the reserved units to `held`, the units pending reservations really hold, when a
+    /// stored count drifted from them; the `stock.updated` event (change `repair`).
+    ///
+    /// # Errors
+    /// [`StockError::BelowReserved`] when `held` is more than the quantity: that pair cannot be
+    /// repaired by this rule (someone must count it first).
+    pub fn repair_reserved(
+        &mut self,
+        held: u32,
+        by: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> Result<DomainEvent, StockError> {
+        if held > self.quantity {
+            return Err(StockError::BelowReserved {
+                resulting_quantity: i64::from(self.quantity),
+                reserved: held,
+            });
+        }
+        let previous_reserved = self.reserved;
+        self.reserved = held;
+        self.touch(now);
+        Ok(DomainEvent::StockUpdated {
+            stock: self.clone(),
+            change: StockChange::Repair {
+                previous_reserved,
+                user_id: by,
             },
         })
     }

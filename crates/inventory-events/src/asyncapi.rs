@@ -12,7 +12,8 @@ use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 
 use crate::payload::{
-    CartPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload, TransferPayload,
+    CartPayload, LowStockPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload,
+    TransferPayload,
 };
 use crate::{AggregateType, AvailabilityChange, EventType, STREAM_FIELDS};
 
@@ -143,6 +144,11 @@ pub fn payload_schema(kind: EventType) -> &'static str {
     match kind.aggregate() {
         AggregateType::Product => "ProductPayload",
         AggregateType::Store => "StorePayload",
+        AggregateType::Stock
+            if matches!(kind, EventType::StockLow | EventType::StockReplenished) =>
+        {
+            "LowStockPayload"
+        }
         AggregateType::Stock => "StockPayload",
         AggregateType::Reservation => "ReservationPayload",
         AggregateType::Cart => "CartPayload",
@@ -198,7 +204,18 @@ fn summary(kind: EventType) -> &'static str {
         EventType::StoreCreated => "A store was opened.",
         EventType::StoreUpdated => "A store's details or active flag changed.",
         EventType::StockCreated => "A product got stock in a store for the first time.",
-        EventType::StockUpdated => "A stock level moved by a delta or was set by a count.",
+        EventType::StockUpdated => {
+            "A stock level moved by a delta, was set by a count, or had its reserved units \
+             repaired by the reconciliation check."
+        }
+        EventType::StockLow => {
+            "A pair's available units fell to its low-stock threshold or below (once per \
+             crossing; the stock.* or reservation.* event that crossed it comes just before)."
+        }
+        EventType::StockReplenished => {
+            "A pair's available units rose above its low-stock threshold again, or its \
+             threshold was lowered or removed (once per crossing)."
+        }
         EventType::ReservationCreated => "Units were held for a customer.",
         EventType::ReservationConfirmed => "A reservation became a sale: the units left.",
         EventType::ReservationCancelled => "A reservation was cancelled: the units came back.",
@@ -248,6 +265,7 @@ pub fn schemas() -> Map<String, Value> {
     collect::<ProductPayload>(&mut collected);
     collect::<StorePayload>(&mut collected);
     collect::<StockPayload>(&mut collected);
+    collect::<LowStockPayload>(&mut collected);
     collect::<ReservationPayload>(&mut collected);
     collect::<CartPayload>(&mut collected);
     collect::<TransferPayload>(&mut collected);

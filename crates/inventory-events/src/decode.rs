@@ -3,8 +3,8 @@
 use serde::de::DeserializeOwned;
 
 use crate::payload::{
-    CartPayload, EventPayload, ProductPayload, ReservationPayload, StockPayload, StorePayload,
-    TransferPayload,
+    CartPayload, EventPayload, LowStockPayload, ProductPayload, ReservationPayload, StockPayload,
+    StorePayload, TransferPayload,
 };
 use crate::{AggregateType, EventType};
 
@@ -66,6 +66,12 @@ pub fn decode(
             version: schema_version,
             supported: kind.schema_version(),
         });
+    }
+    if matches!(kind, EventType::StockLow | EventType::StockReplenished) {
+        return Ok((
+            kind,
+            EventPayload::LowStock(parse::<LowStockPayload>(kind, payload)?),
+        ));
     }
     let body = match kind.aggregate() {
         AggregateType::Product => EventPayload::Product(parse::<ProductPayload>(kind, payload)?),

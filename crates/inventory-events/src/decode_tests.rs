@@ -16,6 +16,7 @@ fn every_event_decodes_to_what_was_encoded() {
             EventPayload::Product(p) => serde_json::to_string(p),
             EventPayload::Store(p) => serde_json::to_string(p),
             EventPayload::Stock(p) => serde_json::to_string(p),
+            EventPayload::LowStock(p) => serde_json::to_string(p),
             EventPayload::Reservation(p) => serde_json::to_string(p),
             EventPayload::Cart(p) => serde_json::to_string(p),
             EventPayload::Transfer(p) => serde_json::to_string(p),

@@ -4,8 +4,8 @@ use inventory_domain::DomainEvent;
 use serde::Serialize;
 
 use crate::payload::{
-    CartPayload, ProductPayload, ReservationPayload, StockChangeState, StockPayload, StockState,
-    StorePayload, TransferPayload,
+    CartPayload, LowStockPayload, ProductPayload, ReservationPayload, StockChangeState,
+    StockPayload, StockState, StorePayload, TransferPayload,
 };
 use crate::{AggregateType, EventType};
 
@@ -56,6 +56,9 @@ pub fn encode(event: &DomainEvent) -> Result<EncodedEvent, serde_json::Error> {
             stock: StockState::from(stock),
             change: StockChangeState::from(change),
         }),
+        DomainEvent::StockLow(alert) | DomainEvent::StockReplenished(alert) => {
+            to_json(&LowStockPayload::from(alert))
+        }
         DomainEvent::ReservationCreated { reservation, stock }
         | DomainEvent::ReservationConfirmed { reservation, stock }
         | DomainEvent::ReservationCancelled { reservation, stock }
@@ -99,6 +102,9 @@ fn aggregate_id(event: &DomainEvent) -> String {
         DomainEvent::StoreCreated(store) | DomainEvent::StoreUpdated(store) => store.id.to_string(),
         DomainEvent::StockCreated { stock, .. } | DomainEvent::StockUpdated { stock, .. } => {
             format!("{}:{}", stock.product_id(), stock.store_id())
+        }
+        DomainEvent::StockLow(alert) | DomainEvent::StockReplenished(alert) => {
+            format!("{}:{}", alert.stock.product_id(), alert.stock.store_id())
         }
         DomainEvent::ReservationCreated { reservation, .. }
         | DomainEvent::ReservationConfirmed { reservation, .. }

@@ -22,6 +22,10 @@ pub enum EventType {
     StockCreated,
     /// `stock.updated`: a delta or a count.
     StockUpdated,
+    /// `stock.low`: available units fell to the low-stock threshold.
+    StockLow,
+    /// `stock.replenished`: available units rose above the threshold again.
+    StockReplenished,
     /// `reservation.created`
     ReservationCreated,
     /// `reservation.confirmed`
@@ -74,7 +78,7 @@ pub struct UnknownEventType(pub String);
 
 impl EventType {
     /// Every event type, in a stable order.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::ProductCreated,
         Self::ProductUpdated,
         Self::ProductDeleted,
@@ -82,6 +86,8 @@ impl EventType {
         Self::StoreUpdated,
         Self::StockCreated,
         Self::StockUpdated,
+        Self::StockLow,
+        Self::StockReplenished,
         Self::ReservationCreated,
         Self::ReservationConfirmed,
         Self::ReservationCancelled,
@@ -107,6 +113,8 @@ impl EventType {
             DomainEvent::StoreUpdated(_) => Self::StoreUpdated,
             DomainEvent::StockCreated { .. } => Self::StockCreated,
             DomainEvent::StockUpdated { .. } => Self::StockUpdated,
+            DomainEvent::StockLow(_) => Self::StockLow,
+            DomainEvent::StockReplenished(_) => Self::StockReplenished,
             DomainEvent::ReservationCreated { .. } => Self::ReservationCreated,
             DomainEvent::ReservationConfirmed { .. } => Self::ReservationConfirmed,
             DomainEvent::ReservationCancelled { .. } => Self::ReservationCancelled,
@@ -133,6 +141,8 @@ impl EventType {
             Self::StoreUpdated => "store.updated",
             Self::StockCreated => "stock.created",
             Self::StockUpdated => "stock.updated",
+            Self::StockLow => "stock.low",
+            Self::StockReplenished => "stock.replenished",
             Self::ReservationCreated => "reservation.created",
             Self::ReservationConfirmed => "reservation.confirmed",
             Self::ReservationCancelled => "reservation.cancelled",
@@ -156,7 +166,9 @@ impl EventType {
                 AggregateType::Product
             }
             Self::StoreCreated | Self::StoreUpdated => AggregateType::Store,
-            Self::StockCreated | Self::StockUpdated => AggregateType::Stock,
+            Self::StockCreated | Self::StockUpdated | Self::StockLow | Self::StockReplenished => {
+                AggregateType::Stock
+            }
             Self::ReservationCreated
             | Self::ReservationConfirmed
             | Self::ReservationCancelled

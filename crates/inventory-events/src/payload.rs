@@ -5,6 +5,7 @@
 //! | `product.*` | [`ProductPayload`]: `{"product": {...}}` |
 //! | `store.*` | [`StorePayload`]: `{"store": {...}}` |
 //! | `stock.*` | [`StockPayload`]: `{"stock": {...}, "change": {"kind": "adjustment" \| "count", ...}}` |
+//! | `stock.low`, `stock.replenished` | [`LowStockPayload`]: `{"stock": {...}, "threshold": 5}` |
 //! | `reservation.*` | [`ReservationPayload`]: `{"reservation": {...}, "stock": {...}}`, the stock after the change |
 //! | `transfer.*` | [`TransferPayload`]: `{"transfer": {...}}`; the stores' own `stock.*` events (TRANSFER_OUT, TRANSFER_IN) come just before |
 //! | `cart.*` | [`CartPayload`]: `{"cart": {..., "lines": [reservation, ...]}}`; each line's own `reservation.*` event, with its stock, comes just before |
@@ -12,7 +13,9 @@
 //! The types hold strings and numbers rather than the domain's validated values: a consumer
 //! in another service reads them without the domain crate, and the encoder is the only writer.
 
-use inventory_domain::{Cart, Product, Reservation, Stock, StockChange, Store, Transfer};
+use inventory_domain::{
+    Cart, LowStockAlert, Product, Reservation, Stock, StockChange, Store, Transfer,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -118,6 +121,13 @@ pub enum StockChangeState {
         /// For whom an operator recorded the count; absent when nobody.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         on_behalf_of: Option<String>,
+    },
+    /// The reconciliation check set the reserved units to what pending reservations hold.
+    Repair {
+        /// The reserved units before the repair.
+        previous_reserved: u32,
+        /// Who ran the repair, when known.
+        user_id: Option<String>,
     },
 }
 
@@ -244,6 +254,25 @@ pub struct StockPayload {
     pub change: StockChangeState,
 }
 
+/// Payload of `stock.low` and `stock.replenished`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(ToSchema))]
+pub struct LowStockPayload {
+    /// The stock after the change that crossed the threshold.
+    pub stock: StockState,
+    /// The threshold in force: the pair is low at or below it.
+    pub threshold: u32,
+}
+
+impl From<&LowStockAlert> for LowStockPayload {
+    fn from(alert: &LowStockAlert) -> Self {
+        Self {
+            stock: StockState::from(&alert.stock),
+            threshold: alert.threshold,
+        }
+    }
+}
+
 /// Payload of `reservation.created`, `.confirmed`, `.cancelled`, `.expired`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(ToSchema))]
@@ -261,8 +290,10 @@ pub enum EventPayload {
     Product(ProductPayload),
     /// `store.*`
     Store(StorePayload),
-    /// `stock.*`
+    /// `stock.created`, `stock.updated`
     Stock(StockPayload),
+    /// `stock.low`, `stock.replenished`
+    LowStock(LowStockPayload),
     /// `reservation.*`
     Reservation(ReservationPayload),
     /// `cart.*`
@@ -276,6 +307,7 @@ impl EventPayload {
     pub fn stock(&self) -> Option<&StockState> {
         match self {
             Self::Stock(payload) => Some(&payload.stock),
+            Self::LowStock(payload) => Some(&payload.stock),
             Self::Reservation(payload) => Some(&payload.stock),
             Self::Product(_) | Self::Store(_) | Self::Cart(_) | Self::Transfer(_) => None,
         }
@@ -355,6 +387,13 @@ impl From<&StockChange> for StockChangeState {
                 previous_quantity: *previous_quantity,
                 user_id: user_id.as_ref().map(ToString::to_string),
                 on_behalf_of: on_behalf_of.as_ref().map(ToString::to_string),
+            },
+            StockChange::Repair {
+                previous_reserved,
+                user_id,
+            } => Self::Repair {
+                previous_reserved: *previous_reserved,
+                user_id: user_id.as_ref().map(ToString::to_string),
             },
         }
     }

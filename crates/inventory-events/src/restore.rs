@@ -6,14 +6,14 @@
 
 use inventory_domain::{
     Address, Cart, CartId, CartRecord, Category, City, Country, CustomerId, Description,
-    DomainEvent, Email, Phone, Price, Product, ProductDetails, ProductId, ProductName, Quantity,
-    Reservation, ReservationId, ReservationRecord, Sku, Stock, StockChange, Store, StoreDetails,
-    StoreId, StoreName, Transfer, TransferId, TransferRecord, UserId,
+    DomainEvent, Email, LowStockAlert, Phone, Price, Product, ProductDetails, ProductId,
+    ProductName, Quantity, Reservation, ReservationId, ReservationRecord, Sku, Stock, StockChange,
+    Store, StoreDetails, StoreId, StoreName, Transfer, TransferId, TransferRecord, UserId,
 };
 
 use crate::payload::{
-    CartState, EventPayload, ProductState, ReservationState, StockChangeState, StockState,
-    StoreState, TransferState,
+    CartState, EventPayload, LowStockPayload, ProductState, ReservationState, StockChangeState,
+    StockState, StoreState, TransferState,
 };
 use crate::{DecodeError, EventType, decode};
 
@@ -56,6 +56,12 @@ pub fn restore(
             stock: stock(&p.stock).map_err(malformed)?,
             change: stock_change(&p.change).map_err(malformed)?,
         },
+        (EventType::StockLow, EventPayload::LowStock(p)) => {
+            DomainEvent::StockLow(low_stock(&p).map_err(malformed)?)
+        }
+        (EventType::StockReplenished, EventPayload::LowStock(p)) => {
+            DomainEvent::StockReplenished(low_stock(&p).map_err(malformed)?)
+        }
         (kind, EventPayload::Reservation(p)) => {
             let reservation = reservation(&p.reservation).map_err(malformed)?;
             let stock = stock(&p.stock).map_err(malformed)?;
@@ -173,6 +179,20 @@ fn stock_change(state: &StockChangeState) -> Result<StockChange, String> {
             user_id: user(user_id)?,
             on_behalf_of: user(on_behalf_of)?,
         },
+        StockChangeState::Repair {
+            previous_reserved,
+            user_id,
+        } => StockChange::Repair {
+            previous_reserved: *previous_reserved,
+            user_id: user(user_id)?,
+        },
+    })
+}
+
+fn low_stock(state: &LowStockPayload) -> Result<LowStockAlert, String> {
+    Ok(LowStockAlert {
+        stock: stock(&state.stock)?,
+        threshold: state.threshold,
     })
 }
 

@@ -2,9 +2,9 @@
 
 use inventory_domain::{
     AdjustmentReason, Cart, CartId, CartLine, CartRequest, ChangedBy, CustomerId, DomainEvent,
-    Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation, ReservationId,
-    ReservationRequest, ReservationTtl, Sku, Stock, StockCount, StockDelta, Store, StoreDetails,
-    StoreId, StoreName, Transfer, TransferId, TransferMode, TransferRequest,
+    LowStockAlert, Price, Product, ProductDetails, ProductId, ProductName, Quantity, Reservation,
+    ReservationId, ReservationRequest, ReservationTtl, Sku, Stock, StockCount, StockDelta, Store,
+    StoreDetails, StoreId, StoreName, Transfer, TransferId, TransferMode, TransferRequest,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -54,6 +54,14 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
     let stock_updated = stock
         .count(StockCount::new(12).unwrap(), 1, None, NOW)
         .unwrap();
+    let alert = LowStockAlert {
+        stock: stock.clone(),
+        threshold: 12,
+    };
+    let (low, replenished) = (
+        DomainEvent::StockLow(alert.clone()),
+        DomainEvent::StockReplenished(alert),
+    );
     let request = |n: u128| ReservationRequest {
         id: ReservationId::from_uuid(uuid::Uuid::from_u128(n)),
         customer_id: CustomerId::parse("cust-456").unwrap(),
@@ -157,5 +165,7 @@ pub(crate) fn every_event() -> Vec<DomainEvent> {
         transfer_shipped,
         transfer_received,
         transfer_cancelled,
+        low,
+        replenished,
     ]
 }

@@ -11,6 +11,10 @@ pub struct RequestContext {
     /// The request's idempotency key, when it sent one: the change then runs at most once
     /// per key, and a repeat gets the stored answer ([`crate::InventoryError::Replayed`]).
     pub idempotency: Option<Idempotency>,
+    /// Who acts, as the audit trail and the movement history record it: the role and the
+    /// authenticated subject (`admin:alice`, `vendor:mad-01`, `customer:cust-1`), or the
+    /// worker (`system:expiry`). Never a name the client chose.
+    pub actor: Option<String>,
 }
 
 impl RequestContext {
@@ -19,6 +23,14 @@ impl RequestContext {
         Self {
             request_id: Some(request_id.into()),
             idempotency: None,
+            actor: None,
         }
+    }
+
+    /// This context, acting as `actor`.
+    #[must_use]
+    pub fn acting_as(mut self, actor: impl Into<String>) -> Self {
+        self.actor = Some(actor.into());
+        self
     }
 }

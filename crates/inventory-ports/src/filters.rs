@@ -9,6 +9,9 @@ use inventory_domain::{
 pub struct ProductFilter {
     /// Only this category.
     pub category: Option<Category>,
+    /// Only those whose name contains, or whose SKU starts with, this text, compared
+    /// without case or accents: already folded by [`inventory_domain::fold_for_search`].
+    pub q: Option<String>,
 }
 
 /// Which stock records to list.
@@ -40,4 +43,18 @@ pub struct TransferFilter {
     pub product_id: Option<ProductId>,
     /// Only those with this status.
     pub status: Option<TransferStatus>,
+}
+
+/// `text` with SQL LIKE's wildcards (`%`, `_`) and the escape character itself escaped by a
+/// backslash, for adapters that search with `LIKE ... ESCAPE '\\'`: a `%` typed in a search
+/// matches a `%`, not everything.
+pub fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

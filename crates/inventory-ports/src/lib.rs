@@ -23,11 +23,13 @@
 //! [`RecordedEvent`].
 
 mod clock;
+mod consistency;
 mod context;
 mod error;
 mod filters;
 mod id_generator;
 mod idempotency;
+mod movements;
 mod outbox;
 mod paging;
 mod publisher;
@@ -36,13 +38,15 @@ mod storage;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 pub use clock::{Clock, ManualClock, SystemClock, truncate_to_millis};
+pub use consistency::{ConsistencyFacts, PairDrift, SeqGap};
 pub use context::RequestContext;
 pub use error::{ErrorChain, ErrorKind, Failure, InventoryError};
-pub use filters::{ProductFilter, ReservationFilter, StockFilter, TransferFilter};
+pub use filters::{ProductFilter, ReservationFilter, StockFilter, TransferFilter, like_escaped};
 #[cfg(any(test, feature = "mocks"))]
 pub use id_generator::MockIdGenerator;
 pub use id_generator::{IdGenerator, SequentialIds, UuidV7Ids};
 pub use idempotency::{Idempotency, IdempotencyKey, ResponseRenderer, StoredResponse};
+pub use movements::{MovementFilter, MovementOrder, RecordedMovement};
 pub use outbox::{NewEvent, RecordedEvent};
 pub use paging::{Page, Paged};
 #[cfg(any(test, feature = "mocks"))]
@@ -51,6 +55,6 @@ pub use publisher::{
     BrokerPosition, EventPublisher, Leadership, LeaseFuture, PublishError, PublishFuture,
 };
 pub use storage::{
-    CommitListener, InventoryStore, InventoryStoreExt, ReadTx, ReadWork, StoreStock, WriteTx,
-    WriteWork,
+    CommitListener, InventoryStore, InventoryStoreExt, LowStockEntry, ReadTx, ReadWork, StoreStock,
+    WriteTx, WriteWork,
 };

@@ -2,7 +2,7 @@
 //! change it describes. What comes back out is a [`RecordedEvent`] (its format belongs to
 //! `inventory-events`).
 
-use inventory_domain::{DomainEvent, EventId};
+use inventory_domain::{DomainEvent, EventId, MovementReference, StockMovement};
 pub use inventory_events::RecordedEvent;
 use inventory_events::{EncodedEvent, EventType};
 use time::OffsetDateTime;
@@ -18,6 +18,8 @@ pub struct NewEvent {
     request_id: Option<String>,
     change: DomainEvent,
     wire: EncodedEvent,
+    movement: Option<StockMovement>,
+    actor: Option<String>,
 }
 
 impl NewEvent {
@@ -34,11 +36,39 @@ impl NewEvent {
     ) -> Result<Self, serde_json::Error> {
         Ok(Self {
             wire: inventory_events::encode(&change)?,
+            movement: change.movement(),
             event_id,
             occurred_at,
             request_id,
             change,
+            actor: None,
         })
+    }
+
+    /// This record, attributed to `actor`, its movement (if any) referring to `reference`
+    /// when the change itself names nothing (a transfer's or an import's stock changes).
+    #[must_use]
+    pub fn attributed(
+        mut self,
+        actor: Option<String>,
+        reference: Option<MovementReference>,
+    ) -> Self {
+        self.actor = actor;
+        if let Some(movement) = &mut self.movement {
+            movement.reference = movement.reference.or(reference);
+        }
+        self
+    }
+
+    /// The stock movement this change made, which storage writes with the event (keyed by
+    /// the event's seq): `None` when it moved no units.
+    pub fn movement(&self) -> Option<&StockMovement> {
+        self.movement.as_ref()
+    }
+
+    /// Who acted, when known.
+    pub fn actor(&self) -> Option<&str> {
+        self.actor.as_deref()
     }
 
     /// Stable id: the same event keeps it through every re-delivery.

@@ -27,13 +27,14 @@ use std::sync::{Arc, Mutex};
 
 use inventory_domain::{
     Cart, CartId, CustomerHolds, CustomerId, Product, ProductId, Reservation, ReservationId, Sku,
-    Stock, Store, StoreId, StoreName, Transfer, TransferId,
+    Stock, Store, StoreId, StoreName, ThresholdScope, Transfer, TransferId,
 };
 use time::OffsetDateTime;
 
 use crate::{
-    IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, RecordedEvent,
-    ReservationFilter, StockFilter, StoredResponse, TransferFilter,
+    ConsistencyFacts, IdempotencyKey, InventoryError, MovementFilter, MovementOrder, NewEvent,
+    Page, ProductFilter, RecordedEvent, RecordedMovement, ReservationFilter, StockFilter,
+    StoredResponse, TransferFilter,
 };
 
 /// Work done in a write transaction.
@@ -279,6 +280,69 @@ pub trait ReadTx {
         &self,
         key: &IdempotencyKey,
     ) -> Result<Option<StoredResponse>, InventoryError>;
+
+    /// Up to `limit` movements matching `filter`, in `order`, strictly past `cursor` (a seq)
+    /// in that direction.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_movements(
+        &self,
+        filter: &MovementFilter,
+        order: MovementOrder,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<RecordedMovement>, InventoryError>;
+
+    /// The low-stock threshold in force for a pair: its own, else its product's default.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn low_stock_threshold(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<u32>, InventoryError>;
+
+    /// A page of the pairs at or below their threshold (in `store_id` only, when given),
+    /// ordered by store, then product, and how many there are.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_low_stock(
+        &self,
+        store_id: Option<&StoreId>,
+        page: Page,
+    ) -> Result<(Vec<LowStockEntry>, u64), InventoryError>;
+
+    /// The units a pair's pending reservations hold (what its `reserved` must be).
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn pending_units(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<u64, InventoryError>;
+
+    /// The facts the reconciliation check compares, from this snapshot; `overdue` lists
+    /// pending reservations due before `overdue_before`.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn consistency(
+        &self,
+        overdue_before: OffsetDateTime,
+    ) -> Result<ConsistencyFacts, InventoryError>;
+}
+
+/// One line of [`ReadTx::list_low_stock`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LowStockEntry {
+    /// The pair's stock.
+    pub stock: Stock,
+    /// The threshold in force.
+    pub threshold: u32,
 }
 
 /// One store's line of [`ReadTx::stock_by_store`].
@@ -386,6 +450,20 @@ pub trait WriteTx: ReadTx {
         before: OffsetDateTime,
         limit: u32,
     ) -> Result<u32, InventoryError>;
+
+    /// Sets (or with `None` removes) the low-stock threshold of `scope`, recording who set
+    /// it. Configuration, not stock: the alerts it raises are recorded by the caller.
+    ///
+    /// # Errors
+    /// [`InventoryError::ProductNotFound`] / [`InventoryError::StoreNotFound`] when the
+    /// scope names a product or store that does not exist.
+    fn set_low_stock_threshold(
+        &mut self,
+        scope: &ThresholdScope,
+        threshold: Option<u32>,
+        set_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), InventoryError>;
 }
 
 /// Typed helpers over the object-safe [`InventoryStore`] methods.

@@ -10,15 +10,18 @@ use std::sync::{Arc, Mutex, RwLock};
 use inventory_domain::{
     Address, Cart, CartId, CartRecord, City, Country, DomainEvent, Email, Phone, Product,
     ProductId, Reservation, ReservationId, ReservationStatus, Sku, Stock, Store, StoreDetails,
-    StoreId, StoreName, Transfer, TransferId, TransferStatus,
+    StoreId, StoreName, ThresholdScope, Transfer, TransferId, TransferStatus,
 };
 use inventory_ports::{
-    CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
-    ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
+    CommitListener, ConsistencyFacts, IdempotencyKey, InventoryError, InventoryStore,
+    LowStockEntry, MovementFilter, MovementOrder, NewEvent, Page, ProductFilter, ReadTx, ReadWork,
+    RecordedEvent, RecordedMovement, ReservationFilter, StockFilter, StoreStock, StoredResponse,
     TransferFilter, WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
+
+mod history;
 
 /// The inventory in memory.
 pub struct MemoryStore {
@@ -35,6 +38,7 @@ pub struct MemoryStore {
 struct Snapshot {
     state: Arc<State>,
     events: Arc<Vec<RecordedEvent>>,
+    movements: Arc<Vec<RecordedMovement>>,
 }
 
 #[derive(Clone, Default)]
@@ -47,6 +51,8 @@ struct State {
     /// Carts as last recorded; their lines are read from `reservations`.
     carts: BTreeMap<CartId, Cart>,
     transfers: BTreeMap<TransferId, Transfer>,
+    /// Low-stock thresholds: a pair's own (`Some(store)`) or its product's default.
+    thresholds: BTreeMap<(ProductId, Option<StoreId>), u32>,
 }
 
 impl State {
@@ -89,6 +95,7 @@ impl MemoryStore {
             committed: RwLock::new(Snapshot {
                 state: Arc::new(state),
                 events: Arc::default(),
+                movements: Arc::default(),
             }),
             listeners: RwLock::new(Vec::new()),
         }
@@ -183,18 +190,21 @@ impl InventoryStore for MemoryStore {
         let mut tx = MemoryTx {
             committed: self.snapshot(),
             appended: Vec::new(),
+            moved: Vec::new(),
         };
         catch_unwind(AssertUnwindSafe(|| work(&mut tx)))
             .unwrap_or_else(|_| Err(InventoryError::internal("a write request panicked")))?;
         let MemoryTx {
             committed: Snapshot { state, .. },
             appended,
+            moved,
         } = tx;
         let last = appended.last().map(|event| event.seq);
         {
             let mut committed = write(&self.committed);
             committed.state = state;
             Arc::make_mut(&mut committed.events).extend(appended);
+            Arc::make_mut(&mut committed.movements).extend(moved);
         }
         if let Some(last) = last {
             for listener in read(&self.listeners).iter() {
@@ -208,6 +218,7 @@ impl InventoryStore for MemoryStore {
         let tx = MemoryTx {
             committed: self.snapshot(),
             appended: Vec::new(),
+            moved: Vec::new(),
         };
         catch_unwind(AssertUnwindSafe(|| work(&tx)))
             .unwrap_or_else(|_| Err(InventoryError::internal("a read panicked")))
@@ -227,6 +238,8 @@ impl InventoryStore for MemoryStore {
 struct MemoryTx {
     committed: Snapshot,
     appended: Vec<RecordedEvent>,
+    /// The movements of `appended`.
+    moved: Vec<RecordedMovement>,
 }
 
 impl MemoryTx {
@@ -287,6 +300,7 @@ impl ReadTx for MemoryTx {
             .products
             .values()
             .filter(|p| filter.category.is_none() || p.details.category == filter.category)
+            .filter(|p| filter.q.as_deref().is_none_or(|q| history::matches(p, q)))
             .collect();
         products.sort_by(|a, b| a.details.sku.cmp(&b.details.sku));
         Ok(page_of(products, page))
@@ -498,6 +512,47 @@ impl ReadTx for MemoryTx {
         // Writers are serialised: a repeat waits for the writer lock.
         Ok(self.state().responses.get(key).cloned())
     }
+
+    fn list_movements(
+        &self,
+        filter: &MovementFilter,
+        order: MovementOrder,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<RecordedMovement>, InventoryError> {
+        Ok(self.movements(filter, order, cursor, limit))
+    }
+
+    fn low_stock_threshold(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<u32>, InventoryError> {
+        Ok(self.threshold_of(product_id, store_id))
+    }
+
+    fn list_low_stock(
+        &self,
+        store_id: Option<&StoreId>,
+        page: Page,
+    ) -> Result<(Vec<LowStockEntry>, u64), InventoryError> {
+        Ok(self.low_stock(store_id, page))
+    }
+
+    fn pending_units(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<u64, InventoryError> {
+        Ok(self.pending_units_of(product_id, store_id))
+    }
+
+    fn consistency(
+        &self,
+        overdue_before: OffsetDateTime,
+    ) -> Result<ConsistencyFacts, InventoryError> {
+        Ok(self.consistency_facts(overdue_before))
+    }
 }
 
 impl WriteTx for MemoryTx {
@@ -511,7 +566,25 @@ impl WriteTx for MemoryTx {
             .map_or(0, |e| e.seq)
             + 1;
         self.appended.push(event.recorded(seq));
+        if let Some(movement) = event.movement() {
+            self.moved.push(RecordedMovement {
+                seq: i64::try_from(seq).unwrap_or(i64::MAX),
+                movement: movement.clone(),
+                actor: event.actor().map(str::to_owned),
+                occurred_at: event.occurred_at(),
+            });
+        }
         Ok(())
+    }
+
+    fn set_low_stock_threshold(
+        &mut self,
+        scope: &ThresholdScope,
+        threshold: Option<u32>,
+        _set_by: Option<&str>,
+        _now: OffsetDateTime,
+    ) -> Result<(), InventoryError> {
+        self.set_threshold(scope, threshold)
     }
 
     fn claim_due_reservations(
@@ -613,6 +686,7 @@ impl MemoryTx {
                     .reservations
                     .retain(|_, r| r.product_id() != product.id);
                 state.transfers.retain(|_, t| t.product_id() != product.id);
+                state.thresholds.retain(|(id, _), _| *id != product.id);
             }
             DomainEvent::StoreCreated(store) => {
                 if state.stores.contains_key(&store.id) {
@@ -645,6 +719,7 @@ impl MemoryTx {
                 state.stock.insert(key, stock.clone());
             }
             DomainEvent::StockUpdated { stock, .. } => Self::update_stock(state, stock)?,
+            DomainEvent::StockLow(_) | DomainEvent::StockReplenished(_) => {}
             DomainEvent::ReservationCreated { reservation, stock } => {
                 Self::update_stock(state, stock)?;
                 if state.reservations.contains_key(&reservation.id()) {

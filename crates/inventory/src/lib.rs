@@ -102,10 +102,12 @@ pub use inventory_adapter_postgres::PostgresConfig;
 pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
 pub use inventory_application::{
-    AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CountStock, EventLog,
-    Health, IdempotencyKeys, NoObserver, PlaceCart, ProductAvailability, RelaySettings,
-    Reservations, ReserveStock, SendTransfer, StockChanged, StockKeeping, StoreAvailability,
-    StoreDirectory, Transfers, UseCases, WorkerObserver, blocking, pause_or_stop,
+    AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CheckReport,
+    CountStock, EventLog, Finding, Health, IdempotencyKeys, LowStock, MovementHistory,
+    MovementPage, NoObserver, PlaceCart, ProductAvailability, Reconciliation, RelaySettings,
+    RepairReport, Reservations, ReserveStock, SendTransfer, StockChanged, StockKeeping,
+    StoreAvailability, StoreDirectory, Transfers, UseCases, WorkerObserver, blocking,
+    pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
@@ -117,10 +119,15 @@ pub use inventory_domain::{
     StockError, Store, StoreDetails, StoreId, StoreName, Transfer, TransferError, TransferId,
     TransferMode, TransferStatus, UserId, ValidationError,
 };
+pub use inventory_domain::{
+    LowStockAlert, MovementReason, MovementReference, ReferenceKind, StockMovement, ThresholdScope,
+    fold_for_search,
+};
 pub use inventory_ports::{
     Clock, ErrorChain, ErrorKind, Failure, IdGenerator, Idempotency, IdempotencyKey,
-    InventoryError, ManualClock, Page, Paged, RecordedEvent, RequestContext, ReservationFilter,
-    StoredResponse, SystemClock, TransferFilter, UuidV7Ids,
+    InventoryError, LowStockEntry, ManualClock, MovementFilter, MovementOrder, Page, Paged,
+    RecordedEvent, RecordedMovement, RequestContext, ReservationFilter, StoredResponse,
+    SystemClock, TransferFilter, UuidV7Ids,
 };
 pub use storage::StorageConfig;
 
@@ -270,6 +277,22 @@ impl Inventory {
     /// Transfers between stores: send (at once or shipped), receive, cancel, get, list.
     pub fn transfers(&self) -> &Transfers {
         &self.use_cases.transfers
+    }
+
+    /// The movement history: every change of a pair's quantity or reserved units.
+    pub fn movements(&self) -> &MovementHistory {
+        &self.use_cases.movements
+    }
+
+    /// Low-stock thresholds, and the pairs at or below them.
+    pub fn low_stock(&self) -> &LowStock {
+        &self.use_cases.low_stock
+    }
+
+    /// The reconciliation check (`inventory check`): does the stored data agree with itself?
+    /// Safe to run beside the live service; its repairs are changes like any other.
+    pub fn reconciliation(&self) -> &Reconciliation {
+        &self.use_cases.reconciliation
     }
 
     /// The event log (outbox), in commit order.

@@ -12,6 +12,11 @@ use crate::ApiError;
 use crate::access::token::unauthorized;
 use crate::access::{Auth, KnownStores, Role};
 
+/// The verified caller's [`Caller::actor`], kept in the request's extensions for
+/// [`crate::routes::common::request_context`].
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
 /// Who is calling. Each role carries exactly what it needs: a vendor always has its store, a
 /// customer its customer id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +49,17 @@ impl Caller {
         }
     }
 
+    /// Who acts, as the movement history and the audit trail record it: `admin:<sub>`,
+    /// `vendor:<sub>`, `customer:<id>`, always from the verified token.
+    pub fn actor(&self) -> String {
+        let role = match self {
+            Self::Admin { .. } => "admin",
+            Self::Vendor { .. } => "vendor",
+            Self::Customer { .. } => "customer",
+        };
+        format!("{role}:{}", self.subject())
+    }
+
     /// The caller's role.
     pub fn role(&self) -> Role {
         match self {
@@ -60,6 +76,11 @@ impl FromRequest for Caller {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let verified = authenticate(request);
+        if let Ok(caller) = &verified {
+            // The changes this request makes are recorded as this caller's.
+            use actix_web::HttpMessage;
+            request.extensions_mut().insert(Actor(caller.actor()));
+        }
         let stores = request.app_data::<web::Data<KnownStores>>().cloned();
         Box::pin(async move {
             let caller = verified?;

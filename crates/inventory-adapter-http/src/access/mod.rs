@@ -12,7 +12,7 @@ pub mod known_stores;
 pub mod policy;
 pub mod token;
 
-pub use caller::Caller;
+pub use caller::{Actor, Caller};
 pub use known_stores::KnownStores;
 pub use policy::{Action, authorize, event_visible, scope_reservations};
 pub use token::{Auth, Claims, Role, TokenError};

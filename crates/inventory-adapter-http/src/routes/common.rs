@@ -106,7 +106,7 @@ pub fn seconds_left(
     i64::try_from((left + 999) / 1000).unwrap_or(i64::MAX)
 }
 
-/// The request's id, for the events it causes.
+/// The request's id and its verified caller, for the events and movements it causes.
 pub fn request_context(request: &HttpRequest) -> inventory_ports::RequestContext {
     use actix_web::HttpMessage;
     inventory_ports::RequestContext {
@@ -115,6 +115,10 @@ pub fn request_context(request: &HttpRequest) -> inventory_ports::RequestContext
             .get::<RequestId>()
             .map(|id| id.0.clone()),
         idempotency: None,
+        actor: request
+            .extensions()
+            .get::<crate::access::Actor>()
+            .map(|actor| actor.0.clone()),
     }
 }
 
@@ -164,4 +168,26 @@ pub fn is_insufficient_stock(error: &ApiError) -> bool {
             inventory_domain::StockError::InsufficientStock { .. }
         ))
     )
+}
+
+/// The store a staff list is limited to: the one asked for (which the caller must be allowed
+/// to read), else a vendor's own, else none for an admin (who may read every store).
+///
+/// # Errors
+/// 400 for a malformed code; 403 for a customer, or a vendor asking for another store.
+pub fn staff_store_scope(
+    caller: &crate::Caller,
+    asked: Option<&str>,
+) -> Result<Option<StoreId>, ApiError> {
+    use crate::access::{Action, authorize};
+    let store = match (asked, caller) {
+        (Some(store), _) => Some(store_id(store)?),
+        (None, crate::Caller::Vendor { store, .. }) => Some(store.clone()),
+        (None, _) => None,
+    };
+    match &store {
+        Some(store) => authorize(caller, Action::ReadStock { store })?,
+        None => authorize(caller, Action::ReadEventLog)?,
+    }
+    Ok(store)
 }

@@ -6,6 +6,8 @@ pub mod common;
 pub mod events;
 pub mod health;
 pub(crate) mod known_paths;
+pub mod low_stock;
+pub mod movements;
 pub mod operations;
 pub mod products;
 pub mod reservations;
@@ -42,6 +44,12 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(products::get)
                 .service(products::update)
                 .service(products::remove)
+                .service(low_stock::list_low)
+                .service(low_stock::set_pair)
+                .service(low_stock::remove_pair)
+                .service(low_stock::set_default)
+                .service(low_stock::remove_default)
+                .service(movements::list_movements)
                 .service(stock::adjust)
                 .service(stock::get)
                 .service(stock::count)

@@ -105,13 +105,17 @@ impl ProductRequest {
 pub struct ProductListQuery {
     /// Only products of this category (exact match).
     pub category: Option<String>,
+    /// Only products whose name contains this text or whose SKU starts with it, compared
+    /// without case or accents ("camion" finds "Camión"); at most 100 characters.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<i64>,
     /// Items to skip (default 0).
     pub offset: Option<i64>,
 }
 
-/// Lists products by SKU, optionally of one category.
+/// Lists products by SKU, optionally of one category or matching a search (`q`).
 #[utoipa::path(
     tag = "products",
     params(ProductListQuery),
@@ -132,7 +136,8 @@ pub async fn list(
     .page()?;
     let category = Category::parse_optional(query.category.as_deref())?;
     let products = state.use_cases.products.clone();
-    let paged = run(move || products.list(category, page)).await?;
+    let q = query.q.clone();
+    let paged = run(move || products.list(category, q.as_deref(), page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, ProductResponse::from)))
 }
 

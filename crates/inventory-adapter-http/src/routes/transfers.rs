@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
-use super::common::{PageOf, count_stock_operation, product_id, run, store_id};
+use super::common::{PageOf, count_stock_operation, product_id, run, staff_store_scope, store_id};
 use crate::access::{Action, authorize};
 use crate::idempotency::KeyedAnswer;
 use crate::state::AppState;
@@ -212,15 +212,7 @@ pub async fn list(
     query: web::Query<TransferListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = inventory_ports::Page::new(query.limit, query.offset)?;
-    let store = match (&query.store_id, &caller) {
-        (Some(store), _) => Some(store_id(store)?),
-        (None, Caller::Vendor { store, .. }) => Some(store.clone()),
-        (None, _) => None,
-    };
-    match &store {
-        Some(store) => authorize(&caller, Action::ReadStock { store })?,
-        None => authorize(&caller, Action::ReadEventLog)?,
-    }
+    let store = staff_store_scope(&caller, query.store_id.as_deref())?;
     let filter = TransferFilter {
         store_id: store,
         product_id: query.product_id.as_deref().map(product_id).transpose()?,

@@ -271,6 +271,7 @@ pub fn concurrent_carts_and_single_reservations_never_oversell(db: &dyn TestData
         "both kinds won some: {carts}, {singles}"
     );
     assert_eq!(hot_reserved, 40, "the hot row sold out, and no further");
+    super::assert_consistent(&sides[0]);
 }
 
 /// Due carts expire once, with every line, whichever of four racing expiry runs (on two

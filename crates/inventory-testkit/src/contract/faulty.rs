@@ -8,8 +8,9 @@ use inventory_domain::{
     Product, ProductId, Reservation, ReservationId, Sku, Stock, Store, StoreId,
 };
 use inventory_ports::{
-    CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
-    ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
+    CommitListener, ConsistencyFacts, IdempotencyKey, InventoryError, InventoryStore,
+    LowStockEntry, MovementFilter, MovementOrder, NewEvent, Page, ProductFilter, ReadTx, ReadWork,
+    RecordedEvent, RecordedMovement, ReservationFilter, StockFilter, StoreStock, StoredResponse,
     WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
@@ -191,6 +192,42 @@ impl ReadTx for FaultyTx<'_> {
     ) -> Result<Option<StoredResponse>, InventoryError> {
         self.inner.stored_response(key)
     }
+    fn list_movements(
+        &self,
+        filter: &MovementFilter,
+        order: MovementOrder,
+        cursor: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<RecordedMovement>, InventoryError> {
+        self.inner.list_movements(filter, order, cursor, limit)
+    }
+    fn low_stock_threshold(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<Option<u32>, InventoryError> {
+        self.inner.low_stock_threshold(product_id, store_id)
+    }
+    fn list_low_stock(
+        &self,
+        store_id: Option<&StoreId>,
+        page: Page,
+    ) -> Result<(Vec<LowStockEntry>, u64), InventoryError> {
+        self.inner.list_low_stock(store_id, page)
+    }
+    fn pending_units(
+        &self,
+        product_id: ProductId,
+        store_id: &StoreId,
+    ) -> Result<u64, InventoryError> {
+        self.inner.pending_units(product_id, store_id)
+    }
+    fn consistency(
+        &self,
+        overdue_before: OffsetDateTime,
+    ) -> Result<ConsistencyFacts, InventoryError> {
+        self.inner.consistency(overdue_before)
+    }
 }
 
 impl WriteTx for FaultyTx<'_> {
@@ -234,5 +271,15 @@ impl WriteTx for FaultyTx<'_> {
         limit: u32,
     ) -> Result<u32, InventoryError> {
         self.inner.purge_responses(before, limit)
+    }
+    fn set_low_stock_threshold(
+        &mut self,
+        scope: &inventory_domain::ThresholdScope,
+        threshold: Option<u32>,
+        set_by: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<(), InventoryError> {
+        self.inner
+            .set_low_stock_threshold(scope, threshold, set_by, now)
     }
 }

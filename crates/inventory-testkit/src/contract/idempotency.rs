@@ -20,6 +20,7 @@ use crate::fixtures::{T0, reserve_command, stocked};
 fn keyed(scope: &str, key: &str, fingerprint: &str) -> RequestContext {
     RequestContext {
         request_id: None,
+        actor: None,
         idempotency: Some(Idempotency {
             key: IdempotencyKey::new(scope, key).expect("a valid key"),
             fingerprint: fingerprint.to_owned(),

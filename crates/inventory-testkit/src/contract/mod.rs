@@ -22,6 +22,7 @@
 pub mod carts;
 pub mod extension;
 mod faulty;
+pub mod history;
 pub mod idempotency;
 mod model;
 pub mod service;
@@ -54,6 +55,16 @@ pub fn use_cases(store: Arc<dyn InventoryStore>, clock: &Arc<ManualClock>) -> Us
         clock: Arc::clone(clock) as Arc<dyn Clock>,
         ids: Arc::new(UuidV7Ids),
     })
+}
+
+/// Runs the reconciliation check on `cases` (no expiry lag counted: the tests' clocks stand
+/// still) and fails on any finding: reserved units, movement sums and the outbox's seq agree.
+pub fn assert_consistent(cases: &UseCases) {
+    let report = cases
+        .reconciliation
+        .check(std::time::Duration::from_secs(100 * 365 * 86_400))
+        .expect("check");
+    assert!(report.is_clean(), "the check found {:?}", report.findings);
 }
 
 /// Instantiates the whole contract for the databases `$open` makes (an expression returning
@@ -100,6 +111,10 @@ macro_rules! storage_contract_tests {
             idempotency::a_key_over_another_request_is_refused,
             idempotency::a_refused_keyed_change_stores_no_answer,
             idempotency::old_answers_are_purged,
+            history::movements_add_up_to_the_stock_and_page_by_cursor,
+            history::low_stock_alerts_once_per_crossing,
+            history::products_are_found_without_case_or_accents,
+            history::the_check_finds_a_drifted_reserved_count_and_repairs_it,
         );
 
         #[test]

@@ -524,6 +524,14 @@ impl StateMachineTest for UseCasesAgainstModel {
     }
 
     fn check_invariants(system: &System, model: &Model) {
+        // The stored data agrees with itself after every step: reserved == pending units and
+        // quantity and reserved == the sum of the pair's movements, no hole in the outbox.
+        let report = system
+            .use_cases
+            .reconciliation
+            .check(std::time::Duration::from_secs(100 * 365 * 86_400))
+            .expect("check");
+        assert!(report.is_clean(), "the check found {:?}", report.findings);
         for (store, expected) in model.stock.iter().enumerate() {
             let stored = match system.use_cases.stock.get(system.product, &store_id(store)) {
                 Ok(stock) => Some((stock.quantity(), stock.reserved(), stock.version())),

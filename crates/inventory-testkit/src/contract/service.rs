@@ -112,6 +112,7 @@ pub fn concurrent_reservations_on_one_row_never_oversell(db: &dyn TestDatabase) 
         100,
         "one event per hold"
     );
+    super::assert_consistent(&sides[0]);
 }
 
 /// Eight threads, half on a second handle, restock the same pairs at the same moment while
@@ -156,6 +157,7 @@ pub fn the_first_restocks_of_a_pair_race_and_every_unit_lands(db: &dyn TestDatab
         1 + pairs.len(),
         "one row each"
     );
+    super::assert_consistent(&sides[0]);
 }
 
 /// What one worker of the mixed-operations case saw acknowledged, per pair.
@@ -321,6 +323,7 @@ pub fn concurrent_mixed_operations_keep_every_count_consistent(db: &dyn TestData
         *last = stock.version;
         assert!(stock.reserved <= stock.quantity, "seq {}", event.seq);
     }
+    super::assert_consistent(&sides[0]);
 }
 
 /// Sixteen threads, half on a second handle, reserve for the same customer at once with a

@@ -510,6 +510,7 @@ pub fn products_are_listed_by_page_and_category(db: &dyn TestDatabase) {
     assert_eq!((skus, total), (vec!["SKU-3", "SKU-4"], 5));
     let odd = ProductFilter {
         category: Some(Category::parse("odd").expect("valid")),
+        q: None,
     };
     let (odd_products, odd_total) = store
         .read_with(move |tx| tx.list_products(&odd, page(10, 0)))

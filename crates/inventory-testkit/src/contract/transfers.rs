@@ -303,4 +303,5 @@ pub fn concurrent_transfers_and_reservations_never_oversell(db: &dyn TestDatabas
         sent.load(std::sync::atomic::Ordering::SeqCst) > 0,
         "transfers went through while reservations raced them"
     );
+    super::assert_consistent(&sides[0]);
 }
