@@ -2,7 +2,7 @@
 
 use crate::{
     AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
-    StockKeeping, StoreDirectory, Transfers,
+    StockImports, StockKeeping, StoreDirectory, Transfers,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -22,6 +22,8 @@ pub struct UseCases {
     pub carts: Carts,
     /// Transfers between stores: send, receive, cancel, get, list.
     pub transfers: Transfers,
+    /// Bulk stock imports from CSV or JSON lines.
+    pub imports: StockImports,
     /// The outbox, read in order.
     pub events: EventLog,
     /// Whether the storage answers.
@@ -41,6 +43,7 @@ impl UseCases {
             reservations: Reservations::new(ports.clone()),
             carts: Carts::new(ports.clone()),
             transfers: Transfers::new(ports.clone()),
+            imports: StockImports::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
             health: Health::new(ports),
