@@ -16,6 +16,7 @@ mod events;
 mod expiry;
 mod flows;
 mod idempotency;
+mod imports;
 mod odd_requests;
 mod operations;
 mod support;

@@ -13,6 +13,7 @@
 pub mod application;
 pub mod events;
 pub mod healthcheck;
+pub mod import;
 pub mod operations;
 pub mod seed_demo;
 pub mod settings;

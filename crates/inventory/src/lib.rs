@@ -103,9 +103,11 @@ pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
 pub use inventory_application::{
     AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CountStock, EventLog,
-    Health, IdempotencyKeys, NoObserver, PlaceCart, ProductAvailability, RelaySettings,
-    Reservations, ReserveStock, SendTransfer, StockChanged, StockKeeping, StoreAvailability,
-    StoreDirectory, Transfers, UseCases, WorkerObserver, blocking, pause_or_stop,
+    Health, IdempotencyKeys, ImportFormat, ImportMode, ImportReport, ImportSource, Listing,
+    NoObserver, PlaceCart, ProductAvailability, RelaySettings, Reservations, ReserveStock,
+    RowOutcome, RowResult, SendTransfer, StockChanged, StockImport, StockImports, StockKeeping,
+    StoreAvailability, StoreDirectory, Transfers, UseCases, WorkerObserver, blocking,
+    pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
@@ -270,6 +272,11 @@ impl Inventory {
     /// Transfers between stores: send (at once or shipped), receive, cancel, get, list.
     pub fn transfers(&self) -> &Transfers {
         &self.use_cases.transfers
+    }
+
+    /// Bulk stock imports from CSV or JSON lines: all or nothing, row by row, or a dry run.
+    pub fn imports(&self) -> &StockImports {
+        &self.use_cases.imports
     }
 
     /// The event log (outbox), in commit order.

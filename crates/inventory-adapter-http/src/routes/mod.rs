@@ -5,6 +5,7 @@ pub mod carts;
 pub mod common;
 pub mod events;
 pub mod health;
+pub mod imports;
 pub(crate) mod known_paths;
 pub mod operations;
 pub mod products;
@@ -42,6 +43,7 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(products::get)
                 .service(products::update)
                 .service(products::remove)
+                .service(imports::import_stock)
                 .service(stock::adjust)
                 .service(stock::get)
                 .service(stock::count)
