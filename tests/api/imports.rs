@@ -251,7 +251,11 @@ fn a_file_that_cannot_be_read_is_refused_as_a_whole() {
     let unknown = "sku,store_id,quantity,colour\nIMPORT-SHOES,MAD-001,1,red\n";
     let refused = import(&server, &admin(), "", CSV, unknown, None);
     refused.assert_error(400, "VALIDATION_FAILED");
-    assert_eq!(refused.body["error"]["details"]["field"], "file", "{}", refused.text);
+    assert_eq!(
+        refused.body["error"]["details"]["field"], "file",
+        "{}",
+        refused.text
+    );
     import(&server, &admin(), "", "application/json", "{}", None)
         .assert_error(415, "UNSUPPORTED_MEDIA_TYPE");
     import(&server, &admin(), "?mode=sometimes", CSV, unknown, None)
