@@ -540,3 +540,90 @@ fn inventory_check_finds_a_corrupted_count_and_a_seq_gap_and_repairs_the_count()
     assert_eq!(stock.reserved(), 0);
     inventory.close();
 }
+
+#[test]
+fn import_streams_a_file_of_ten_thousand_rows_and_a_second_run_replays() {
+    const SKUS: [&str; 8] = [
+        "HP-PAV-15",
+        "IPH-15-128",
+        "SAM-TV-55",
+        "SONY-WH1000",
+        "NIKE-AIR-42",
+        "LEGO-TECH-01",
+        "DELONGHI-MAG",
+        "KINDLE-PW",
+    ];
+    const STORES: [&str; 4] = ["MAD-001", "BCN-001", "VAL-001", "SEV-001"];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("import.db");
+    let cli = |args: &[&str]| run(inventory().args(args).env("INVENTORY_DB", &db));
+    let (ok, _, stderr) = cli(&["seed-demo"]);
+    assert!(ok, "{stderr}");
+    let stock = |sku: &str, store: &str| {
+        let inventory = inventory::Inventory::open(&db).expect("open");
+        let product = inventory
+            .products()
+            .get_by_sku(&inventory::Sku::parse(sku).expect("sku"))
+            .expect("a seeded product");
+        let quantity = inventory
+            .stock()
+            .get(product.id, &inventory::StoreId::parse(store).expect("code"))
+            .expect("stock")
+            .quantity();
+        inventory.close();
+        quantity
+    };
+    let before = stock("HP-PAV-15", "MAD-001");
+
+    // Row i restocks i % 3 + 1 units of one of the 32 pairs, in turn.
+    let mut file = String::from("sku,store_id,quantity,quantity_change,reason\n");
+    let mut expected = 0;
+    for i in 0..10_000_usize {
+        let (sku, store) = (SKUS[i % 8], STORES[(i / 8) % 4]);
+        let units = i % 3 + 1;
+        if (sku, store) == ("HP-PAV-15", "MAD-001") {
+            expected += units as u32;
+        }
+        file.push_str(&format!("{sku},{store},,{units},RESTOCK\n"));
+    }
+    let path = dir.path().join("restock.csv");
+    std::fs::write(&path, &file).expect("write the file");
+    let path = path.to_str().expect("a UTF-8 path");
+
+    let (ok, stdout, stderr) = cli(&["import", path]);
+    assert!(ok, "{stderr}");
+    for line in [
+        "rows         10000",
+        "applied      10000",
+        "invalid      0",
+        "rows/s",
+    ] {
+        assert!(stdout.contains(line), "the summary has {line:?}:\n{stdout}");
+    }
+    assert_eq!(stock("HP-PAV-15", "MAD-001"), before + expected);
+
+    // The same file again: the default key is its SHA-256, so the first report is replayed.
+    let (ok, stdout, stderr) = cli(&["import", path]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("already imported"), "{stdout}");
+    assert_eq!(
+        stock("HP-PAV-15", "MAD-001"),
+        before + expected,
+        "applied once"
+    );
+
+    // A file with a bad row: every row reported, nothing changed, a failing exit.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"sku\":\"HP-PAV-15\",\"store_id\":\"MAD-001\",\"quantity\":1}\n\
+         {\"sku\":\"NO-SUCH\",\"store_id\":\"MAD-001\",\"quantity\":1}\n",
+    )
+    .expect("write the file");
+    let (ok, stdout, stderr) = cli(&["import", bad.to_str().expect("a UTF-8 path")]);
+    assert!(!ok, "invalid rows fail the command: {stdout}");
+    assert!(stderr.contains("1 rows were invalid"), "{stderr}");
+    assert!(stdout.contains("line 2: PRODUCT_NOT_FOUND"), "{stdout}");
+    assert!(stdout.contains("nothing applied"), "{stdout}");
+    assert_eq!(stock("HP-PAV-15", "MAD-001"), before + expected);
+}

@@ -17,6 +17,7 @@ mod expiry;
 mod flows;
 mod history;
 mod idempotency;
+mod imports;
 mod odd_requests;
 mod operations;
 mod support;

@@ -144,6 +144,7 @@ fn the_openapi_document_is_openapi_3_and_lists_every_route() {
         ("/api/v1/products/{product_id}", "delete"),
         ("/api/v1/products/{product_id}/availability", "get"),
         ("/api/v1/stock", "post"),
+        ("/api/v1/stock/import", "post"),
         ("/api/v1/stock/{product_id}/{store_id}", "get"),
         ("/api/v1/stock/{product_id}/{store_id}", "put"),
         ("/api/v1/stock/{product_id}/{store_id}/threshold", "put"),

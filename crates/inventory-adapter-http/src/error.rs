@@ -82,6 +82,9 @@ pub enum ApiError {
     /// The body is not JSON.
     #[error("the request body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// An import's body is neither CSV nor JSON lines.
+    #[error("an import's body must be text/csv or application/x-ndjson")]
+    ImportMediaType,
     /// A precondition header is required (a count without a version).
     #[error("{0}")]
     PreconditionRequired(String),
@@ -151,7 +154,7 @@ impl ApiError {
             Self::UriTooLong { .. } => "URI_TOO_LONG",
             Self::HeadersTooLarge { .. } => "HEADERS_TOO_LARGE",
             Self::RequestTimeout => "REQUEST_TIMEOUT",
-            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::UnsupportedMediaType | Self::ImportMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::PreconditionRequired(_) => "PRECONDITION_REQUIRED",
             Self::TooManyStreams { .. } => "TOO_MANY_STREAMS",
             Self::Internal(_) => "INTERNAL_ERROR",
@@ -322,7 +325,9 @@ impl ResponseError for ApiError {
             Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType | Self::ImportMediaType => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             Self::TooManyStreams { per_client: true } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooManyStreams { per_client: false } => StatusCode::SERVICE_UNAVAILABLE,

@@ -59,6 +59,8 @@ pub struct HttpSettings {
     pub cors_origins: Vec<String>,
     /// The largest JSON body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest stock import body accepted (`POST /stock/import`), in bytes.
+    pub max_import_bytes: usize,
     /// How long a client has to send its request's headers, and then its body.
     pub client_timeout: Duration,
     /// Worker threads (at least 1).
@@ -76,6 +78,7 @@ impl Default for HttpSettings {
         Self {
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            max_import_bytes: 16 * 1024 * 1024,
             client_timeout: Duration::from_secs(10),
             workers: 2,
             shutdown_timeout: Duration::from_secs(10),
@@ -120,6 +123,9 @@ pub fn build_server(
             .app_data(known_stores.clone())
             .app_data(known_paths.clone())
             .app_data(request_parsing::json_config(settings.max_body_bytes))
+            .app_data(web::Data::new(routes::imports::ImportLimits {
+                max_body_bytes: settings.max_import_bytes,
+            }))
             .app_data(web::Data::new(request_limits::RequestLimits {
                 body_timeout: settings.client_timeout,
             }))

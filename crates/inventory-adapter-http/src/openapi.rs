@@ -34,6 +34,7 @@ pub fn served(document: utoipa::openapi::OpenApi) -> serde_json::Value {
     crate::openapi_rules::apply(&mut document);
     name_operations(&mut document);
     describe_stream_events(&mut document);
+    routes::imports::document_refusals(&mut document);
     document_idempotency_keys(&mut document);
     document
 }

@@ -75,6 +75,7 @@ impl Application {
         let http = HttpSettings {
             cors_origins: settings.cors_origins.clone(),
             max_body_bytes: settings.max_body_bytes,
+            max_import_bytes: settings.max_import_bytes,
             client_timeout: Duration::from_secs(settings.client_timeout),
             workers: settings
                 .workers

@@ -14,6 +14,7 @@ pub mod application;
 pub mod check;
 pub mod events;
 pub mod healthcheck;
+pub mod import;
 pub mod operations;
 pub mod seed_demo;
 pub mod settings;

@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use inventory_app::settings::EventsCommand;
 use inventory_app::{
-    Application, Cli, Command, events, healthcheck, open_inventory, operations, seed_demo,
+    Application, Cli, Command, events, healthcheck, import, open_inventory, operations, seed_demo,
     shutdown_signal, telemetry, token,
 };
 
@@ -115,14 +115,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import(args) => {
+            let outcome = with_inventory(&settings, |inventory| import::run(inventory, &args))?;
+            if outcome.rows_refused {
+                // The summary said which rows; the exit code tells scripts.
+                return Err(anyhow::anyhow!("{} rows were invalid", outcome.invalid));
+            }
+            Ok(())
+        }
     }
 }
 
 /// Runs one operator command on the configured database, closed afterwards whatever happened.
-fn with_inventory(
+fn with_inventory<T>(
     settings: &inventory_app::Settings,
-    command: impl FnOnce(&inventory::Inventory) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+    command: impl FnOnce(&inventory::Inventory) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let inventory = open_inventory(settings)?;
     let result = command(&inventory);
     inventory.close();

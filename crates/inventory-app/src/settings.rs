@@ -51,6 +51,8 @@ pub enum Command {
     /// Check that the stored data agrees with itself (reserved units, movements, expiries,
     /// the outbox's seq, row rules), beside the running service. Exits 1 on any finding.
     Check(CheckArgs),
+    /// Import stock levels from a CSV or JSON-lines file, streamed, with a progress bar.
+    Import(ImportArgs),
 }
 
 /// Arguments of `inventory check`.
@@ -246,6 +248,14 @@ pub struct Settings {
     /// Largest JSON request body accepted, in bytes.
     #[arg(long, env = "INVENTORY_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// Largest stock import body accepted (`POST /stock/import`), in bytes.
+    #[arg(
+        long,
+        env = "INVENTORY_MAX_IMPORT_BYTES",
+        default_value_t = 16 * 1024 * 1024,
+        global = true
+    )]
+    pub max_import_bytes: usize,
     /// Seconds a client has to send a request's headers, and then its body; a slower client is
     /// answered 408 and cut off, so it cannot hold a connection.
     #[arg(
@@ -476,6 +486,7 @@ impl Settings {
             trust_forwarded_for: false,
             cors_origins: Vec::new(),
             max_body_bytes: 64 * 1024,
+            max_import_bytes: 16 * 1024 * 1024,
             client_timeout: 10,
             workers: Some(2),
             log_format: LogFormat::Human,
@@ -588,4 +599,46 @@ pub enum ReservationCommand {
         #[arg(long)]
         ttl: i64,
     },
+}
+
+/// `inventory import FILE`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: CSV with a header row (`sku,store_id,quantity,quantity_change,reason`) or
+    /// JSON lines.
+    pub file: PathBuf,
+    /// How the file is written (default: from its extension, `.csv` or `.jsonl`/`.ndjson`).
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFileFormat>,
+    /// `all`: every row or none (default); `per-row`: each valid row, the others reported.
+    #[arg(long, value_enum, default_value_t = ImportModeArg::All)]
+    pub mode: ImportModeArg,
+    /// Validate and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The key that makes a re-run replay instead of applying twice (default: the SHA-256 of
+    /// the file's bytes).
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Who imports, for the audit trail.
+    #[arg(long, default_value = "cli")]
+    pub by: String,
+}
+
+/// How an import file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFileFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// How an import applies its valid rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportModeArg {
+    /// Every row or none.
+    All,
+    /// Each valid row; the others are reported.
+    PerRow,
 }

@@ -7,7 +7,8 @@
 //!
 //! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
 //!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`Carts`], [`EventLog`],
-//!   [`Transfers`], [`Health`] and [`IdempotencyKeys`].
+//!   [`Transfers`], [`StockImports`] (bulk stock imports, [`imports`]), [`Health`] and
+//!   [`IdempotencyKeys`].
 //!   They are synchronous: each call is one short transaction. Async callers run them with
 //!   [`blocking`].
 //! - `unit_of_work` (private): the one entry point every write goes through. A change runs in
@@ -27,6 +28,7 @@ mod carts;
 mod events;
 mod health;
 mod idempotency_keys;
+pub mod imports;
 mod listing;
 mod low_stock;
 mod movements;
@@ -45,6 +47,10 @@ pub use carts::{Carts, PlaceCart};
 pub use events::EventLog;
 pub use health::Health;
 pub use idempotency_keys::IdempotencyKeys;
+pub use imports::{
+    ImportFormat, ImportMode, ImportReport, ImportSource, Listing, RowOutcome, RowResult,
+    StockImport, StockImports,
+};
 pub use inventory_ports::InventoryError;
 pub use low_stock::LowStock;
 pub use movements::{MovementHistory, MovementPage};

@@ -2,7 +2,8 @@
 
 use crate::{
     AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, LowStock,
-    MovementHistory, Ports, Reconciliation, Reservations, StockKeeping, StoreDirectory, Transfers,
+    MovementHistory, Ports, Reconciliation, Reservations, StockImports, StockKeeping,
+    StoreDirectory, Transfers,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -28,6 +29,8 @@ pub struct UseCases {
     pub low_stock: LowStock,
     /// The reconciliation check and its repairs.
     pub reconciliation: Reconciliation,
+    /// Bulk stock imports from CSV or JSON lines.
+    pub imports: StockImports,
     /// The outbox, read in order.
     pub events: EventLog,
     /// Whether the storage answers.
@@ -50,6 +53,7 @@ impl UseCases {
             movements: MovementHistory::new(ports.clone()),
             low_stock: LowStock::new(ports.clone()),
             reconciliation: Reconciliation::new(ports.clone(), Reservations::new(ports.clone())),
+            imports: StockImports::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
             health: Health::new(ports),

@@ -103,9 +103,10 @@ pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
 pub use inventory_application::{
     AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CheckReport,
-    CountStock, EventLog, Finding, Health, IdempotencyKeys, LowStock, MovementHistory,
-    MovementPage, NoObserver, PlaceCart, ProductAvailability, Reconciliation, RelaySettings,
-    RepairReport, Reservations, ReserveStock, SendTransfer, StockChanged, StockKeeping,
+    CountStock, EventLog, Finding, Health, IdempotencyKeys, ImportFormat, ImportMode, ImportReport,
+    ImportSource, Listing, LowStock, MovementHistory, MovementPage, NoObserver, PlaceCart,
+    ProductAvailability, Reconciliation, RelaySettings, RepairReport, Reservations, ReserveStock,
+    RowOutcome, RowResult, SendTransfer, StockChanged, StockImport, StockImports, StockKeeping,
     StoreAvailability, StoreDirectory, Transfers, UseCases, WorkerObserver, blocking,
     pause_or_stop,
 };
@@ -293,6 +294,11 @@ impl Inventory {
     /// Safe to run beside the live service; its repairs are changes like any other.
     pub fn reconciliation(&self) -> &Reconciliation {
         &self.use_cases.reconciliation
+    }
+
+    /// Bulk stock imports from CSV or JSON lines: all or nothing, row by row, or a dry run.
+    pub fn imports(&self) -> &StockImports {
+        &self.use_cases.imports
     }
 
     /// The event log (outbox), in commit order.

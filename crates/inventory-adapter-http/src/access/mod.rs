@@ -14,5 +14,5 @@ pub mod token;
 
 pub use caller::{Actor, Caller};
 pub use known_stores::KnownStores;
-pub use policy::{Action, authorize, event_visible, scope_reservations};
+pub use policy::{Action, authorize, event_visible, import_scope, scope_reservations};
 pub use token::{Auth, Claims, Role, TokenError};

@@ -8,6 +8,7 @@
 //! | read a store's stock | yes | its store | no (reads availability, which is public) |
 //! | change a store's stock | yes | its store | no |
 //! | record a stock change on behalf of someone else | yes | no | no |
+//! | import stock in bulk | any store | rows of its store (others refused row by row) | no |
 //! | reserve | yes | in its store, for anyone | for itself, anywhere |
 //! | see, confirm or cancel a reservation | yes | of its store | its own |
 //! | list reservations | all | its store's | its own |
@@ -55,6 +56,19 @@ pub enum Action<'a> {
     ReadEventLog,
     /// Record a stock change on behalf of another user (kept apart from who made it).
     ActOnBehalfOf,
+}
+
+/// The store a bulk stock import is confined to: none for an admin, a vendor's own store
+/// (its rows for other stores are refused one by one).
+///
+/// # Errors
+/// [`ApiError::Forbidden`] for a customer.
+pub fn import_scope(caller: &Caller) -> Result<Option<StoreId>, ApiError> {
+    match caller {
+        Caller::Admin { .. } => Ok(None),
+        Caller::Vendor { store, .. } => Ok(Some(store.clone())),
+        Caller::Customer { .. } => Err(ApiError::forbidden("customers may not change stock")),
+    }
 }
 
 /// Whether `caller` may do `action`.

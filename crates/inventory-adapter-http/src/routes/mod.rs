@@ -5,6 +5,7 @@ pub mod carts;
 pub mod common;
 pub mod events;
 pub mod health;
+pub mod imports;
 pub(crate) mod known_paths;
 pub mod low_stock;
 pub mod movements;
@@ -50,6 +51,7 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(low_stock::set_default)
                 .service(low_stock::remove_default)
                 .service(movements::list_movements)
+                .service(imports::import_stock)
                 .service(stock::adjust)
                 .service(stock::get)
                 .service(stock::count)

@@ -5,6 +5,7 @@
 
 mod availability;
 mod expiry_worker;
+mod imports;
 mod mocked_ports;
 mod refusals;
 mod relay;
