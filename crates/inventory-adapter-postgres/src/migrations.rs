@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_transfers",
         sql: include_str!("../../../migrations/postgres/0006_transfers.sql"),
     },
+    // MERGE: version 8 once the lead's 0007 is in; 7 on the webhooks branch alone.
+    Migration {
+        version: 7,
+        name: "0008_webhooks",
+        sql: include_str!("../../../migrations/postgres/0008_webhooks.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

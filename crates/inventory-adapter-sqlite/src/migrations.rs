@@ -58,6 +58,13 @@ const MIGRATIONS: &[Migration] = &[
         name: "0008_transfers",
         sql: include_str!("../../../migrations/sqlite/0008_transfers.sql"),
     },
+    // MERGE: version 10 once the lead's 0009 is in; 9 on the webhooks branch alone, where
+    // versions must stay consecutive.
+    Migration {
+        version: 9,
+        name: "0010_webhooks",
+        sql: include_str!("../../../migrations/sqlite/0010_webhooks.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

@@ -2,7 +2,7 @@
 
 use crate::{
     AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, Ports, Reservations,
-    StockKeeping, StoreDirectory, Transfers,
+    StockKeeping, StoreDirectory, Transfers, Webhooks,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -28,6 +28,8 @@ pub struct UseCases {
     pub health: Health,
     /// The stored answers of idempotency keys.
     pub idempotency_keys: IdempotencyKeys,
+    /// Webhook endpoints: register, list, remove, delivery logs, replay.
+    pub webhooks: Webhooks,
 }
 
 impl UseCases {
@@ -43,6 +45,7 @@ impl UseCases {
             transfers: Transfers::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
+            webhooks: Webhooks::new(ports.clone()),
             health: Health::new(ports),
         }
     }

@@ -33,7 +33,8 @@ use time::OffsetDateTime;
 
 use crate::{
     IdempotencyKey, InventoryError, NewEvent, Page, ProductFilter, RecordedEvent,
-    ReservationFilter, StockFilter, StoredResponse, TransferFilter,
+    ReservationFilter, StockFilter, StoredResponse, TransferFilter, Webhook, WebhookDelivery,
+    WebhookId,
 };
 
 /// Work done in a write transaction.
@@ -279,6 +280,28 @@ pub trait ReadTx {
         &self,
         key: &IdempotencyKey,
     ) -> Result<Option<StoredResponse>, InventoryError>;
+    /// The webhook endpoint with this id, if any.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError>;
+
+    /// Every webhook endpoint, oldest first (by id, which is time-ordered). Endpoints are few
+    /// (an admin registers each), so this is not paged.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError>;
+
+    /// A page of an endpoint's delivery log, newest first, and how many lines it has.
+    ///
+    /// # Errors
+    /// Storage failures only (an unknown endpoint has an empty log).
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError>;
 }
 
 /// One store's line of [`ReadTx::stock_by_store`].
@@ -386,6 +409,35 @@ pub trait WriteTx: ReadTx {
         before: OffsetDateTime,
         limit: u32,
     ) -> Result<u32, InventoryError>;
+    /// Registers a webhook endpoint. Configuration, not inventory state: no event.
+    ///
+    /// # Errors
+    /// [`InventoryError::Internal`] when the id is taken.
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError>;
+
+    /// Removes an endpoint and its delivery log; false when there was none.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError>;
+
+    /// Moves an endpoint's cursor from `from` to `to`, only if it is still at `from` (a replay
+    /// or a deletion meanwhile wins over the worker); true when it moved.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError>;
+
+    /// Appends a line to an endpoint's delivery log.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError>;
 }
 
 /// Typed helpers over the object-safe [`InventoryStore`] methods.

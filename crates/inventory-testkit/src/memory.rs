@@ -15,10 +15,12 @@ use inventory_domain::{
 use inventory_ports::{
     CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
     ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
-    TransferFilter, WriteTx, WriteWork,
+    TransferFilter, Webhook, WebhookDelivery, WebhookId, WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
+
+mod webhooks;
 
 /// The inventory in memory.
 pub struct MemoryStore {
@@ -47,6 +49,7 @@ struct State {
     /// Carts as last recorded; their lines are read from `reservations`.
     carts: BTreeMap<CartId, Cart>,
     transfers: BTreeMap<TransferId, Transfer>,
+    webhooks: webhooks::WebhookState,
 }
 
 impl State {
@@ -498,6 +501,22 @@ impl ReadTx for MemoryTx {
         // Writers are serialised: a repeat waits for the writer lock.
         Ok(self.state().responses.get(key).cloned())
     }
+
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError> {
+        Ok(self.read_webhook(id))
+    }
+
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError> {
+        Ok(self.read_webhooks())
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError> {
+        Ok(self.read_webhook_deliveries(id, page))
+    }
 }
 
 impl WriteTx for MemoryTx {
@@ -584,6 +603,27 @@ impl WriteTx for MemoryTx {
             state.responses.remove(key);
         }
         Ok(u32::try_from(old.len()).unwrap_or(u32::MAX))
+    }
+
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
+        self.insert_webhook(webhook)
+    }
+
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError> {
+        Ok(self.remove_webhook(id))
+    }
+
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        Ok(self.set_webhook_cursor(id, from, to))
+    }
+
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError> {
+        self.insert_webhook_delivery(delivery)
     }
 }
 

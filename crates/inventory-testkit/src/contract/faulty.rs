@@ -10,7 +10,7 @@ use inventory_domain::{
 use inventory_ports::{
     CommitListener, IdempotencyKey, InventoryError, InventoryStore, NewEvent, Page, ProductFilter,
     ReadTx, ReadWork, RecordedEvent, ReservationFilter, StockFilter, StoreStock, StoredResponse,
-    WriteTx, WriteWork,
+    Webhook, WebhookDelivery, WebhookId, WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 
@@ -191,6 +191,22 @@ impl ReadTx for FaultyTx<'_> {
     ) -> Result<Option<StoredResponse>, InventoryError> {
         self.inner.stored_response(key)
     }
+
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError> {
+        self.inner.webhook(id)
+    }
+
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError> {
+        self.inner.list_webhooks()
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError> {
+        self.inner.webhook_deliveries(id, page)
+    }
 }
 
 impl WriteTx for FaultyTx<'_> {
@@ -234,5 +250,26 @@ impl WriteTx for FaultyTx<'_> {
         limit: u32,
     ) -> Result<u32, InventoryError> {
         self.inner.purge_responses(before, limit)
+    }
+
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
+        self.inner.create_webhook(webhook)
+    }
+
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError> {
+        self.inner.delete_webhook(id)
+    }
+
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        self.inner.move_webhook_cursor(id, from, to)
+    }
+
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError> {
+        self.inner.log_webhook_delivery(delivery)
     }
 }
