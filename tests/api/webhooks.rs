@@ -130,7 +130,11 @@ fn verify(secret: &str, received: &Received) {
     let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
     assert_eq!(received.signature, expected, "signature of {}", received.id);
     let body: Value = serde_json::from_str(&received.body).expect("a JSON body");
-    assert_eq!(body["event_id"], received.id.as_str(), "webhook-id is the event id");
+    assert_eq!(
+        body["event_id"],
+        received.id.as_str(),
+        "webhook-id is the event id"
+    );
 }
 
 /// Quick retries and loopback allowed: the receiver lives on this machine.
@@ -175,7 +179,10 @@ fn a_failing_receiver_gets_every_event_once_in_order_signed_across_a_restart() {
     assert!(created.headers.get("location").is_some());
     let shown = server.get(&format!("/api/v1/webhooks/{id}"), Some(&admin()));
     assert_eq!(shown.status, 200);
-    assert!(shown.body.get("secret").is_none(), "the secret is shown once");
+    assert!(
+        shown.body.get("secret").is_none(),
+        "the secret is shown once"
+    );
     assert_eq!(shown.body["created_by"], "admin");
 
     // First batch: product.created, stock.created, stock.updated; a reservation is not wanted.
@@ -198,7 +205,10 @@ fn a_failing_receiver_gets_every_event_once_in_order_signed_across_a_restart() {
     let delivered = receiver.delivered();
     let delivered_ids: Vec<&str> = delivered.iter().map(|r| r.id.as_str()).collect();
     let expected_ids: Vec<&str> = every.iter().map(|(_, id)| id.as_str()).collect();
-    assert_eq!(delivered_ids, expected_ids, "every event once, in seq order");
+    assert_eq!(
+        delivered_ids, expected_ids,
+        "every event once, in seq order"
+    );
     for received in receiver.seen() {
         verify(&secret, &received);
     }

@@ -170,8 +170,9 @@ fn delivery_row(row: &Row<'_>) -> Result<WebhookDelivery, InventoryError> {
         attempt: row.get(3).or_inventory()?,
         status_code: row.get(4).or_inventory()?,
         error: row.get(5).or_inventory()?,
-        outcome: DeliveryOutcome::parse(&text(6)?)
-            .ok_or_else(|| InventoryError::internal("a stored webhook_deliveries row is corrupt"))?,
+        outcome: DeliveryOutcome::parse(&text(6)?).ok_or_else(|| {
+            InventoryError::internal("a stored webhook_deliveries row is corrupt")
+        })?,
         at: timestamp::parse(&text(7)?).map_err(InventoryError::corrupt_in(TABLE))?,
     })
 }

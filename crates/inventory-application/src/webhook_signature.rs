@@ -48,7 +48,10 @@ pub fn sign(
     let mut mac = Hmac::<Sha256>::new_from_slice(&key)
         .map_err(|_| InventoryError::internal("a webhook secret cannot key an HMAC"))?;
     mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
-    Ok(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Ok(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 #[cfg(test)]
@@ -66,10 +69,7 @@ mod tests {
             r#"{"test": 2432232314}"#,
         )
         .unwrap();
-        assert_eq!(
-            signature,
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-        );
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 
     #[test]

@@ -60,7 +60,9 @@ impl Webhooks {
         event_types.sort_by_key(|event_type| event_type.as_str());
         event_types.dedup();
         if event_types.is_empty() {
-            return Err(ValidationError::new("event_types", "must name at least one event type").into());
+            return Err(
+                ValidationError::new("event_types", "must name at least one event type").into(),
+            );
         }
         // Outside the transaction: a slow resolver must not hold the write lock.
         policy
@@ -76,7 +78,10 @@ impl Webhooks {
             if change.read().list_webhooks()?.len() >= Self::MAX_ENDPOINTS {
                 return Err(ValidationError::new(
                     "url",
-                    format!("at most {} endpoints may be registered", Self::MAX_ENDPOINTS),
+                    format!(
+                        "at most {} endpoints may be registered",
+                        Self::MAX_ENDPOINTS
+                    ),
                 )
                 .into());
             }

@@ -55,14 +55,14 @@ pub use publisher::MockEventPublisher;
 pub use publisher::{
     BrokerPosition, EventPublisher, Leadership, LeaseFuture, PublishError, PublishFuture,
 };
-#[cfg(any(test, feature = "mocks"))]
-pub use webhook_sender::MockWebhookSender;
-pub use webhook::{
-    DeliveryOutcome, Webhook, WebhookDelivery, WebhookId, WebhookSecret, event_type_list,
-};
-pub use webhook_sender::{SendError, WebhookRequest, WebhookSender};
-pub use webhook_url::{MAX_WEBHOOK_URL_LEN, UrlPolicy, UrlRefused, WebhookUrl};
 pub use storage::{
     CommitListener, InventoryStore, InventoryStoreExt, ReadTx, ReadWork, StoreStock, WriteTx,
     WriteWork,
 };
+pub use webhook::{
+    DeliveryOutcome, Webhook, WebhookDelivery, WebhookId, WebhookSecret, event_type_list,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use webhook_sender::MockWebhookSender;
+pub use webhook_sender::{SendError, WebhookRequest, WebhookSender};
+pub use webhook_url::{MAX_WEBHOOK_URL_LEN, UrlPolicy, UrlRefused, WebhookUrl};

@@ -254,7 +254,10 @@ mod tests {
         let code = |text| WebhookUrl::parse(text).map(|_| ()).map_err(|e| e.code());
         assert_eq!(code("https://example.com/hook"), Ok(()));
         assert_eq!(code("ftp://example.com/"), Err("WEBHOOK_URL_REFUSED"));
-        assert_eq!(code("https://user:pw@example.com/"), Err("WEBHOOK_URL_REFUSED"));
+        assert_eq!(
+            code("https://user:pw@example.com/"),
+            Err("WEBHOOK_URL_REFUSED")
+        );
         assert_eq!(code("not a url"), Err("VALIDATION_FAILED"));
         let v6 = WebhookUrl::parse("http://[::1]:8080/x").unwrap();
         assert_eq!((v6.host().as_str(), v6.port()), ("::1", 8080));

@@ -299,9 +299,8 @@ pub async fn replay(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&caller, Action::ManageWebhooks)?;
     let id = WebhookId::parse(&path)?;
-    let from_seq = u64::try_from(query.from_seq).map_err(|_| {
-        inventory_domain::ValidationError::new("from_seq", "must be at least 1")
-    })?;
+    let from_seq = u64::try_from(query.from_seq)
+        .map_err(|_| inventory_domain::ValidationError::new("from_seq", "must be at least 1"))?;
     let answer = KeyedAnswer::new(&request, &caller, &(), |webhook: &Webhook| {
         (StatusCode::OK, WebhookResponse::from(webhook))
     })?;

@@ -134,7 +134,10 @@ fn seq_value(seq: u64) -> Result<i64, InventoryError> {
     i64::try_from(seq).map_err(|_| InventoryError::internal("a sequence number beyond i64"))
 }
 
-fn get<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, index: usize) -> Result<T, InventoryError> {
+fn get<'r, T: postgres::types::FromSql<'r>>(
+    row: &'r Row,
+    index: usize,
+) -> Result<T, InventoryError> {
     row.try_get(index).or_inventory()
 }
 
@@ -169,8 +172,9 @@ fn delivery_row(row: &Row) -> Result<WebhookDelivery, InventoryError> {
             .transpose()
             .map_err(InventoryError::corrupt_in(TABLE))?,
         error: get(row, 5)?,
-        outcome: DeliveryOutcome::parse(&get::<String>(row, 6)?)
-            .ok_or_else(|| InventoryError::internal("a stored webhook_deliveries row is corrupt"))?,
+        outcome: DeliveryOutcome::parse(&get::<String>(row, 6)?).ok_or_else(|| {
+            InventoryError::internal("a stored webhook_deliveries row is corrupt")
+        })?,
         at: get(row, 7)?,
     })
 }

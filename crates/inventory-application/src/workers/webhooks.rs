@@ -133,10 +133,12 @@ impl WebhookWorker {
             }
             let pause = match self.leadership.hold().await {
                 Ok(true) => match self.round().await {
-                    Ok(next_retry) => next_retry.map_or(self.delivery.settings.poll_interval, |at| {
-                        at.saturating_duration_since(Instant::now())
-                            .min(self.delivery.settings.poll_interval)
-                    }),
+                    Ok(next_retry) => {
+                        next_retry.map_or(self.delivery.settings.poll_interval, |at| {
+                            at.saturating_duration_since(Instant::now())
+                                .min(self.delivery.settings.poll_interval)
+                        })
+                    }
                     Err(error) => {
                         tracing::warn!(error = %ErrorChain(&error), "webhook round failed; retrying");
                         self.delivery.settings.poll_interval

@@ -12,8 +12,8 @@ use inventory_application::{
 };
 use inventory_events::EventType;
 use inventory_ports::{
-    Clock, DeliveryOutcome, MockWebhookSender, Page, SendError, UrlPolicy, Webhook,
-    WebhookRequest, WebhookUrl,
+    Clock, DeliveryOutcome, MockWebhookSender, Page, SendError, UrlPolicy, Webhook, WebhookRequest,
+    WebhookUrl,
 };
 use inventory_testkit::fixtures::{adjust_command, reserve_command};
 use tokio::sync::Notify;
@@ -45,10 +45,17 @@ fn register(use_cases: &UseCases, types: Vec<EventType>, store: Option<&str>) ->
         )
         .expect("register");
     // From the start of the log, so the history below is delivered.
-    use_cases.webhooks.replay(webhook.id, 1, &ctx()).expect("replay")
+    use_cases
+        .webhooks
+        .replay(webhook.id, 1, &ctx())
+        .expect("replay")
 }
 
-fn worker(use_cases: &UseCases, sender: MockWebhookSender, settings: WebhookSettings) -> WebhookWorker {
+fn worker(
+    use_cases: &UseCases,
+    sender: MockWebhookSender,
+    settings: WebhookSettings,
+) -> WebhookWorker {
     let clock: Arc<dyn Clock> = Arc::new(inventory_ports::SystemClock);
     WebhookWorker::new(
         use_cases.webhooks.clone(),
@@ -77,7 +84,12 @@ fn scripted(statuses: Vec<u16>) -> (MockWebhookSender, Arc<Mutex<Vec<(WebhookReq
 
 /// Rounds until the endpoint's cursor reaches the end of the log, moving time on by the
 /// longest back-off between rounds; at most `rounds`.
-async fn until_caught_up(worker: &mut WebhookWorker, use_cases: &UseCases, id: inventory_ports::WebhookId, rounds: usize) {
+async fn until_caught_up(
+    worker: &mut WebhookWorker,
+    use_cases: &UseCases,
+    id: inventory_ports::WebhookId,
+    rounds: usize,
+) {
     let last = use_cases.events.last_seq().unwrap();
     for _ in 0..rounds {
         worker.round().await.expect("round");
@@ -92,10 +104,24 @@ async fn until_caught_up(worker: &mut WebhookWorker, use_cases: &UseCases, id: i
 #[tokio::test(start_paused = true)]
 async fn every_wanted_event_arrives_once_in_seq_order_after_failures_with_a_valid_signature() {
     let (use_cases, _, _) = fresh();
-    let webhook = register(&use_cases, vec![EventType::ProductCreated, EventType::StockCreated, EventType::StockUpdated], None);
+    let webhook = register(
+        &use_cases,
+        vec![
+            EventType::ProductCreated,
+            EventType::StockCreated,
+            EventType::StockUpdated,
+        ],
+        None,
+    );
     let product = stocked(&use_cases, "HOOK-1", 10);
-    use_cases.stock.adjust(adjust_command(product, "MAD-001", 5), &ctx()).unwrap();
-    use_cases.stock.adjust(adjust_command(product, "BCN-001", 3), &ctx()).unwrap();
+    use_cases
+        .stock
+        .adjust(adjust_command(product, "MAD-001", 5), &ctx())
+        .unwrap();
+    use_cases
+        .stock
+        .adjust(adjust_command(product, "BCN-001", 3), &ctx())
+        .unwrap();
     let (sender, seen) = scripted(vec![500, 502, 200, 404]);
     let mut worker = worker(&use_cases, sender, SETTINGS);
     until_caught_up(&mut worker, &use_cases, webhook.id, 20).await;
@@ -116,11 +142,21 @@ async fn every_wanted_event_arrives_once_in_seq_order_after_failures_with_a_vali
         .collect();
     let in_order: Vec<String> = expected.iter().map(|(_, id)| id.clone()).collect();
     assert_eq!(delivered, in_order, "each once, in seq order");
-    assert_eq!(seen.len(), 7, "two failures on the first event, one on the second");
+    assert_eq!(
+        seen.len(),
+        7,
+        "two failures on the first event, one on the second"
+    );
     for (request, _) in seen.iter() {
         assert_eq!(
             request.signature,
-            sign(&webhook.secret, &request.id, request.timestamp, &request.body).unwrap()
+            sign(
+                &webhook.secret,
+                &request.id,
+                request.timestamp,
+                &request.body
+            )
+            .unwrap()
         );
         let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
         assert_eq!(body["event_id"], request.id.as_str());
@@ -165,7 +201,11 @@ async fn a_retry_waits_for_its_back_off() {
     assert!(due <= tokio::time::Instant::now() + Duration::from_secs(60));
     if due > tokio::time::Instant::now() {
         worker.round().await.unwrap();
-        assert_eq!(seen.lock().unwrap().len(), 1, "nothing sent before the back-off ends");
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            1,
+            "nothing sent before the back-off ends"
+        );
     }
     tokio::time::advance(Duration::from_secs(60)).await;
     worker.round().await.unwrap();
@@ -194,14 +234,16 @@ async fn an_event_failing_past_the_retry_window_is_dead_and_the_next_one_follows
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     let mut sender = MockWebhookSender::new();
-    sender.expect_send().returning(move |request: &WebhookRequest| {
-        log.lock().unwrap().push(request.id.clone());
-        if request.id == doomed {
-            Err(SendError::Transport("connection refused".into()))
-        } else {
-            Ok(204)
-        }
-    });
+    sender
+        .expect_send()
+        .returning(move |request: &WebhookRequest| {
+            log.lock().unwrap().push(request.id.clone());
+            if request.id == doomed {
+                Err(SendError::Transport("connection refused".into()))
+            } else {
+                Ok(204)
+            }
+        });
     let settings = WebhookSettings {
         retry_for: Duration::from_millis(100),
         ..SETTINGS
@@ -219,19 +261,39 @@ async fn an_event_failing_past_the_retry_window_is_dead_and_the_next_one_follows
     let dead = &lines[1];
     assert_eq!(dead.outcome, DeliveryOutcome::Dead);
     assert_eq!(dead.error.as_deref(), Some("no answer: connection refused"));
-    assert!(lines[2..].iter().all(|line| line.outcome == DeliveryOutcome::Failed));
+    assert!(
+        lines[2..]
+            .iter()
+            .all(|line| line.outcome == DeliveryOutcome::Failed)
+    );
     assert_eq!(seen.lock().unwrap().last(), Some(&products[1]));
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_filter_skips_other_types_and_stores_and_the_cursor_moves_past_them() {
     let (use_cases, _, _) = fresh();
-    let webhook = register(&use_cases, vec![EventType::ReservationCreated], Some("BCN-001"));
+    let webhook = register(
+        &use_cases,
+        vec![EventType::ReservationCreated],
+        Some("BCN-001"),
+    );
     let product = stocked(&use_cases, "HOOK-5", 10);
-    use_cases.stock.adjust(adjust_command(product, "BCN-001", 5), &ctx()).unwrap();
-    use_cases.reservations.reserve(reserve_command(product, "MAD-001", "cust-1", 1, 60), &ctx()).unwrap();
-    let wanted = use_cases.reservations.reserve(reserve_command(product, "BCN-001", "cust-2", 1, 60), &ctx()).unwrap();
-    use_cases.stock.adjust(adjust_command(product, "BCN-001", 1), &ctx()).unwrap();
+    use_cases
+        .stock
+        .adjust(adjust_command(product, "BCN-001", 5), &ctx())
+        .unwrap();
+    use_cases
+        .reservations
+        .reserve(reserve_command(product, "MAD-001", "cust-1", 1, 60), &ctx())
+        .unwrap();
+    let wanted = use_cases
+        .reservations
+        .reserve(reserve_command(product, "BCN-001", "cust-2", 1, 60), &ctx())
+        .unwrap();
+    use_cases
+        .stock
+        .adjust(adjust_command(product, "BCN-001", 1), &ctx())
+        .unwrap();
     let (sender, seen) = scripted(Vec::new());
     let mut worker = worker(&use_cases, sender, SETTINGS);
     until_caught_up(&mut worker, &use_cases, webhook.id, 5).await;

@@ -84,7 +84,12 @@ pub fn a_webhook_cursor_moves_only_from_where_it_is(db: &dyn TestDatabase) {
     let webhook = register(&here, None);
     stocked(&here, "SKU-HOOK-2", 5);
     let start = webhook.cursor;
-    assert!(!here.webhooks.skip(webhook.id, start + 1, start + 2).unwrap());
+    assert!(
+        !here
+            .webhooks
+            .skip(webhook.id, start + 1, start + 2)
+            .unwrap()
+    );
     assert!(here.webhooks.skip(webhook.id, start, start + 1).unwrap());
     let delivered = attempt(&webhook, start + 2, 1, DeliveryOutcome::Delivered);
     assert!(
@@ -132,7 +137,9 @@ pub fn a_delivery_log_reads_newest_first_by_page(db: &dyn TestDatabase) {
     stocked(&here, "SKU-HOOK-3", 5);
     let first = register(&here, None);
     let second = register(&here, None);
-    here.webhooks.replay(first.id, 1, &RequestContext::default()).unwrap();
+    here.webhooks
+        .replay(first.id, 1, &RequestContext::default())
+        .unwrap();
     let lines: Vec<WebhookDelivery> = (1..=5)
         .map(|n| attempt(&first, 1, n, DeliveryOutcome::Failed))
         .collect();
@@ -145,7 +152,10 @@ pub fn a_delivery_log_reads_newest_first_by_page(db: &dyn TestDatabase) {
         .unwrap();
     assert_eq!(page.total, 5);
     assert_eq!(page.data, vec![lines[3].clone(), lines[2].clone()]);
-    let empty = here.webhooks.deliveries(second.id, Page::default()).unwrap();
+    let empty = here
+        .webhooks
+        .deliveries(second.id, Page::default())
+        .unwrap();
     assert_eq!((empty.total, empty.data.len()), (0, 0));
 }
 
@@ -156,7 +166,9 @@ pub fn deleting_a_webhook_removes_its_log(db: &dyn TestDatabase) {
     let there = use_cases(db.second_store(), &clock);
     stocked(&here, "SKU-HOOK-4", 5);
     let webhook = register(&here, None);
-    here.webhooks.replay(webhook.id, 1, &RequestContext::default()).unwrap();
+    here.webhooks
+        .replay(webhook.id, 1, &RequestContext::default())
+        .unwrap();
     assert!(
         here.webhooks
             .record_attempt(attempt(&webhook, 1, 1, DeliveryOutcome::Failed), None)
@@ -171,7 +183,9 @@ pub fn deleting_a_webhook_removes_its_log(db: &dyn TestDatabase) {
         Err(InventoryError::WebhookNotFound(webhook.id))
     );
     assert_eq!(
-        here.webhooks.deliveries(webhook.id, Page::default()).map(|_| ()),
+        here.webhooks
+            .deliveries(webhook.id, Page::default())
+            .map(|_| ()),
         Err(InventoryError::WebhookNotFound(webhook.id))
     );
     assert_eq!(

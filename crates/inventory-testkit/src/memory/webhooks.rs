@@ -49,7 +49,9 @@ impl MemoryTx {
     pub(super) fn insert_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
         let state = self.webhooks_mut();
         if state.endpoints.contains_key(&webhook.id) {
-            return Err(InventoryError::internal("a webhook id was registered twice"));
+            return Err(InventoryError::internal(
+                "a webhook id was registered twice",
+            ));
         }
         state.endpoints.insert(webhook.id, webhook.clone());
         Ok(())
