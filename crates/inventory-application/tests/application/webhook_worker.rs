@@ -68,8 +68,11 @@ fn worker(
     )
 }
 
+/// Every request a scripted sender got, with the status it answered.
+type Seen = Arc<Mutex<Vec<(WebhookRequest, u16)>>>;
+
 /// A sender answering `statuses` in turn (then 200), remembering every request.
-fn scripted(statuses: Vec<u16>) -> (MockWebhookSender, Arc<Mutex<Vec<(WebhookRequest, u16)>>>) {
+fn scripted(statuses: Vec<u16>) -> (MockWebhookSender, Seen) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = Arc::clone(&seen);
     let script = Mutex::new(statuses.into_iter());
