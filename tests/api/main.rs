@@ -22,3 +22,4 @@ mod odd_requests;
 mod operations;
 mod support;
 mod transfers;
+mod webhooks;

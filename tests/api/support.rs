@@ -20,7 +20,8 @@ pub struct TestServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<anyhow::Result<()>>>,
     agent: ureq::Agent,
-    _dir: TempDir,
+    /// The folder of the database; kept across [`TestServer::restart_with`].
+    dir: Option<TempDir>,
 }
 
 /// An HTTP answer: status, headers we look at, and the body as JSON (or `Value::Null`).
@@ -70,7 +71,17 @@ impl TestServer {
     }
 
     pub fn start_with(adjust: impl FnOnce(Settings) -> Settings) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(tempfile::tempdir().expect("temp dir"), adjust)
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database file.
+    pub fn restart_with(mut self, adjust: impl FnOnce(Settings) -> Settings) -> Self {
+        self.stop_and_wait();
+        let dir = self.dir.take().expect("the database folder");
+        Self::start_in(dir, adjust)
+    }
+
+    fn start_in(dir: TempDir, adjust: impl FnOnce(Settings) -> Settings) -> Self {
         let db = dir.path().join("inventory.db");
         let mut settings = Settings::for_tests(db.clone());
         settings.jwt_secret = Some(SECRET.to_owned());
@@ -104,7 +115,7 @@ impl TestServer {
             stop: Some(stop),
             thread: Some(thread),
             agent: agent(),
-            _dir: dir,
+            dir: Some(dir),
         }
     }
 
@@ -180,6 +191,12 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        self.stop_and_wait();
+    }
+}
+
+impl TestServer {
+    fn stop_and_wait(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

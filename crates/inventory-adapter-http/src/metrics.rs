@@ -33,6 +33,9 @@ pub struct Metrics {
     pub events_skipped: IntCounterVec,
     /// The outbox relay's gauges and counters.
     pub relay: RelayMetrics,
+    /// `webhook_deliveries_total{outcome}`: webhook delivery attempts by outcome (DELIVERED,
+    /// FAILED, DEAD).
+    pub webhook_deliveries: IntCounterVec,
 }
 
 /// What the outbox relay reports.
@@ -137,7 +140,16 @@ impl Metrics {
         registry.register(Box::new(sse_clients.clone()))?;
         registry.register(Box::new(events_skipped.clone()))?;
         let relay = RelayMetrics::register(&registry)?;
+        let webhook_deliveries = IntCounterVec::new(
+            Opts::new(
+                "webhook_deliveries_total",
+                "Webhook delivery attempts by outcome",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(webhook_deliveries.clone()))?;
         Ok(Self {
+            webhook_deliveries,
             registry,
             http_request_duration,
             stock_operations,
@@ -202,6 +214,12 @@ impl WorkerObserver for Metrics {
 
     fn relay_leader(&self, leading: bool) {
         self.relay.leader.set(i64::from(leading));
+    }
+
+    fn webhook_delivery(&self, outcome: inventory_ports::DeliveryOutcome) {
+        self.webhook_deliveries
+            .with_label_values(&[outcome.as_str()])
+            .inc();
     }
 }
 

@@ -176,6 +176,10 @@ fn describe_stream_events(document: &mut serde_json::Value) {
         (name = "availability", description = "What customers can reserve"),
         (name = "reservations", description = "Holding units until confirmed, cancelled or expired"),
         (name = "events", description = "The event log"),
+        (name = "webhooks", description = "Endpoints that receive events as signed POSTs \
+            (Standard Webhooks: headers webhook-id, webhook-timestamp and webhook-signature, \
+            v1 = base64 HMAC-SHA256 over \"{id}.{timestamp}.{body}\" keyed by the secret's \
+            bytes), in order per endpoint, retried with back-off until the retry window ends"),
         (name = "operations", description = "Health, metrics, the OpenAPI and AsyncAPI documents"),
     )
 )]

@@ -64,4 +64,6 @@ pub struct AppState {
     /// Whether the client's address is the first `X-Forwarded-For` entry (behind a proxy
     /// that sets it) rather than the connection's peer.
     pub trust_forwarded_for: bool,
+    /// Which addresses a registered webhook may point to.
+    pub webhook_policy: inventory_ports::UrlPolicy,
 }

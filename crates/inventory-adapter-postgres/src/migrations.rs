@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_movements_and_thresholds",
         sql: include_str!("../../../migrations/postgres/0007_movements_and_thresholds.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_webhooks",
+        sql: include_str!("../../../migrations/postgres/0008_webhooks.sql"),
+    },
 ];
 
 /// The schema version this build creates and understands.

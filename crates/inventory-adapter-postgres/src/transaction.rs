@@ -16,7 +16,8 @@ use inventory_domain::{
 use inventory_ports::{
     ConsistencyFacts, Failure, IdempotencyKey, InventoryError, LowStockEntry, MovementFilter,
     MovementOrder, NewEvent, Page, ProductFilter, ReadTx, RecordedEvent, RecordedMovement,
-    ReservationFilter, StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
+    ReservationFilter, StockFilter, StoreStock, StoredResponse, TransferFilter, Webhook,
+    WebhookDelivery, WebhookId, WriteTx,
 };
 use postgres::Row;
 use postgres::types::ToSql;
@@ -36,6 +37,8 @@ pub(crate) struct PgTx<'s> {
     /// `Some` in a write transaction: the batch's cache and recorded events.
     state: Option<RefCell<&'s mut WriteState>>,
 }
+
+mod webhooks;
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
@@ -599,6 +602,22 @@ impl ReadTx for PgTx<'_> {
     ) -> Result<ConsistencyFacts, InventoryError> {
         self.consistency_facts(overdue_before)
     }
+
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError> {
+        self.read_webhook(id)
+    }
+
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError> {
+        self.read_webhooks()
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError> {
+        self.read_webhook_deliveries(id, page)
+    }
 }
 
 impl WriteTx for PgTx<'_> {
@@ -700,6 +719,27 @@ impl WriteTx for PgTx<'_> {
             )
             .or_inventory()?;
         u32::try_from(purged).map_err(|e| InventoryError::corrupt("idempotency_keys", e))
+    }
+
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
+        self.insert_webhook(webhook)
+    }
+
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError> {
+        self.remove_webhook(id)
+    }
+
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        self.set_webhook_cursor(id, from, to)
+    }
+
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError> {
+        self.insert_webhook_delivery(delivery)
     }
 }
 

@@ -28,6 +28,7 @@ mod rows;
 mod store;
 mod timestamp;
 mod transaction;
+mod webhooks;
 mod writer;
 
 pub use config::{Location, SqliteConfig, Synchronous};

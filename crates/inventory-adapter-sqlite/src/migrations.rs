@@ -63,6 +63,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "0009_movements_and_thresholds",
         sql: include_str!("../../../migrations/sqlite/0009_movements_and_thresholds.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_webhooks",
+        sql: include_str!("../../../migrations/sqlite/0010_webhooks.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands.

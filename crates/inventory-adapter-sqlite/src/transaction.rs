@@ -12,14 +12,15 @@ use inventory_domain::{
 use inventory_ports::{
     ConsistencyFacts, IdempotencyKey, InventoryError, LowStockEntry, MovementFilter, MovementOrder,
     NewEvent, Page, ProductFilter, ReadTx, RecordedEvent, RecordedMovement, ReservationFilter,
-    StockFilter, StoreStock, StoredResponse, TransferFilter, WriteTx,
+    StockFilter, StoreStock, StoredResponse, TransferFilter, Webhook, WebhookDelivery, WebhookId,
+    WriteTx,
 };
 use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Params, Row, params};
 use time::OffsetDateTime;
 
 use crate::errors::{Kind, OrInventory, classify, to_inventory};
-use crate::{rows, timestamp};
+use crate::{rows, timestamp, webhooks};
 
 mod history;
 pub(crate) use history::fold_products;
@@ -474,6 +475,22 @@ impl ReadTx for SqliteTx<'_> {
     ) -> Result<ConsistencyFacts, InventoryError> {
         self.consistency_facts(overdue_before)
     }
+
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError> {
+        webhooks::webhook(self.conn, id)
+    }
+
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError> {
+        webhooks::list_webhooks(self.conn)
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError> {
+        webhooks::webhook_deliveries(self.conn, id, page)
+    }
 }
 
 impl WriteTx for SqliteTx<'_> {
@@ -558,6 +575,27 @@ impl WriteTx for SqliteTx<'_> {
             })
             .or_inventory()?;
         u32::try_from(purged).map_err(|e| InventoryError::corrupt("idempotency_keys", e))
+    }
+
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
+        webhooks::create_webhook(self.conn, webhook)
+    }
+
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError> {
+        webhooks::delete_webhook(self.conn, id)
+    }
+
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        webhooks::move_webhook_cursor(self.conn, id, from, to)
+    }
+
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError> {
+        webhooks::log_webhook_delivery(self.conn, delivery)
     }
 }
 

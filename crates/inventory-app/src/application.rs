@@ -66,6 +66,7 @@ impl Application {
         let state = AppState {
             hold_limits: settings.hold_limits()?,
             trust_forwarded_for: settings.trust_forwarded_for,
+            webhook_policy: settings.webhook_policy(),
             use_cases: inventory.use_cases().clone(),
             clock: inventory.clock(),
             redis: redis_status.clone(),
@@ -92,6 +93,8 @@ impl Application {
             idempotency_retention: settings.idempotency_retention()?,
             redis: settings.redis(),
             relay: settings.relay(),
+            webhooks: settings.webhooks()?,
+            webhook_policy: settings.webhook_policy(),
             observer: metrics.clone(),
             after_publish: None,
         };

@@ -298,6 +298,41 @@ pub struct Settings {
         global = true
     )]
     pub idempotency_retention: String,
+    /// Lets webhooks reach loopback, private, link-local and other non-public addresses
+    /// (receivers on the operator's own network; tests). Off: only public addresses.
+    #[arg(
+        long,
+        env = "INVENTORY_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
+    /// How long a failing webhook delivery is retried before it is given up (DEAD); `30s`,
+    /// `15m`, `24h`, `7d`.
+    #[arg(
+        long,
+        env = "INVENTORY_WEBHOOK_RETRY_FOR",
+        default_value = "24h",
+        global = true
+    )]
+    pub webhook_retry_for: String,
+    /// Milliseconds the first webhook retry waits at most (full jitter); each further retry
+    /// up to twice as long.
+    #[arg(
+        long,
+        env = "INVENTORY_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub webhook_retry_base_ms: u64,
+    /// Milliseconds between two webhook attempts at most.
+    #[arg(
+        long,
+        env = "INVENTORY_WEBHOOK_RETRY_CAP_MS",
+        default_value_t = 3_600_000,
+        global = true
+    )]
+    pub webhook_retry_cap_ms: u64,
     /// Most reservations the expiry worker releases per transaction (1 to 500).
     #[arg(
         long,
@@ -457,6 +492,28 @@ impl Settings {
         })
     }
 
+    /// How the webhook worker retries.
+    ///
+    /// # Errors
+    /// When the retry window is not a positive duration.
+    pub fn webhooks(&self) -> anyhow::Result<inventory::WebhookSettings> {
+        let retry_for = crate::token::parse_ttl(&self.webhook_retry_for)
+            .map_err(|message| anyhow::anyhow!("INVENTORY_WEBHOOK_RETRY_FOR: {message}"))?;
+        Ok(inventory::WebhookSettings {
+            retry_base: std::time::Duration::from_millis(self.webhook_retry_base_ms),
+            retry_cap: std::time::Duration::from_millis(self.webhook_retry_cap_ms.max(1)),
+            retry_for,
+            ..inventory::WebhookSettings::default()
+        })
+    }
+
+    /// Which addresses webhooks may reach.
+    pub fn webhook_policy(&self) -> inventory::UrlPolicy {
+        inventory::UrlPolicy {
+            allow_private: self.webhook_allow_private,
+        }
+    }
+
     /// How the outbox relay paces itself.
     pub fn relay(&self) -> inventory::RelaySettings {
         inventory::RelaySettings {
@@ -494,6 +551,10 @@ impl Settings {
             shutdown_timeout: 5,
             expiry_batch: 200,
             idempotency_retention: "24h".into(),
+            webhook_allow_private: false,
+            webhook_retry_for: "24h".into(),
+            webhook_retry_base_ms: 5_000,
+            webhook_retry_cap_ms: 3_600_000,
             fault_injection: false,
             redis_url: None,
             redis_stream: "inventory:events".into(),

@@ -7,8 +7,8 @@
 //!
 //! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
 //!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`Carts`], [`EventLog`],
-//!   [`Transfers`], [`StockImports`] (bulk stock imports, [`imports`]), [`Health`] and
-//!   [`IdempotencyKeys`].
+//!   [`Transfers`], [`StockImports`] (bulk stock imports, [`imports`]), [`Health`],
+//!   [`IdempotencyKeys`] and [`Webhooks`].
 //!   They are synchronous: each call is one short transaction. Async callers run them with
 //!   [`blocking`].
 //! - `unit_of_work` (private): the one entry point every write goes through. A change runs in
@@ -40,6 +40,8 @@ mod stores;
 mod transfers;
 mod unit_of_work;
 mod use_cases;
+pub mod webhook_signature;
+mod webhooks;
 pub mod workers;
 
 pub use availability::{AvailabilityQuery, ProductAvailability, StoreAvailability};
@@ -62,7 +64,9 @@ pub use stores::StoreDirectory;
 pub use transfers::{SendTransfer, Transfers};
 pub use unit_of_work::Ports;
 pub use use_cases::UseCases;
+pub use webhooks::{RegisterWebhook, Webhooks};
 pub use workers::{
     Backoff, BrokerStatus, ExpiryWorker, KeyPurgeWorker, NoObserver, OutboxRelay, RelayError,
-    RelaySettings, Round, SoleRelay, WorkerObserver, blocking, pause_or_stop,
+    RelaySettings, Round, SoleRelay, WebhookSettings, WebhookWorker, WorkerObserver, blocking,
+    pause_or_stop,
 };

@@ -238,6 +238,52 @@ impl Change<'_> {
     ) -> Result<u32, InventoryError> {
         self.tx.purge_responses(before, limit)
     }
+
+    /// Registers a webhook endpoint (configuration: no event).
+    ///
+    /// # Errors
+    /// As [`WriteTx::create_webhook`].
+    pub(crate) fn create_webhook(
+        &mut self,
+        webhook: &inventory_ports::Webhook,
+    ) -> Result<(), InventoryError> {
+        self.tx.create_webhook(webhook)
+    }
+
+    /// Removes a webhook endpoint and its log; false when there was none.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub(crate) fn delete_webhook(
+        &mut self,
+        id: inventory_ports::WebhookId,
+    ) -> Result<bool, InventoryError> {
+        self.tx.delete_webhook(id)
+    }
+
+    /// Moves a webhook's cursor from `from` to `to` if it is still at `from`.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub(crate) fn move_webhook_cursor(
+        &mut self,
+        id: inventory_ports::WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        self.tx.move_webhook_cursor(id, from, to)
+    }
+
+    /// Appends a line to a webhook's delivery log.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    pub(crate) fn log_webhook_delivery(
+        &mut self,
+        delivery: &inventory_ports::WebhookDelivery,
+    ) -> Result<(), InventoryError> {
+        self.tx.log_webhook_delivery(delivery)
+    }
 }
 
 /// Refuses to run a change whose key already has an answer: the same request gets that

@@ -3,7 +3,7 @@
 use crate::{
     AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, LowStock,
     MovementHistory, Ports, Reconciliation, Reservations, StockImports, StockKeeping,
-    StoreDirectory, Transfers,
+    StoreDirectory, Transfers, Webhooks,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -37,6 +37,8 @@ pub struct UseCases {
     pub health: Health,
     /// The stored answers of idempotency keys.
     pub idempotency_keys: IdempotencyKeys,
+    /// Webhook endpoints: register, list, remove, delivery logs, replay.
+    pub webhooks: Webhooks,
 }
 
 impl UseCases {
@@ -56,6 +58,7 @@ impl UseCases {
             imports: StockImports::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
+            webhooks: Webhooks::new(ports.clone()),
             health: Health::new(ports),
         }
     }

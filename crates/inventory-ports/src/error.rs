@@ -98,6 +98,13 @@ pub enum InventoryError {
     /// The request's idempotency key was used by a request with other content.
     #[error("this idempotency key was already used by a different request")]
     IdempotencyKeyReused,
+    /// No webhook endpoint with this id.
+    #[error("webhook {0} not found")]
+    WebhookNotFound(crate::WebhookId),
+    /// A webhook URL the policy refuses: not http(s), credentials in it, or a host that is not
+    /// public (unless the operator allows private addresses) or does not resolve.
+    #[error("webhook URL refused: {0}")]
+    WebhookUrlRefused(String),
     /// The storage is busy or unreachable; the same request may succeed later.
     /// Its display says only that; the [`Failure`] is its source (log it with [`ErrorChain`]).
     #[error("storage unavailable")]
@@ -326,6 +333,8 @@ impl InventoryError {
             Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) => "TTL_TOO_LONG",
             Self::HoldLimit(_) => "HOLD_LIMIT_EXCEEDED",
             Self::Replayed(_) => "IDEMPOTENT_REPLAY",
+            Self::WebhookNotFound(_) => "WEBHOOK_NOT_FOUND",
+            Self::WebhookUrlRefused(_) => "WEBHOOK_URL_REFUSED",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
@@ -336,16 +345,17 @@ impl InventoryError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid(_) => ErrorKind::Invalid,
-            Self::HoldLimit(HoldLimitError::TtlTooLong { .. }) | Self::IdempotencyKeyReused => {
-                ErrorKind::Unprocessable
-            }
+            Self::HoldLimit(HoldLimitError::TtlTooLong { .. })
+            | Self::IdempotencyKeyReused
+            | Self::WebhookUrlRefused(_) => ErrorKind::Unprocessable,
             Self::ProductNotFound(_)
             | Self::SkuNotFound(_)
             | Self::StoreNotFound(_)
             | Self::StockNotFound { .. }
             | Self::ReservationNotFound(_)
             | Self::CartNotFound(_)
-            | Self::TransferNotFound(_) => ErrorKind::NotFound,
+            | Self::TransferNotFound(_)
+            | Self::WebhookNotFound(_) => ErrorKind::NotFound,
             Self::Transfer(TransferError::SameStore) => ErrorKind::Unprocessable,
             Self::Transfer(TransferError::Stock(_) | TransferError::Invariant(_)) => {
                 ErrorKind::Internal

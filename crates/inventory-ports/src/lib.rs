@@ -15,6 +15,8 @@
 //! - [`Clock`] and [`IdGenerator`]: time and ids, replaceable in tests.
 //! - [`EventPublisher`] and [`Leadership`]: where the outbox relay sends events, and which
 //!   process's relay does (Redis Streams in `inventory-adapter-redis`).
+//! - [`WebhookSender`]: where the webhook worker POSTs signed events
+//!   (`inventory-adapter-webhook`), checking each address against the [`UrlPolicy`].
 //!
 //! ## Values
 //!
@@ -34,6 +36,9 @@ mod outbox;
 mod paging;
 mod publisher;
 mod storage;
+mod webhook;
+mod webhook_sender;
+mod webhook_url;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
@@ -58,3 +63,10 @@ pub use storage::{
     CommitListener, InventoryStore, InventoryStoreExt, LowStockEntry, ReadTx, ReadWork, StoreStock,
     WriteTx, WriteWork,
 };
+pub use webhook::{
+    DeliveryOutcome, Webhook, WebhookDelivery, WebhookId, WebhookSecret, event_type_list,
+};
+#[cfg(any(test, feature = "mocks"))]
+pub use webhook_sender::MockWebhookSender;
+pub use webhook_sender::{SendError, WebhookRequest, WebhookSender};
+pub use webhook_url::{MAX_WEBHOOK_URL_LEN, UrlPolicy, UrlRefused, WebhookUrl};

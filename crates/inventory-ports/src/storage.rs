@@ -34,7 +34,7 @@ use time::OffsetDateTime;
 use crate::{
     ConsistencyFacts, IdempotencyKey, InventoryError, MovementFilter, MovementOrder, NewEvent,
     Page, ProductFilter, RecordedEvent, RecordedMovement, ReservationFilter, StockFilter,
-    StoredResponse, TransferFilter,
+    StoredResponse, TransferFilter, Webhook, WebhookDelivery, WebhookId,
 };
 
 /// Work done in a write transaction.
@@ -334,6 +334,29 @@ pub trait ReadTx {
         &self,
         overdue_before: OffsetDateTime,
     ) -> Result<ConsistencyFacts, InventoryError>;
+
+    /// The webhook endpoint with this id, if any.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError>;
+
+    /// Every webhook endpoint, oldest first (by id, which is time-ordered). Endpoints are few
+    /// (an admin registers each), so this is not paged.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError>;
+
+    /// A page of an endpoint's delivery log, newest first, and how many lines it has.
+    ///
+    /// # Errors
+    /// Storage failures only (an unknown endpoint has an empty log).
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError>;
 }
 
 /// One line of [`ReadTx::list_low_stock`].
@@ -464,6 +487,35 @@ pub trait WriteTx: ReadTx {
         set_by: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<(), InventoryError>;
+    /// Registers a webhook endpoint. Configuration, not inventory state: no event.
+    ///
+    /// # Errors
+    /// [`InventoryError::Internal`] when the id is taken.
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError>;
+
+    /// Removes an endpoint and its delivery log; false when there was none.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError>;
+
+    /// Moves an endpoint's cursor from `from` to `to`, only if it is still at `from` (a replay
+    /// or a deletion meanwhile wins over the worker); true when it moved.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError>;
+
+    /// Appends a line to an endpoint's delivery log.
+    ///
+    /// # Errors
+    /// Storage failures only.
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError>;
 }
 
 /// Typed helpers over the object-safe [`InventoryStore`] methods.

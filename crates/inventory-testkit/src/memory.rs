@@ -16,12 +16,13 @@ use inventory_ports::{
     CommitListener, ConsistencyFacts, IdempotencyKey, InventoryError, InventoryStore,
     LowStockEntry, MovementFilter, MovementOrder, NewEvent, Page, ProductFilter, ReadTx, ReadWork,
     RecordedEvent, RecordedMovement, ReservationFilter, StockFilter, StoreStock, StoredResponse,
-    TransferFilter, WriteTx, WriteWork,
+    TransferFilter, Webhook, WebhookDelivery, WebhookId, WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
 
 mod history;
+mod webhooks;
 
 /// The inventory in memory.
 pub struct MemoryStore {
@@ -53,6 +54,7 @@ struct State {
     transfers: BTreeMap<TransferId, Transfer>,
     /// Low-stock thresholds: a pair's own (`Some(store)`) or its product's default.
     thresholds: BTreeMap<(ProductId, Option<StoreId>), u32>,
+    webhooks: webhooks::WebhookState,
 }
 
 impl State {
@@ -553,6 +555,22 @@ impl ReadTx for MemoryTx {
     ) -> Result<ConsistencyFacts, InventoryError> {
         Ok(self.consistency_facts(overdue_before))
     }
+
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError> {
+        Ok(self.read_webhook(id))
+    }
+
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError> {
+        Ok(self.read_webhooks())
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError> {
+        Ok(self.read_webhook_deliveries(id, page))
+    }
 }
 
 impl WriteTx for MemoryTx {
@@ -657,6 +675,27 @@ impl WriteTx for MemoryTx {
             state.responses.remove(key);
         }
         Ok(u32::try_from(old.len()).unwrap_or(u32::MAX))
+    }
+
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
+        self.insert_webhook(webhook)
+    }
+
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError> {
+        Ok(self.remove_webhook(id))
+    }
+
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        Ok(self.set_webhook_cursor(id, from, to))
+    }
+
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError> {
+        self.insert_webhook_delivery(delivery)
     }
 }
 

@@ -92,7 +92,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use inventory_adapter_redis::{RelayLease, StreamPublisher, lazy_connection};
-use inventory_application::{ExpiryWorker, KeyPurgeWorker, OutboxRelay, Ports};
+use inventory_adapter_webhook::HttpWebhookSender;
+use inventory_application::{
+    ExpiryWorker, KeyPurgeWorker, OutboxRelay, Ports, SoleRelay, WebhookWorker,
+};
 use inventory_ports::InventoryStore;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -107,8 +110,8 @@ pub use inventory_application::{
     ImportSource, Listing, LowStock, MovementHistory, MovementPage, NoObserver, PlaceCart,
     ProductAvailability, Reconciliation, RelaySettings, RepairReport, Reservations, ReserveStock,
     RowOutcome, RowResult, SendTransfer, StockChanged, StockImport, StockImports, StockKeeping,
-    StoreAvailability, StoreDirectory, Transfers, UseCases, WorkerObserver, blocking,
-    pause_or_stop,
+    StoreAvailability, StoreDirectory, Transfers, UseCases, WebhookSettings, Webhooks,
+    WorkerObserver, blocking, pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
@@ -128,7 +131,8 @@ pub use inventory_ports::{
     Clock, ErrorChain, ErrorKind, Failure, IdGenerator, Idempotency, IdempotencyKey,
     InventoryError, LowStockEntry, ManualClock, MovementFilter, MovementOrder, Page, Paged,
     RecordedEvent, RecordedMovement, RequestContext, ReservationFilter, StoredResponse,
-    SystemClock, TransferFilter, UuidV7Ids,
+    SystemClock, TransferFilter, UrlPolicy, UuidV7Ids, Webhook, WebhookDelivery, WebhookId,
+    WebhookUrl,
 };
 pub use storage::StorageConfig;
 
@@ -306,6 +310,12 @@ impl Inventory {
         &self.use_cases.events
     }
 
+    /// Webhook endpoints: register, list, remove, delivery logs, replay. The worker
+    /// [`Inventory::start`] runs delivers to them.
+    pub fn webhooks(&self) -> &Webhooks {
+        &self.use_cases.webhooks
+    }
+
     /// Whether the database answers.
     pub fn health(&self) -> &Health {
         &self.use_cases.health
@@ -329,7 +339,7 @@ impl Inventory {
     }
 
     /// Starts the background work on the current tokio runtime: the expiry worker, the purge of
-    /// old idempotency answers, and with
+    /// old idempotency answers, the webhook worker, and with
     /// `settings.redis` the outbox relay (woken by every commit). Stop them with
     /// [`Workers::stop`] before [`Inventory::close`].
     ///
@@ -355,9 +365,17 @@ impl Inventory {
             runtime.spawn(purge.run(stopped.clone())),
         ];
         let mut broker = None;
+        // With Redis, one process delivers webhooks at a time (a lease beside the relay's);
+        // without it, this process is alone.
+        let mut webhook_leadership: Box<dyn inventory_ports::Leadership> = Box::new(SoleRelay);
         if let Some(redis) = &settings.redis {
             let connection = lazy_connection(&redis.url, std::time::Duration::from_secs(2))
                 .map_err(|error| StartError::Redis(Box::new(error)))?;
+            webhook_leadership = Box::new(RelayLease::new(
+                connection.clone(),
+                format!("{}:webhook-lease", redis.stream),
+                redis.lease_ttl,
+            ));
             let publisher = StreamPublisher::new(connection.clone(), &redis.stream, redis.max_len);
             let lease = RelayLease::new(connection, redis.lease_key(), redis.lease_ttl);
             let wake = Arc::new(Notify::new());
@@ -382,10 +400,23 @@ impl Inventory {
             if let Some(hook) = settings.after_publish.clone() {
                 relay = relay.after_publish(move |up_to| hook(up_to));
             }
-            tasks.push(runtime.spawn(relay.run(stopped)));
+            tasks.push(runtime.spawn(relay.run(stopped.clone())));
             broker = Some(status);
             tracing::info!(stream = %redis.stream, "events are published to Redis");
         }
+        let wake_webhooks = Arc::new(Notify::new());
+        let waker = Arc::clone(&wake_webhooks);
+        self.on_commit(move |_| waker.notify_one());
+        let webhooks = WebhookWorker::new(
+            self.use_cases.webhooks.clone(),
+            Arc::new(HttpWebhookSender::new(settings.webhook_policy)),
+            self.clock(),
+            webhook_leadership,
+            wake_webhooks,
+            Arc::clone(&settings.observer),
+            settings.webhooks,
+        );
+        tasks.push(runtime.spawn(webhooks.run(stopped)));
         Ok(Workers {
             stop,
             tasks,
@@ -454,6 +485,10 @@ pub struct WorkerSettings {
     pub redis: Option<RedisSettings>,
     /// How the relay paces itself.
     pub relay: RelaySettings,
+    /// How the webhook worker retries and paces itself.
+    pub webhooks: WebhookSettings,
+    /// Which addresses webhooks may reach (registration and every delivery).
+    pub webhook_policy: UrlPolicy,
     /// Told about the workers' progress (metrics).
     pub observer: Arc<dyn WorkerObserver>,
     /// Runs after every publish with the highest seq now in Redis: a test hook (the fault
@@ -468,6 +503,8 @@ impl Default for WorkerSettings {
             idempotency_retention: IdempotencyKeys::DEFAULT_RETENTION,
             redis: None,
             relay: RelaySettings::default(),
+            webhooks: WebhookSettings::default(),
+            webhook_policy: UrlPolicy::default(),
             observer: Arc::new(NoObserver),
             after_publish: None,
         }

@@ -13,6 +13,7 @@
 //! | see, confirm or cancel a reservation | yes | of its store | its own |
 //! | list reservations | all | its store's | its own |
 //! | replay the event log | all | its store's and the catalogue's (`next_after_seq` too) | no |
+//! | manage webhooks (register, list, remove, deliveries, replay) | yes | no | no |
 //!
 //! Reads of stores, products and availability, the live stream, health and metrics need no
 //! token at all.
@@ -56,6 +57,9 @@ pub enum Action<'a> {
     ReadEventLog,
     /// Record a stock change on behalf of another user (kept apart from who made it).
     ActOnBehalfOf,
+    /// Register, read, remove and replay webhook endpoints: they receive every event they
+    /// name, whatever the store, so admins only.
+    ManageWebhooks,
 }
 
 /// The store a bulk stock import is confined to: none for an admin, a vendor's own store
@@ -80,6 +84,9 @@ pub fn authorize(caller: &Caller, action: Action<'_>) -> Result<(), ApiError> {
         (Caller::Admin { .. }, _) => None,
         (Caller::Vendor { .. }, Action::ManageCatalogue)
         | (Caller::Customer { .. }, Action::ManageCatalogue) => Some("only an admin may do this"),
+        (Caller::Vendor { .. } | Caller::Customer { .. }, Action::ManageWebhooks) => {
+            Some("only an admin may manage webhooks")
+        }
         (Caller::Vendor { .. }, Action::ReadEventLog) => None,
         (Caller::Customer { .. }, Action::ReadStock { .. } | Action::ReadEventLog) => {
             Some("only store staff may do this")
@@ -174,11 +181,13 @@ mod tests {
             Action::HandleReservation { .. } => "HandleReservation",
             Action::ReadEventLog => "ReadEventLog",
             Action::ActOnBehalfOf => "ActOnBehalfOf",
+            Action::ManageWebhooks => "ManageWebhooks",
         }
     }
 
-    const EVERY_ACTION: [&str; 7] = [
+    const EVERY_ACTION: [&str; 8] = [
         "ActOnBehalfOf",
+        "ManageWebhooks",
         "ManageCatalogue",
         "ReadStock",
         "ChangeStock",
@@ -333,6 +342,13 @@ mod tests {
             (
                 Action::ActOnBehalfOf,
                 "record a change on behalf of someone else",
+                true,
+                false,
+                false,
+            ),
+            (
+                Action::ManageWebhooks,
+                "manage webhooks",
                 true,
                 false,
                 false,

@@ -136,6 +136,7 @@ mod tests {
         AppState {
             hold_limits: inventory_domain::HoldLimits::default(),
             trust_forwarded_for: false,
+            webhook_policy: inventory_ports::UrlPolicy::default(),
             use_cases: UseCases::new(Ports {
                 store,
                 clock: Arc::new(SystemClock),

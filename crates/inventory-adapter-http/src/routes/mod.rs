@@ -16,6 +16,7 @@ pub mod stock;
 pub mod stores;
 pub mod stream;
 pub mod transfers;
+pub mod webhooks;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa_actix_web::scope;
@@ -71,6 +72,12 @@ pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
                 .service(transfers::get)
                 .service(transfers::receive)
                 .service(transfers::cancel)
+                .service(webhooks::list)
+                .service(webhooks::register)
+                .service(webhooks::get)
+                .service(webhooks::remove)
+                .service(webhooks::deliveries)
+                .service(webhooks::replay)
                 .service(events::replay)
                 .service(stream::stream),
         );

@@ -4,6 +4,8 @@
 //! - [`KeyPurgeWorker`]: forgets idempotency answers once their retention has passed;
 //! - [`OutboxRelay`]: publishes the outbox, in order, through the
 //!   [`inventory_ports::EventPublisher`] port;
+//! - [`WebhookWorker`]: delivers the outbox to registered webhook endpoints, signed, in order,
+//!   with retries, through the [`inventory_ports::WebhookSender`] port;
 //! - the helpers every async caller of the synchronous use cases shares: [`blocking`] (run a
 //!   storage call off the async threads) and [`Backoff`] (how long to wait after a failure).
 //!
@@ -17,6 +19,7 @@ mod expiry;
 mod key_purge;
 mod observer;
 mod relay;
+mod webhooks;
 
 pub use backoff::Backoff;
 pub use blocking::blocking;
@@ -25,6 +28,7 @@ pub use expiry::ExpiryWorker;
 pub use key_purge::KeyPurgeWorker;
 pub use observer::{NoObserver, WorkerObserver};
 pub use relay::{OutboxRelay, RelayError, RelaySettings, Round, SoleRelay};
+pub use webhooks::{WebhookSettings, WebhookWorker};
 
 /// Waits for `pause`, or less if `shutdown` turns true (or its sender goes); true when it is
 /// time to stop. The one way every retry loop waits.

@@ -27,6 +27,11 @@ pub trait WorkerObserver: Send + Sync {
     fn relay_leader(&self, leading: bool) {
         let _ = leading;
     }
+
+    /// A webhook delivery attempt ended with `outcome`.
+    fn webhook_delivery(&self, outcome: inventory_ports::DeliveryOutcome) {
+        let _ = outcome;
+    }
 }
 
 /// Observes nothing.

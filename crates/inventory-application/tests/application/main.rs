@@ -10,3 +10,4 @@ mod mocked_ports;
 mod refusals;
 mod relay;
 mod support;
+mod webhook_worker;

@@ -11,7 +11,7 @@ use inventory_ports::{
     CommitListener, ConsistencyFacts, IdempotencyKey, InventoryError, InventoryStore,
     LowStockEntry, MovementFilter, MovementOrder, NewEvent, Page, ProductFilter, ReadTx, ReadWork,
     RecordedEvent, RecordedMovement, ReservationFilter, StockFilter, StoreStock, StoredResponse,
-    WriteTx, WriteWork,
+    Webhook, WebhookDelivery, WebhookId, WriteTx, WriteWork,
 };
 use time::OffsetDateTime;
 
@@ -228,6 +228,22 @@ impl ReadTx for FaultyTx<'_> {
     ) -> Result<ConsistencyFacts, InventoryError> {
         self.inner.consistency(overdue_before)
     }
+
+    fn webhook(&self, id: WebhookId) -> Result<Option<Webhook>, InventoryError> {
+        self.inner.webhook(id)
+    }
+
+    fn list_webhooks(&self) -> Result<Vec<Webhook>, InventoryError> {
+        self.inner.list_webhooks()
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: WebhookId,
+        page: Page,
+    ) -> Result<(Vec<WebhookDelivery>, u64), InventoryError> {
+        self.inner.webhook_deliveries(id, page)
+    }
 }
 
 impl WriteTx for FaultyTx<'_> {
@@ -281,5 +297,26 @@ impl WriteTx for FaultyTx<'_> {
     ) -> Result<(), InventoryError> {
         self.inner
             .set_low_stock_threshold(scope, threshold, set_by, now)
+    }
+
+    fn create_webhook(&mut self, webhook: &Webhook) -> Result<(), InventoryError> {
+        self.inner.create_webhook(webhook)
+    }
+
+    fn delete_webhook(&mut self, id: WebhookId) -> Result<bool, InventoryError> {
+        self.inner.delete_webhook(id)
+    }
+
+    fn move_webhook_cursor(
+        &mut self,
+        id: WebhookId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool, InventoryError> {
+        self.inner.move_webhook_cursor(id, from, to)
+    }
+
+    fn log_webhook_delivery(&mut self, delivery: &WebhookDelivery) -> Result<(), InventoryError> {
+        self.inner.log_webhook_delivery(delivery)
     }
 }

@@ -14,6 +14,8 @@
 //!   oversell or lost unit when transfers race reservations;
 //! - [`idempotency`]: a keyed change runs once under racing repeats, a key over another
 //!   request is refused, refusals store no answer, old answers are purged;
+//! - [`webhooks`]: endpoints read back as registered, cursors move only from where they are
+//!   (with the log line of the attempt that moved them), logs newest first, deletion;
 //! - [`use_cases_match_the_reference_model`]: random sequences of operations against the
 //!   reference model, state and events compared after every step.
 //!
@@ -28,6 +30,7 @@ mod model;
 pub mod service;
 pub mod storage;
 pub mod transfers;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -115,6 +118,10 @@ macro_rules! storage_contract_tests {
             history::low_stock_alerts_once_per_crossing,
             history::products_are_found_without_case_or_accents,
             history::the_check_finds_a_drifted_reserved_count_and_repairs_it,
+            webhooks::a_webhook_reads_back_as_registered_and_starts_after_the_log,
+            webhooks::a_webhook_cursor_moves_only_from_where_it_is,
+            webhooks::a_delivery_log_reads_newest_first_by_page,
+            webhooks::deleting_a_webhook_removes_its_log,
         );
 
         #[test]
