@@ -627,3 +627,69 @@ fn import_streams_a_file_of_ten_thousand_rows_and_a_second_run_replays() {
     assert!(stdout.contains("nothing applied"), "{stdout}");
     assert_eq!(stock("HP-PAV-15", "MAD-001"), before + expected);
 }
+
+#[test]
+fn import_products_refuses_duplicates_and_bad_rows_and_applies_all_or_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("products.db");
+    let file = dir.path().join("products.csv");
+    std::fs::write(
+        &file,
+        "sku,name,price,category\n\
+         TOY-001,Camión de bomberos,19.99,toys\n\
+         TOY-002,Pelota,4.50,\n\
+         TOY-001,The same SKU again,1.00,\n\
+         TOY-003,,3.00,\n\
+         TOY-004,Muñeca,not-a-price,\n",
+    )
+    .expect("write the file");
+    let cli = |args: &[&str]| {
+        run(inventory()
+            .args(["import", "--products"])
+            .args(args)
+            .arg(&file)
+            .env("INVENTORY_DB", &db))
+    };
+    let (ok, stdout, _) = cli(&[]);
+    assert!(!ok, "refused rows exit non-zero: {stdout}");
+    assert!(stdout.contains("nothing applied"), "{stdout}");
+    for expected in [
+        "line 4: DUPLICATE_SKU",
+        "line 5: VALIDATION_FAILED",
+        "line 6: VALIDATION_FAILED",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
+    let inventory = inventory::Inventory::open(&db).expect("open");
+    let page = inventory::Page::new(Some(10), None).expect("page");
+    assert_eq!(
+        inventory
+            .products()
+            .list(None, None, page)
+            .expect("list")
+            .total,
+        0,
+        "all or nothing: nothing created"
+    );
+    inventory.close();
+
+    let (ok, stdout, _) = cli(&["--mode", "per-row"]);
+    assert!(!ok, "{stdout}");
+    assert!(stdout.contains("applied      2"), "{stdout}");
+    let inventory = inventory::Inventory::open(&db).expect("open");
+    let found = inventory
+        .products()
+        .list(None, Some("camion"), page)
+        .expect("search");
+    assert_eq!(found.total, 1);
+    assert_eq!(found.data[0].details.sku.as_str(), "TOY-001");
+    assert_eq!(
+        inventory
+            .products()
+            .list(None, None, page)
+            .expect("list")
+            .total,
+        2
+    );
+    inventory.close();
+}

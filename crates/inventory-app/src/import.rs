@@ -20,7 +20,8 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use inventory::{
     ChangedBy, Idempotency, IdempotencyKey, ImportFormat, ImportMode, ImportReport, ImportSource,
-    Inventory, InventoryError, Listing, RequestContext, RowOutcome, StockImport, UserId,
+    Inventory, InventoryError, Listing, ProductImport, RequestContext, RowOutcome, StockImport,
+    UserId,
 };
 use sha2::{Digest, Sha256};
 
@@ -83,7 +84,19 @@ pub fn run(inventory: &Inventory, args: &ImportArgs) -> anyhow::Result<ImportOut
         listing: Listing::failures(LISTED_FAILURES),
     };
     let source = file_source(&args.file, format, &progress, passes(args));
-    let result = inventory.imports().import(source, command, &context);
+    let result = if args.products {
+        let command = ProductImport {
+            format,
+            mode,
+            dry_run: args.dry_run,
+            listing: command.listing,
+        };
+        inventory
+            .product_imports()
+            .import(source.open, command, &context)
+    } else {
+        inventory.imports().import(source, command, &context)
+    };
     progress.finish_and_clear();
     let elapsed = started.elapsed();
     let report = match result {
@@ -143,7 +156,8 @@ fn passes(args: &ImportArgs) -> &'static [&'static str] {
 /// The request's key and fingerprint: a re-run of the same file with the same options
 /// replays; the same key over another file or other options is refused.
 fn keyed(key: &str, file_hash: &str, args: &ImportArgs) -> anyhow::Result<Idempotency> {
-    let options = format!("stock import {:?} {file_hash}", args.mode);
+    let what = if args.products { "product" } else { "stock" };
+    let options = format!("{what} import {:?} {file_hash}", args.mode);
     Ok(Idempotency {
         key: IdempotencyKey::new(KEY_SCOPE, key)?,
         fingerprint: hex(&Sha256::digest(options.as_bytes())),

@@ -684,6 +684,10 @@ pub struct ImportArgs {
     /// Who imports, for the audit trail.
     #[arg(long, default_value = "cli")]
     pub by: String,
+    /// Import new products instead of stock: CSV with a header row
+    /// (`sku,name,price,description,category`) or JSON lines; existing SKUs are refused.
+    #[arg(long)]
+    pub products: bool,
 }
 
 /// How an import file is written.

@@ -50,8 +50,8 @@ pub use events::EventLog;
 pub use health::Health;
 pub use idempotency_keys::IdempotencyKeys;
 pub use imports::{
-    ImportFormat, ImportMode, ImportReport, ImportSource, Listing, RowOutcome, RowResult,
-    StockImport, StockImports,
+    ImportFormat, ImportMode, ImportReport, ImportSource, Listing, OpenRows, ProductImport,
+    ProductImports, RowOutcome, RowResult, StockImport, StockImports,
 };
 pub use inventory_ports::InventoryError;
 pub use low_stock::LowStock;

@@ -2,8 +2,8 @@
 
 use crate::{
     AvailabilityQuery, Carts, Catalogue, EventLog, Health, IdempotencyKeys, LowStock,
-    MovementHistory, Ports, Reconciliation, Reservations, StockImports, StockKeeping,
-    StoreDirectory, Transfers, Webhooks,
+    MovementHistory, Ports, ProductImports, Reconciliation, Reservations, StockImports,
+    StockKeeping, StoreDirectory, Transfers, Webhooks,
 };
 
 /// Every use case, sharing one set of ports. Cheap to clone.
@@ -31,6 +31,8 @@ pub struct UseCases {
     pub reconciliation: Reconciliation,
     /// Bulk stock imports from CSV or JSON lines.
     pub imports: StockImports,
+    /// Bulk product imports from CSV or JSON lines.
+    pub product_imports: ProductImports,
     /// The outbox, read in order.
     pub events: EventLog,
     /// Whether the storage answers.
@@ -56,6 +58,7 @@ impl UseCases {
             low_stock: LowStock::new(ports.clone()),
             reconciliation: Reconciliation::new(ports.clone(), Reservations::new(ports.clone())),
             imports: StockImports::new(ports.clone()),
+            product_imports: ProductImports::new(ports.clone()),
             events: EventLog::new(ports.clone()),
             idempotency_keys: IdempotencyKeys::new(ports.clone()),
             webhooks: Webhooks::new(ports.clone()),

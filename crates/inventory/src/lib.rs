@@ -107,11 +107,11 @@ pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synch
 pub use inventory_application::{
     AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CheckReport,
     CountStock, EventLog, Finding, Health, IdempotencyKeys, ImportFormat, ImportMode, ImportReport,
-    ImportSource, Listing, LowStock, MovementHistory, MovementPage, NoObserver, PlaceCart,
-    ProductAvailability, Reconciliation, RelaySettings, RepairReport, Reservations, ReserveStock,
-    RowOutcome, RowResult, SendTransfer, StockChanged, StockImport, StockImports, StockKeeping,
-    StoreAvailability, StoreDirectory, Transfers, UseCases, WebhookSettings, Webhooks,
-    WorkerObserver, blocking, pause_or_stop,
+    ImportSource, Listing, LowStock, MovementHistory, MovementPage, NoObserver, OpenRows,
+    PlaceCart, ProductAvailability, ProductImport, ProductImports, Reconciliation, RelaySettings,
+    RepairReport, Reservations, ReserveStock, RowOutcome, RowResult, SendTransfer, StockChanged,
+    StockImport, StockImports, StockKeeping, StoreAvailability, StoreDirectory, Transfers,
+    UseCases, WebhookSettings, Webhooks, WorkerObserver, blocking, pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
@@ -303,6 +303,11 @@ impl Inventory {
     /// Bulk stock imports from CSV or JSON lines: all or nothing, row by row, or a dry run.
     pub fn imports(&self) -> &StockImports {
         &self.use_cases.imports
+    }
+
+    /// Bulk product imports from CSV or JSON lines (new products only).
+    pub fn product_imports(&self) -> &ProductImports {
+        &self.use_cases.product_imports
     }
 
     /// The event log (outbox), in commit order.

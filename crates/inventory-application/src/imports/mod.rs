@@ -11,11 +11,13 @@
 
 mod formats;
 mod ledger;
+mod product_imports;
 mod report;
 mod stock_imports;
 mod stock_row;
 
 pub use formats::{ImportFormat, NumberedRow, RowReader};
+pub use product_imports::{ProductImport, ProductImports};
 pub use report::{ImportReport, Listing, RowOutcome, RowResult};
 pub use stock_imports::{ImportMode, ImportSource, OpenRows, StockImport, StockImports};
 pub use stock_row::{RowError, StockLine, StockLineChange};
