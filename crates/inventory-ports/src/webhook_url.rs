@@ -72,25 +72,6 @@ impl WebhookUrl {
         }
     }
 
-    /// The URL with its host replaced by `address` (the one the policy checked), so the
-    /// connection goes where the check looked.
-    pub fn pinned_to(&self, address: std::net::IpAddr) -> String {
-        let mut pinned = self.0.clone();
-        // A URL with a host (which `parse` requires) takes any address.
-        let _ = pinned.set_ip_host(address);
-        pinned.to_string()
-    }
-
-    /// The `Host` header of a request to this URL: the host, and the port when not the
-    /// scheme's default.
-    pub fn host_header(&self) -> String {
-        let host = self.0.host_str().unwrap_or_default();
-        match self.0.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        }
-    }
-
     /// The port, explicit or the scheme's.
     pub fn port(&self) -> u16 {
         self.0.port_or_known_default().unwrap_or(80)
