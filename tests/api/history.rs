@@ -105,7 +105,7 @@ fn a_threshold_raises_one_alert_per_crossing_and_lists_what_is_low() {
             Some(&madrid),
             &json!({"threshold": -1}),
         )
-        .assert_error(400, "INVALID_BODY");
+        .assert_error(400, "VALIDATION_FAILED");
 
     let before = crate::support::event_count(&server);
     for delta in [-5, 1, -1, 2, -3] {

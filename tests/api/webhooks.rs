@@ -294,7 +294,7 @@ fn non_public_and_non_http_urls_are_refused_and_only_admins_manage_webhooks() {
     ] {
         register(url).assert_error(422, "WEBHOOK_URL_REFUSED");
     }
-    register("not a url").assert_error(400, "VALIDATION_FAILED");
+    register("not a url").assert_error(422, "WEBHOOK_URL_REFUSED");
     server
         .post(
             "/api/v1/webhooks",

@@ -9,9 +9,10 @@
 use inventory_application::EventLog;
 use inventory_domain::{
     Address, Category, City, Country, Description, MAX_CART_LINES, MAX_PRICE_CENTS,
-    MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, Phone, ProductName, ReservationTtl, StoreName,
-    hidden_character_class,
+    MAX_STOCK_LEVEL, MAX_UNITS_PER_OPERATION, MovementReason, Phone, ProductName, ReservationTtl,
+    StoreName, hidden_character_class,
 };
+use inventory_events::EventType;
 use inventory_ports::Page;
 use serde_json::{Map, Value, json};
 
@@ -103,8 +104,19 @@ pub fn apply(document: &mut Value) {
 fn parameter_rule(path: &str, name: &str, place: &str) -> Option<Value> {
     Some(match (name, place) {
         ("limit", _) if path == "/api/v1/events" => events_limit(),
-        ("product_id" | "reservation_id" | "cart_id" | "transfer_id", _) => uuid(),
+        ("product_id" | "reservation_id" | "cart_id" | "transfer_id" | "webhook_id", _) => uuid(),
         ("store_id", _) => store_code(),
+        ("reason", "query") if path == "/api/v1/movements" => json!({
+            "type": "string",
+            "enum": MovementReason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        }),
+        ("order", "query") if path == "/api/v1/movements" => {
+            json!({ "type": "string", "enum": ["newest", "oldest"] })
+        }
+        ("from" | "to", "query") if path == "/api/v1/movements" => {
+            json!({ "type": "string", "format": "date-time" })
+        }
+        ("from_seq", "query") => json!({ "type": "integer", "minimum": 1, "maximum": i64::MAX }),
         ("sku", "path") => sku(),
         ("customer_id", "query") => opaque_id(),
         ("category", "query") => optional_label(Category::MAX_CHARS, 1),
@@ -186,6 +198,18 @@ fn request_rule(schema: &str, field: &str) -> Option<Value> {
         ("CountStockRequest", "quantity") => {
             json!({ "type": "integer", "minimum": 0, "maximum": MAX_STOCK_LEVEL })
         }
+        ("ThresholdRequest", "threshold") => {
+            json!({ "type": "integer", "minimum": 0, "maximum": MAX_STOCK_LEVEL })
+        }
+        ("WebhookRequest", "event_types") => json!({
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 20,
+            "items": {
+                "type": "string",
+                "enum": EventType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            },
+        }),
         ("CountStockRequest", "expected_version") => {
             json!({ "type": "integer", "minimum": 0, "maximum": i64::MAX })
         }

@@ -33,8 +33,7 @@ impl MovementHistory {
     /// never shifts one already read.
     ///
     /// # Errors
-    /// [`InventoryError::Invalid`] when `limit` is 0 or above [`MovementHistory::MAX_PAGE`],
-    /// or the time range is empty.
+    /// [`InventoryError::Invalid`] when `limit` is 0 or above [`MovementHistory::MAX_PAGE`].
     pub fn list(
         &self,
         filter: MovementFilter,
@@ -49,11 +48,7 @@ impl MovementHistory {
             )
             .into());
         }
-        if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from >= to
-        {
-            return Err(ValidationError::new("to", "must be later than from").into());
-        }
+        // A `to` not later than `from` is an empty range: an empty page, not an error.
         let data = self
             .ports
             .query(move |tx| tx.list_movements(&filter, order, cursor, limit))?;

@@ -36,6 +36,9 @@ impl Webhooks {
     /// The most endpoints that may be registered: each costs a delivery loop.
     pub const MAX_ENDPOINTS: usize = 100;
 
+    /// How long a registration waits for the URL's host to resolve.
+    pub const RESOLVE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
     pub(crate) fn new(ports: Ports) -> Self {
         Self { ports }
     }
@@ -64,9 +67,10 @@ impl Webhooks {
                 ValidationError::new("event_types", "must name at least one event type").into(),
             );
         }
-        // Outside the transaction: a slow resolver must not hold the write lock.
+        // Outside the transaction, and bounded: a slow resolver must neither hold the write
+        // lock nor the request (every delivery checks the addresses again anyway).
         policy
-            .resolve(&command.url)
+            .resolve_within(&command.url, Self::RESOLVE_WAIT)
             .map_err(|refused| InventoryError::WebhookUrlRefused(refused.0))?;
         let secret = new_secret()?;
         self.ports.change(context, move |change| {

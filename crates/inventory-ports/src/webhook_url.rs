@@ -27,7 +27,8 @@ impl WebhookUrl {
     /// Parses `text`.
     ///
     /// # Errors
-    /// [`InventoryError::Invalid`] on `url` when it is not an absolute URL or is too long;
+    /// [`InventoryError::Invalid`] on `url` when it is too long; [`InventoryError::WebhookUrlRefused`]
+    /// when it is not an absolute URL or the policy refuses it;
     /// [`InventoryError::WebhookUrlRefused`] for a scheme other than `http` or `https`,
     /// credentials in the URL, or no host.
     pub fn parse(text: &str) -> Result<Self, InventoryError> {
@@ -38,8 +39,11 @@ impl WebhookUrl {
             )
             .into());
         }
-        let url = url::Url::parse(text)
-            .map_err(|_| ValidationError::new("url", "must be an absolute URL"))?;
+        // Not a URL at all is refused like a URL the policy refuses (422): any text is a
+        // string the document allows, and only parsing can tell.
+        let url = url::Url::parse(text).map_err(|_| {
+            InventoryError::WebhookUrlRefused("the url must be an absolute http(s) URL".into())
+        })?;
         Self::accept(url).map_err(|refused| InventoryError::WebhookUrlRefused(refused.0))
     }
 
@@ -110,8 +114,33 @@ impl UrlPolicy {
         }
     }
 
-    /// Resolves the URL's host (blocking) and checks every address it resolves to; returns
-    /// them.
+    /// Resolves the URL's host and checks every address it resolves to; returns them, or
+    /// gives up after `wait` (a registration must not hang on a slow resolver).
+    ///
+    /// # Errors
+    /// [`UrlRefused`] when the host does not resolve in time or any address is refused.
+    pub fn resolve_within(
+        &self,
+        url: &WebhookUrl,
+        wait: std::time::Duration,
+    ) -> Result<Vec<std::net::SocketAddr>, UrlRefused> {
+        // The system resolver cannot be cancelled: it answers on a thread of its own, and a
+        // lookup still running after `wait` is abandoned to finish alone.
+        let (answer, answered) = std::sync::mpsc::channel();
+        let (policy, asked) = (*self, url.clone());
+        std::thread::spawn(move || {
+            let _ = answer.send(policy.resolve(&asked));
+        });
+        answered.recv_timeout(wait).unwrap_or_else(|_| {
+            Err(UrlRefused(format!(
+                "the host {} did not resolve within {} ms",
+                url.host(),
+                wait.as_millis()
+            )))
+        })
+    }
+
+    /// As [`UrlPolicy::resolve_within`], waiting as long as the system resolver takes.
     ///
     /// # Errors
     /// [`UrlRefused`] when the host does not resolve or any address is refused.
@@ -239,7 +268,7 @@ mod tests {
             code("https://user:pw@example.com/"),
             Err("WEBHOOK_URL_REFUSED")
         );
-        assert_eq!(code("not a url"), Err("VALIDATION_FAILED"));
+        assert_eq!(code("not a url"), Err("WEBHOOK_URL_REFUSED"));
         let v6 = WebhookUrl::parse("http://[::1]:8080/x").unwrap();
         assert_eq!((v6.host().as_str(), v6.port()), ("::1", 8080));
     }

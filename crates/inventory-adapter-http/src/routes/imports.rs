@@ -158,9 +158,11 @@ struct ImportFingerprint<'a> {
     request_body(
         content(
             (String = "text/csv", example = "sku,store_id,quantity,quantity_change,reason\nLAPTOP-001,MAD-001,,20,RESTOCK\n"),
-            (String = "application/x-ndjson", example = "{\"sku\":\"LAPTOP-001\",\"store_id\":\"MAD-001\",\"quantity\":12}\n"),
         ),
-        description = "The rows"
+        description = "The rows: CSV as documented here, or the same rows as JSON lines sent with \
+            `Content-Type: application/x-ndjson` (one object per line with the CSV's fields, e.g. \
+            `{\"sku\":\"LAPTOP-001\",\"store_id\":\"MAD-001\",\"quantity\":12}`). JSON lines are \
+            not listed as a second media type because no JSON Schema describes a stream of objects."
     ),
     responses(
         (status = 200, description = "The report: every row applied (or checked, in a dry run), or with mode per_row the valid ones", body = ImportResponse),

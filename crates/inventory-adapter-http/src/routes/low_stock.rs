@@ -37,8 +37,9 @@ impl From<LowStockEntry> for LowStockResponse {
 #[serde(deny_unknown_fields)]
 pub struct ThresholdRequest {
     /// Available units at or below which the pair is low (0 to 1,000,000,000).
-    #[schema(minimum = 0, maximum = 1_000_000_000, example = 5)]
-    pub threshold: u32,
+    #[schema(value_type = u32, minimum = 0, maximum = 1_000_000_000, example = 5)]
+    #[serde(deserialize_with = "crate::request_parsing::whole_number::required")]
+    pub threshold: i64,
 }
 
 /// A threshold as set.
@@ -87,6 +88,14 @@ pub async fn list_low(
     let low_stock = state.use_cases.low_stock.clone();
     let paged = run(move || low_stock.list(store, page)).await?;
     Ok(HttpResponse::Ok().json(PageOf::from_paged(paged, LowStockResponse::from)))
+}
+
+/// The threshold asked for, in range (the use case checks the upper bound too).
+fn threshold(body: &ThresholdRequest) -> Result<u32, ApiError> {
+    u32::try_from(body.threshold).map_err(|_| {
+        inventory_domain::ValidationError::new("threshold", "must be between 0 and 1000000000")
+            .into()
+    })
 }
 
 async fn set(
@@ -140,7 +149,7 @@ pub async fn set_pair(
     let store = store_id(&path.1)?;
     authorize(&caller, Action::ChangeStock { store: &store })?;
     let scope = ThresholdScope::Pair(product, store);
-    set(&state, &request, scope, Some(body.threshold)).await
+    set(&state, &request, scope, Some(threshold(&body)?)).await
 }
 
 /// Removes a pair's own threshold (its product's default, if any, applies again).
@@ -197,7 +206,7 @@ pub async fn set_default(
     let product = product_id(&path)?;
     authorize(&caller, Action::ManageCatalogue)?;
     let scope = ThresholdScope::ProductDefault(product);
-    set(&state, &request, scope, Some(body.threshold)).await
+    set(&state, &request, scope, Some(threshold(&body)?)).await
 }
 
 /// Removes a product's default threshold (admin).

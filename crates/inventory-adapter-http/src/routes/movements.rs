@@ -171,6 +171,13 @@ pub async fn list_movements(
         from: instant("from", query.from.as_deref())?,
         to: instant("to", query.to.as_deref())?,
     };
+    if query
+        .actor
+        .as_ref()
+        .is_some_and(|actor| actor.chars().count() > 300)
+    {
+        return Err(ValidationError::new("actor", "must be at most 300 characters").into());
+    }
     let cursor = query.cursor;
     let movements = state.use_cases.movements.clone();
     let page = run(move || movements.list(filter, order, cursor, limit)).await?;

@@ -300,7 +300,9 @@ pub async fn replay(
     authorize(&caller, Action::ManageWebhooks)?;
     let id = WebhookId::parse(&path)?;
     let from_seq = u64::try_from(query.from_seq)
-        .map_err(|_| inventory_domain::ValidationError::new("from_seq", "must be at least 1"))?;
+        .ok()
+        .filter(|from_seq| *from_seq >= 1)
+        .ok_or_else(|| inventory_domain::ValidationError::new("from_seq", "must be at least 1"))?;
     let answer = KeyedAnswer::new(&request, &caller, &(), |webhook: &Webhook| {
         (StatusCode::OK, WebhookResponse::from(webhook))
     })?;
