@@ -18,9 +18,12 @@ impl PgSession {
     /// Connects with `config`'s URL, in its schema.
     pub(crate) fn connect(config: &PostgresConfig) -> Result<Self, postgres::Error> {
         let mut settings = postgres::Config::from_str(&config.url)?;
-        settings
-            .application_name("inventory")
-            .connect_timeout(config.connect_timeout);
+        // An `application_name` in the URL names the instance in `pg_stat_activity` (the
+        // fault suite cuts one instance's connections by it).
+        if settings.get_application_name().is_none() {
+            settings.application_name("inventory");
+        }
+        settings.connect_timeout(config.connect_timeout);
         if let Some(schema) = &config.schema {
             settings.options(&format!("-c search_path={schema}"));
         }

@@ -13,6 +13,10 @@ pub(crate) enum Kind {
     Unique,
     /// A FOREIGN KEY constraint.
     ForeignKey,
+    /// The disk holding the database (or its WAL) is full.
+    Full,
+    /// The storage refused to write or read: a read-only file or filesystem, or an I/O error.
+    Storage,
     /// Anything else.
     Other,
 }
@@ -32,18 +36,31 @@ pub(crate) fn classify(error: &rusqlite::Error) -> Kind {
                 ffi::SQLITE_CONSTRAINT_FOREIGNKEY => Kind::ForeignKey,
                 _ => Kind::Other,
             },
+            ErrorCode::DiskFull => Kind::Full,
+            ErrorCode::ReadOnly | ErrorCode::SystemIoFailure | ErrorCode::CannotOpen => {
+                Kind::Storage
+            }
             _ => Kind::Other,
         },
         _ => Kind::Other,
     }
 }
 
-/// The port error for a SQLite failure no caller handles specifically: a lock held too long
-/// is "try again later", everything else is internal.
+/// The port error for a SQLite failure no caller handles specifically. A lock held too long,
+/// a full disk and a storage that refuses writes are "try again later" (503): they are the
+/// machine's state, not a bug, and the writer recovers by itself once they clear (the fault
+/// suite, `tests/faults`, checks it). Everything else is internal.
 pub(crate) fn to_inventory(error: rusqlite::Error) -> InventoryError {
     match classify(&error) {
         Kind::Busy => InventoryError::Unavailable(Failure::caused_by(
             "the database is locked by another connection",
+            error,
+        )),
+        Kind::Full => {
+            InventoryError::Unavailable(Failure::caused_by("the database's disk is full", error))
+        }
+        Kind::Storage => InventoryError::Unavailable(Failure::caused_by(
+            "the database's storage refused the operation (read-only or failing)",
             error,
         )),
         _ => InventoryError::Internal(Failure::caused_by("a database statement failed", error)),

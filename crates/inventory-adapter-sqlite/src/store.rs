@@ -90,7 +90,7 @@ impl SqliteStore {
         let listeners = Arc::new(Listeners::default());
         let writer = Writer::spawn(
             "sqlite-writer",
-            SqliteBatch::new(writer_conn),
+            SqliteBatch::new(writer_conn, config.busy_timeout),
             config.max_batch,
             config.queue_capacity,
             Arc::clone(&listeners),

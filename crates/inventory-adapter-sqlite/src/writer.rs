@@ -5,8 +5,9 @@
 //! `BEGIN IMMEDIATE` takes SQLite's write lock before the first read, so the read-check-write
 //! of a reservation is never interleaved with another process's writer; a deferred transaction
 //! would fail with `SQLITE_BUSY` on its upgrade. While another process holds the lock, the
-//! writer waits `busy_timeout` and keeps retrying for a while longer rather than fail a whole
-//! batch.
+//! writer keeps trying for `busy_timeout` (SQLite's own wait, then retries if SQLite gave up
+//! early) and then fails the batch as unavailable: a client waits seconds for a 503, never
+//! minutes.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -18,13 +19,11 @@ use rusqlite::Connection;
 use crate::errors::{Kind, classify, to_inventory};
 use crate::transaction::SqliteTx;
 
-/// How long the writer keeps retrying to take the write lock from another process, on top of
-/// SQLite's own busy timeout, before failing the batch as unavailable.
-const LOCK_RETRY_WINDOW: Duration = Duration::from_secs(30);
-
 /// The writing connection, and the highest event seq of the batch so far.
 pub(crate) struct SqliteBatch {
     conn: Connection,
+    /// How long to keep trying for another process's write lock.
+    lock_wait: Duration,
     /// The highest seq written by the request running now (kept if it is released).
     request_seq: Option<u64>,
     /// The highest seq written by the batch's released requests.
@@ -32,9 +31,10 @@ pub(crate) struct SqliteBatch {
 }
 
 impl SqliteBatch {
-    pub(crate) fn new(conn: Connection) -> Self {
+    pub(crate) fn new(conn: Connection, lock_wait: Duration) -> Self {
         Self {
             conn,
+            lock_wait,
             request_seq: None,
             batch_seq: None,
         }
@@ -44,7 +44,7 @@ impl SqliteBatch {
 impl BatchConnection for SqliteBatch {
     fn begin(&mut self) -> Result<(), InventoryError> {
         self.batch_seq = None;
-        retry_while_locked(&self.conn, "BEGIN IMMEDIATE")
+        retry_while_locked(&self.conn, "BEGIN IMMEDIATE", self.lock_wait)
     }
 
     fn savepoint(&mut self) -> Result<(), InventoryError> {
@@ -77,7 +77,7 @@ impl BatchConnection for SqliteBatch {
     }
 
     fn commit(&mut self) -> Result<Option<u64>, InventoryError> {
-        retry_while_locked(&self.conn, "COMMIT")?;
+        retry_while_locked(&self.conn, "COMMIT", self.lock_wait)?;
         Ok(self.batch_seq.take())
     }
 
@@ -107,17 +107,20 @@ pub(crate) fn run_read(conn: &Connection, work: ReadWork) -> Result<(), Inventor
     result
 }
 
-/// Runs `sql`, retrying while another process holds the lock.
-fn retry_while_locked(conn: &Connection, sql: &str) -> Result<(), InventoryError> {
+/// Runs `sql`, retrying while another process holds the lock, for `lock_wait` at most.
+fn retry_while_locked(
+    conn: &Connection,
+    sql: &str,
+    lock_wait: Duration,
+) -> Result<(), InventoryError> {
     let started = Instant::now();
     loop {
         match conn.execute_batch(sql) {
             Ok(()) => return Ok(()),
-            // busy_timeout already waited; keep trying for a while longer rather than fail a
-            // whole batch because another process ran a long transaction.
-            Err(error)
-                if classify(&error) == Kind::Busy && started.elapsed() < LOCK_RETRY_WINDOW =>
-            {
+            // SQLite may give up before busy_timeout (a lock taken while it recovered the WAL,
+            // say): keep trying until the whole wait has passed.
+            Err(error) if classify(&error) == Kind::Busy && started.elapsed() < lock_wait => {
+                std::thread::sleep(Duration::from_millis(5));
                 tracing::warn!(%error, statement = sql, "the database is locked by another connection; retrying");
             }
             Err(error) => return Err(to_inventory(error)),

@@ -31,6 +31,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
+                // Before the server logs that it listens: a SIGTERM right after is graceful.
+                let shutdown = shutdown_signal();
                 let mut application = Application::build(&settings)?;
                 if settings.fault_relay_crash {
                     // Test-only: the process dies right after its relay's first XADD, to prove
@@ -40,7 +42,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         std::process::exit(70);
                     }));
                 }
-                application.run_until(shutdown_signal()).await
+                application.run_until(shutdown).await
             })
         }
         Command::Migrate => {

@@ -158,6 +158,16 @@ pub struct Settings {
     /// of the process), OFF (tests only).
     #[arg(long, env = "INVENTORY_SYNCHRONOUS", default_value = "FULL", value_parser = parse_synchronous, global = true)]
     pub synchronous: Synchronous,
+    /// Milliseconds a SQLite write waits for another process's write lock before it is
+    /// answered 503 (with `Retry-After`); in-process writers queue and never wait on it.
+    #[arg(
+        long,
+        env = "INVENTORY_LOCK_TIMEOUT_MS",
+        default_value_t = 5000,
+        value_parser = clap::value_parser!(u64).range(1..=600_000),
+        global = true
+    )]
+    pub lock_timeout_ms: u64,
     /// Secret that signs and verifies tokens (at least 16 bytes). When unset, the server makes
     /// one up for the run and logs an admin token.
     #[arg(
@@ -427,6 +437,7 @@ impl Settings {
                 match &mut storage {
                     inventory::StorageConfig::Sqlite(config) => {
                         config.synchronous = self.synchronous;
+                        config.busy_timeout = self.lock_timeout();
                     }
                     inventory::StorageConfig::Postgres(config) => {
                         config.schema.clone_from(&self.database_schema);
@@ -447,9 +458,15 @@ impl Settings {
             None => {
                 let mut config = inventory::SqliteConfig::file(&self.db);
                 config.synchronous = self.synchronous;
+                config.busy_timeout = self.lock_timeout();
                 Ok(config.into())
             }
         }
+    }
+
+    /// How long a SQLite write waits for another process's lock.
+    fn lock_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.lock_timeout_ms)
     }
 
     /// The longest a token may live.
@@ -545,6 +562,7 @@ impl Settings {
             max_body_bytes: 64 * 1024,
             max_import_bytes: 16 * 1024 * 1024,
             client_timeout: 10,
+            lock_timeout_ms: 5000,
             workers: Some(2),
             log_format: LogFormat::Human,
             log: "warn".into(),
