@@ -86,6 +86,11 @@ impl RedisProcess {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Its process id while it runs (to pause it with SIGSTOP).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills it (Redis is then unreachable; nothing it held survives).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
