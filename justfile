@@ -15,6 +15,11 @@ test:
 fuzz EXAMPLES="10":
     FUZZ_EXAMPLES={{EXAMPLES}} bash tests/fuzz/schemathesis.sh
 
+# The fault suite (FAULTS.md): kill -9, power cuts, Redis outages, storage and PostgreSQL
+# faults, clock jumps. `just faults --long` for the long form, `-- --seed N kill9` to replay.
+faults *ARGS:
+    cargo test -p inventory-app --test faults -- {{ARGS}}
+
 # Formatting and lints, as CI runs them.
 lint:
     cargo fmt --all -- --check

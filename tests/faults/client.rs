@@ -14,15 +14,13 @@ use crate::process::SECRET;
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The `Retry-After` header, when there is one.
+    pub retry_after: Option<String>,
 }
 
 impl Reply {
     pub fn code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or("")
-    }
-
-    pub fn message(&self) -> &str {
-        self.body["error"]["message"].as_str().unwrap_or("")
     }
 }
 
@@ -144,6 +142,11 @@ impl Api {
 fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer {
     let mut response = result.map_err(|error| error.to_string())?;
     let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
     let text = response
         .body_mut()
         .read_to_string()
@@ -151,5 +154,6 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer
     Ok(Reply {
         status,
         body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        retry_after,
     })
 }

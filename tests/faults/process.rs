@@ -213,6 +213,15 @@ impl Server {
         false
     }
 
+    /// How many of the lines it logged (of the last 200) contain `text`.
+    pub fn logged(&self, text: &str) -> usize {
+        let log = self
+            .log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.iter().filter(|line| line.contains(text)).count()
+    }
+
     /// The last `n` lines it logged, for a failure's report.
     pub fn last_log_lines(&self, n: usize) -> String {
         let log = self

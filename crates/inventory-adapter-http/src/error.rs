@@ -190,15 +190,9 @@ impl ApiError {
             // Never leak internals: the cause is in the log.
             Self::Inventory(error) => match error.kind() {
                 ErrorKind::Internal => "internal error".to_owned(),
-                // The failure's sentence is ours (never database text) and tells an operator
-                // what to fix: "the database's disk is full".
-                ErrorKind::Unavailable => match error {
-                    InventoryError::Unavailable(failure) => format!(
-                        "the service is temporarily unavailable ({}); retry in a moment",
-                        failure.what()
-                    ),
-                    _ => "the service is temporarily unavailable; retry in a moment".to_owned(),
-                },
+                ErrorKind::Unavailable => {
+                    "the service is temporarily unavailable; retry in a moment".to_owned()
+                }
                 _ => error.to_string(),
             },
             other => other.to_string(),
