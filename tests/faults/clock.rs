@@ -142,7 +142,7 @@ pub fn run(profile: Profile, workspace: &Workspace) -> Outcome {
     )]));
     Outcome {
         counts: format!(
-            "reservations={reservations} jumps={jumps} expired={expired_total} slowest_catch_up_ms={}",
+            "reservations={reservations} faults={jumps} jumps={jumps} expired={expired_total} slowest_catch_up_ms={}",
             slowest.as_millis()
         ),
         violations,

@@ -128,7 +128,7 @@ pub fn run(profile: Profile, workspace: &Workspace) -> Outcome {
     }
     Outcome {
         counts: format!(
-            "cycles={cycles} kills={cycles} power_cuts={power_cuts} operations={} acknowledged={} in_flight={} events={} reservations={}",
+            "cycles={cycles} faults={cycles} kills={cycles} power_cuts={power_cuts} operations={} acknowledged={} in_flight={} events={} reservations={}",
             ledger.operations,
             ledger.acknowledged,
             ledger.in_flight,

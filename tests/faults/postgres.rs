@@ -184,7 +184,8 @@ pub fn run(profile: Profile, _workspace: &Workspace) -> Outcome {
     drop(schema);
     Outcome {
         counts: format!(
-            "rounds={rounds} connection_cuts={cuts} connections_cut={cut_connections_total} kills={kills} operations={} acknowledged={} in_flight={} unavailable_on_a={unavailable_a} events={}",
+            "rounds={rounds} faults={} connection_cuts={cuts} connections_cut={cut_connections_total} kills={kills} operations={} acknowledged={} in_flight={} unavailable_on_a={unavailable_a} events={}",
+            cuts + kills,
             ledger.operations,
             ledger.acknowledged,
             ledger.in_flight,
