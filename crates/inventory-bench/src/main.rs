@@ -69,11 +69,30 @@ struct Args {
     /// Where the JSON results go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
+    /// A run of seconds per scenario that only proves the bench still works: 1 s of load, no
+    /// warm-up, 16 connections, 100 products, 500 expiring reservations, 1 s of paced events.
+    /// Its figures mean nothing; its checks (no oversell, no lost event, every reservation
+    /// released) fail the run as always. CI runs it.
+    #[arg(long)]
+    quick: bool,
+}
+
+impl Args {
+    /// The settings `--quick` replaces.
+    fn quickened(mut self) -> Self {
+        if self.quick {
+            self.duration = 1;
+            self.warmup = 0;
+            self.connections = 16;
+            self.products = 100;
+        }
+        self
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = Args::parse().quickened();
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -129,6 +148,7 @@ async fn measure(
                 warmup: Duration::from_secs(args.warmup),
                 connections: args.connections,
                 products: args.products,
+                quick: args.quick,
             })
             .await?,
         );
@@ -248,6 +268,7 @@ async fn sqlite_section(
         warmup: Duration::from_secs(args.warmup),
         connections: args.connections,
         redis: redis.clone(),
+        quick: args.quick,
     };
 
     let mut rows = Vec::new();

@@ -35,6 +35,8 @@ pub struct Section<'a> {
     pub connections: usize,
     /// Products to seed.
     pub products: usize,
+    /// `--quick` (see [`Bench::quick`]).
+    pub quick: bool,
 }
 
 /// Runs the section.
@@ -92,6 +94,7 @@ pub async fn measure(section: Section<'_>) -> anyhow::Result<Vec<Row>> {
             duration: section.duration,
             warmup: section.warmup,
             connections: section.connections,
+            quick: section.quick,
         };
         let on = |row: Row| on_postgres(row, instances);
         eprintln!("(P{instances}) hot-SKU reservations, {instances} instance(s)...");

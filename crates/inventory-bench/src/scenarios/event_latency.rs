@@ -2,8 +2,12 @@
 //! `XREAD BLOCK`, and (7b) at a browser-like SSE client. A paced writer restocks one product
 //! every 5 ms; each arrival's latency is its receipt time minus the event's `occurred_at`
 //! (taken inside the committing transaction, millisecond resolution, same machine clock).
+//!
+//! Both followers are connected before the first write, and each must see every event the
+//! writer caused: a lost event fails the run (`--quick` included).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
@@ -11,55 +15,93 @@ use hyper::body::Bytes;
 use inventory_adapter_redis::{EventReader, StartAt};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, oneshot};
 
 use crate::load::Connection;
 use crate::report::Row;
 use crate::scenarios::{Bench, histogram_ms, restock};
 
-/// How long the paced writer runs.
+/// How long the paced writer runs (`--quick`: one second).
 const WRITING: Duration = Duration::from_secs(5);
+
+/// How long the followers may take to catch up once the writer stopped.
+const CATCH_UP: Duration = Duration::from_secs(10);
 
 /// Runs it; the stream row is skipped without Redis.
 ///
 /// # Errors
-/// When the server cannot be reached.
+/// When the server cannot be reached, or a follower missed an event.
 pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
     let sse_samples = Arc::new(Mutex::new(Vec::new()));
     let stream_samples = Arc::new(Mutex::new(Vec::new()));
-    let stop_at = Instant::now() + WRITING + Duration::from_secs(2);
+    let stop = Arc::new(AtomicBool::new(false));
 
+    let (sse_ready, sse_is_ready) = oneshot::channel();
     let sse = tokio::spawn(follow_sse(
         bench.address,
         bench.paced.clone(),
         sse_samples.clone(),
-        stop_at,
+        stop.clone(),
+        sse_ready,
     ));
+    let mut readiness = vec![sse_is_ready];
     let stream = bench.redis.clone().map(|(url, name)| {
+        let (ready, is_ready) = oneshot::channel();
+        readiness.push(is_ready);
         tokio::spawn(follow_stream(
             url,
             name,
             bench.paced.clone(),
             stream_samples.clone(),
-            stop_at,
+            stop.clone(),
+            ready,
         ))
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    for ready in readiness {
+        tokio::time::timeout(Duration::from_secs(10), ready)
+            .await
+            .map_err(|_| anyhow::anyhow!("an event follower did not connect within 10 s"))??;
+    }
 
     let mut writer = Connection::open(bench.address).await?;
     let call = restock(&bench.paced, "MAD-001", &bench.admin);
+    let writing = if bench.quick {
+        Duration::from_secs(1)
+    } else {
+        WRITING
+    };
     let started = Instant::now();
     let mut written = 0u32;
-    while started.elapsed() < WRITING {
+    while started.elapsed() < writing {
         let (status, _) = writer.send(&call).await?;
         anyhow::ensure!(status == 200 || status == 201, "restock answered {status}");
         written += 1;
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let expected = written as usize * (1 + usize::from(bench.redis.is_some()));
+    let caught_up = Instant::now() + CATCH_UP;
+    while Instant::now() < caught_up
+        && sse_samples.lock().await.len() + stream_samples.lock().await.len() < expected
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
     sse.await??;
     if let Some(stream) = stream {
         stream.await??;
     }
+    let (seen_sse, seen_stream) = (
+        sse_samples.lock().await.len(),
+        stream_samples.lock().await.len(),
+    );
+    anyhow::ensure!(
+        seen_sse == written as usize,
+        "lost events: the SSE client saw {seen_sse} of {written}"
+    );
+    anyhow::ensure!(
+        bench.redis.is_none() || seen_stream == written as usize,
+        "lost events: the Redis stream reader saw {seen_stream} of {written}"
+    );
 
     let mut rows = Vec::new();
     let stream_samples = stream_samples.lock().await.clone();
@@ -97,7 +139,8 @@ async fn follow_sse(
     address: std::net::SocketAddr,
     product: String,
     samples: Arc<Mutex<Vec<f64>>>,
-    stop_at: Instant,
+    stop: Arc<AtomicBool>,
+    ready: oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
     let stream = tokio::net::TcpStream::connect(address).await?;
     let (mut sender, connection) =
@@ -107,10 +150,12 @@ async fn follow_sse(
         .header("host", "bench")
         .body(http_body_util::Empty::<Bytes>::new())?;
     let mut body = sender.send_request(request).await?.into_body();
+    // The answer's head arrived: the feed is subscribed.
+    let _ = ready.send(());
     let mut buffer = String::new();
     loop {
-        let remaining = stop_at.saturating_duration_since(Instant::now());
-        let frame = match tokio::time::timeout(remaining, body.frame()).await {
+        let frame = match tokio::time::timeout(Duration::from_millis(100), body.frame()).await {
+            Err(_) if !stop.load(Ordering::Relaxed) => continue,
             Err(_) | Ok(None) => return Ok(()),
             Ok(Some(frame)) => frame?,
         };
@@ -135,11 +180,18 @@ async fn follow_stream(
     name: String,
     product: String,
     samples: Arc<Mutex<Vec<f64>>>,
-    stop_at: Instant,
+    stop: Arc<AtomicBool>,
+    ready: oneshot::Sender<()>,
 ) -> anyhow::Result<()> {
-    let mut reader = EventReader::new(&url, &name, StartAt::Now, Duration::from_millis(500))?;
-    while Instant::now() < stop_at {
-        for event in reader.next(1000).await?.into_iter().flatten() {
+    let mut reader = EventReader::new(&url, &name, StartAt::Now, Duration::from_millis(100))?;
+    // The first read pins "now" to the stream's last entry: nothing after it is missed.
+    let mut ready = Some(ready);
+    while !stop.load(Ordering::Relaxed) {
+        let events = reader.next(1000).await?;
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
+        }
+        for event in events.into_iter().flatten() {
             if event.product_id.as_deref() == Some(product.as_str()) {
                 let latency =
                     (OffsetDateTime::now_utc() - event.occurred_at).as_seconds_f64() * 1000.0;

@@ -14,8 +14,11 @@ use crate::load::Connection;
 use crate::report::Row;
 use crate::scenarios::{Bench, histogram_ms, reserve};
 
-/// Reservations created.
+/// Reservations created (`--quick`: [`QUICK_RESERVATIONS`]).
 pub const RESERVATIONS: u64 = 10_000;
+
+/// Reservations created by `--quick`.
+pub const QUICK_RESERVATIONS: u64 = 500;
 
 /// The store only this scenario uses, so its pending list is this scenario's.
 pub const STORE: &str = "EXP-001";
@@ -31,13 +34,18 @@ pub async fn run(bench: &Bench, db: &Path) -> anyhow::Result<Row> {
     let inventory = Arc::new(Inventory::builder(config).open()?);
     let first_seq = inventory.events().last_seq()?;
 
+    let reservations = if bench.quick {
+        QUICK_RESERVATIONS
+    } else {
+        RESERVATIONS
+    };
     let connections = bench.connections as u64;
     let mut tasks = Vec::new();
     for index in 0..connections {
         let (address, product, admin) =
             (bench.address, bench.expiring.clone(), bench.admin.clone());
-        // Spread RESERVATIONS over the connections, the remainder on the first ones.
-        let share = RESERVATIONS / connections + u64::from(index < RESERVATIONS % connections);
+        // Spread the reservations over the connections, the remainder on the first ones.
+        let share = reservations / connections + u64::from(index < reservations % connections);
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(address).await?;
             for n in 0..share {
@@ -53,7 +61,7 @@ pub async fn run(bench: &Bench, db: &Path) -> anyhow::Result<Row> {
     for task in tasks {
         task.await??;
     }
-    let created = RESERVATIONS;
+    let created = reservations;
 
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -106,7 +114,11 @@ pub async fn run(bench: &Bench, db: &Path) -> anyhow::Result<Row> {
     inventory.close();
     Ok(Row::measured(
         "8",
-        "Expiry lag: released − expires_at (10 000 reservations, TTL 1–3 s)",
+        if bench.quick {
+            "Expiry lag: released − expires_at (500 reservations, TTL 1–3 s)"
+        } else {
+            "Expiry lag: released − expires_at (10 000 reservations, TTL 1–3 s)"
+        },
         None,
         &histogram_ms(&lags),
         format!("{} released, every one", lags.len()),

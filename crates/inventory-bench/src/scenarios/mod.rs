@@ -35,7 +35,7 @@ pub struct Bench {
     pub hot: String,
     /// Three hot products of the cart scenario: millions of units in MAD-001 and BCN-001.
     pub cart_hot: Arc<Vec<String>>,
-    /// 1 000 products stocked in the four stores.
+    /// The products stocked in the four stores (`--products`, 1 000 by default).
     pub products: Arc<Vec<String>>,
     /// A product whose reservations are left to expire.
     pub expiring: String,
@@ -49,6 +49,9 @@ pub struct Bench {
     pub connections: usize,
     /// Redis URL and stream, when Redis is reachable.
     pub redis: Option<(String, String)>,
+    /// `--quick`: the fixed-size scenarios shrink too (expiry, event latency), so the whole
+    /// run takes seconds per scenario and only its checks matter.
+    pub quick: bool,
 }
 
 /// The four stores.

@@ -64,9 +64,10 @@ pub async fn spread(bench: &Bench) -> anyhow::Result<Row> {
         }),
     )
     .await?;
+    let products = bench.products.len();
     Ok(Row::measured(
         "4",
-        "Spread reservations (1 000 products × 4 stores)",
+        &format!("Spread reservations ({products} products × 4 stores)"),
         Some(result.rps()),
         &result.latency,
         format!(
