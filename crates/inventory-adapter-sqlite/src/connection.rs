@@ -25,6 +25,8 @@ pub(crate) fn open_writer(config: &SqliteConfig) -> Result<Connection, OpenError
             }
             // The checkpointer thread does this, off the commit path.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            // When the log starts over, a file a burst grew past this is trimmed back.
+            conn.pragma_update(None, "journal_size_limit", 16 * 1024 * 1024)?;
             conn
         }
         Location::Memory => Connection::open_in_memory()?,

@@ -11,7 +11,7 @@ use inventory_ports::{
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 
-use crate::checkpointer::Checkpointer;
+use crate::checkpointer::{Checkpointer, WalTooLong};
 use crate::connection::{apply_common_pragmas, open_writer, reader_flags};
 use crate::migrations::migrate;
 use crate::writer::{SqliteBatch, run_read};
@@ -80,17 +80,22 @@ impl SqliteStore {
         crate::transaction::fold_products(&writer_conn, None)
             .map_err(|error| OpenError::Unsupported(format!("folding product names: {error}")))?;
         let memory = config.location == Location::Memory;
+        let wal_too_long = Arc::new(WalTooLong::default());
         let (readers, checkpointer) = match &config.location {
             Location::Memory => (None, None),
             Location::File(path) => (
                 Some(reader_pool(path, config)?),
-                Some(Checkpointer::start(path, config)?),
+                Some(Checkpointer::start(
+                    path,
+                    config,
+                    Arc::clone(&wal_too_long),
+                )?),
             ),
         };
         let listeners = Arc::new(Listeners::default());
         let writer = Writer::spawn(
             "sqlite-writer",
-            SqliteBatch::new(writer_conn, config.busy_timeout),
+            SqliteBatch::new(writer_conn, config.busy_timeout, wal_too_long),
             config.max_batch,
             config.queue_capacity,
             Arc::clone(&listeners),

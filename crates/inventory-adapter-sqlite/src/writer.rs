@@ -10,12 +10,14 @@
 //! minutes.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use inventory_group_commit::BatchConnection;
 use inventory_ports::{InventoryError, ReadWork, WriteWork};
 use rusqlite::Connection;
 
+use crate::checkpointer::{RESTART_AFTER_FRAMES, WalTooLong};
 use crate::errors::{Kind, classify, to_inventory};
 use crate::transaction::SqliteTx;
 
@@ -28,15 +30,43 @@ pub(crate) struct SqliteBatch {
     request_seq: Option<u64>,
     /// The highest seq written by the batch's released requests.
     batch_seq: Option<u64>,
+    /// Raised by the checkpointer when the WAL needs starting over.
+    wal_too_long: Arc<WalTooLong>,
+    /// The writer is finishing checkpoints until the log starts over.
+    restarting: bool,
 }
 
 impl SqliteBatch {
-    pub(crate) fn new(conn: Connection, lock_wait: Duration) -> Self {
+    pub(crate) fn new(
+        conn: Connection,
+        lock_wait: Duration,
+        wal_too_long: Arc<WalTooLong>,
+    ) -> Self {
         Self {
             conn,
             lock_wait,
             request_seq: None,
             batch_seq: None,
+            wal_too_long,
+            restarting: false,
+        }
+    }
+
+    /// The checkpointer copied nearly all of a long log: copy the rest here, between two
+    /// batches, so a following write starts the log over (see `checkpointer`). A reader on an
+    /// older snapshot can hold either step back, so this repeats after each commit until the
+    /// log is short again; true while it is not.
+    fn finish_checkpoint(&self) -> bool {
+        match self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+                row.get::<_, i64>(1)
+            }) {
+            Ok(frames) => frames > RESTART_AFTER_FRAMES,
+            Err(error) => {
+                tracing::warn!(%error, "the writer's WAL checkpoint failed; the checkpointer retries");
+                false
+            }
         }
     }
 }
@@ -78,6 +108,9 @@ impl BatchConnection for SqliteBatch {
 
     fn commit(&mut self) -> Result<Option<u64>, InventoryError> {
         retry_while_locked(&self.conn, "COMMIT", self.lock_wait)?;
+        if self.wal_too_long.take() || self.restarting {
+            self.restarting = self.finish_checkpoint();
+        }
         Ok(self.batch_seq.take())
     }
 
