@@ -45,6 +45,8 @@ enum Expect {
     Expired,
     /// A confirmation or cancellation was in flight.
     PendingOr(&'static str),
+    /// Nobody was told of it (its creation was in flight): any state is right.
+    Unknown,
 }
 
 /// A reservation as the outbox tells it.
@@ -190,7 +192,7 @@ impl Ledger {
                 }
                 if !self.expected.contains_key(&id) {
                     unknown_created += 1;
-                    self.expected.insert(id.clone(), Expect::PendingOr("any"));
+                    self.expected.insert(id.clone(), Expect::Unknown);
                 }
                 self.stored.insert(id, stored_of(reservation, status));
             } else {
@@ -225,7 +227,7 @@ impl Ledger {
                 Expect::Confirmed => stored.status == "CONFIRMED",
                 Expect::Cancelled => stored.status == "CANCELLED",
                 Expect::Expired => stored.status == "EXPIRED",
-                Expect::PendingOr("any") => true,
+                Expect::Unknown => true,
                 Expect::PendingOr(other) => stored.status == "PENDING" || stored.status == other,
             };
             if !fits {

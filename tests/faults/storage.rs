@@ -379,10 +379,8 @@ fn wait_for_a_write(api: &Api, pair: &Pair, ledger: &mut Ledger) -> bool {
             Ok(reply) if reply.status == 503 => {
                 ledger.record(Op::Restock(pair.clone()), Told::Refused);
             }
-            other => {
-                ledger.record(Op::Restock(pair.clone()), Told::InFlight);
-                let _ = other;
-            }
+            // No answer: whether it was kept is unknown.
+            _ => ledger.record(Op::Restock(pair.clone()), Told::InFlight),
         }
         std::thread::sleep(Duration::from_millis(50));
     }
