@@ -103,6 +103,12 @@ fn metrics_move_with_requests() {
         "stock_operations_total{operation=\"reserve\",status=\"INSUFFICIENT_STOCK\",store_id=\"MAD-001\"} 1",
         "reservations_total{outcome=\"created\"} 1",
         "reservations_total{outcome=\"rejected\"} 1",
+        // The design document's cache metric: the availability read model's lookups (the
+        // first read of a product is always a miss; whether the next is a hit depends on
+        // its follower's timing, so only the series is required).
+        "cache_requests_total{cache=\"availability\",result=\"miss\"} ",
+        "cache_requests_total{cache=\"availability\",result=\"hit\"} ",
+        "cache_capacity_entries{cache=\"availability\"} 10000",
     ] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }

@@ -2,16 +2,17 @@
 //! counter, reservation outcomes, live streams, events the server could not decode, and what
 //! the background workers report (it is their [`WorkerObserver`]).
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, web};
-use inventory_application::WorkerObserver;
+use inventory_application::{CacheStats, WorkerObserver};
 use prometheus::{
-    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// The server's metrics.
@@ -36,6 +37,76 @@ pub struct Metrics {
     /// `webhook_deliveries_total{outcome}`: webhook delivery attempts by outcome (DELIVERED,
     /// FAILED, DEAD).
     pub webhook_deliveries: IntCounterVec,
+    /// The availability read model's counters, copied at each scrape.
+    cache: CacheMetrics,
+}
+
+/// What the availability read model reports: `cache_requests_total{cache, result}` (the
+/// design document's metric; `result` is `hit` or `miss`), `cache_evictions_total{cache}`,
+/// `cache_entries{cache}` and `cache_capacity_entries{cache}`.
+struct CacheMetrics {
+    requests: IntCounterVec,
+    evictions: IntCounterVec,
+    entries: IntGaugeVec,
+    capacity: IntGaugeVec,
+    /// The counters as last copied: counters only move forward, by the difference.
+    last: Mutex<CacheStats>,
+}
+
+impl CacheMetrics {
+    fn register(registry: &Registry) -> prometheus::Result<Self> {
+        let metrics = Self {
+            requests: IntCounterVec::new(
+                Opts::new("cache_requests_total", "Read model lookups by result"),
+                &["cache", "result"],
+            )?,
+            evictions: IntCounterVec::new(
+                Opts::new(
+                    "cache_evictions_total",
+                    "Read model entries dropped to stay within capacity",
+                ),
+                &["cache"],
+            )?,
+            entries: IntGaugeVec::new(
+                Opts::new("cache_entries", "Read model entries held"),
+                &["cache"],
+            )?,
+            capacity: IntGaugeVec::new(
+                Opts::new(
+                    "cache_capacity_entries",
+                    "Most entries the read model holds",
+                ),
+                &["cache"],
+            )?,
+            last: Mutex::new(CacheStats::default()),
+        };
+        registry.register(Box::new(metrics.requests.clone()))?;
+        registry.register(Box::new(metrics.evictions.clone()))?;
+        registry.register(Box::new(metrics.entries.clone()))?;
+        registry.register(Box::new(metrics.capacity.clone()))?;
+        Ok(metrics)
+    }
+
+    fn observe(&self, cache: &str, now: CacheStats) {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let requests = |result: &str, now: u64, before: u64| {
+            self.requests
+                .with_label_values(&[cache, result])
+                .inc_by(now.saturating_sub(before));
+        };
+        requests("hit", now.hits, last.hits);
+        requests("miss", now.misses, last.misses);
+        self.evictions
+            .with_label_values(&[cache])
+            .inc_by(now.evictions.saturating_sub(last.evictions));
+        self.entries
+            .with_label_values(&[cache])
+            .set(i64::try_from(now.entries).unwrap_or(i64::MAX));
+        self.capacity
+            .with_label_values(&[cache])
+            .set(i64::try_from(now.capacity).unwrap_or(i64::MAX));
+        *last = now;
+    }
 }
 
 /// What the outbox relay reports.
@@ -148,7 +219,9 @@ impl Metrics {
             &["outcome"],
         )?;
         registry.register(Box::new(webhook_deliveries.clone()))?;
+        let cache = CacheMetrics::register(&registry)?;
         Ok(Self {
+            cache,
             webhook_deliveries,
             registry,
             http_request_duration,
@@ -173,6 +246,12 @@ impl Metrics {
         self.stock_operations
             .with_label_values(&[operation, store, status])
             .inc();
+    }
+
+    /// Copies the availability read model's counters (at each scrape: the cache counts with
+    /// atomics, not through the registry, to stay cheap on the hottest read).
+    pub fn observe_availability_cache(&self, stats: CacheStats) {
+        self.cache.observe("availability", stats);
     }
 
     /// Everything, in the Prometheus text format.

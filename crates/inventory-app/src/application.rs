@@ -185,6 +185,7 @@ pub fn open_inventory(settings: &Settings) -> anyhow::Result<Inventory> {
     let storage = settings.storage()?;
     let described = storage.describe();
     Inventory::builder(storage)
+        .read_cache(settings.read_cache())
         .open()
         .with_context(|| format!("cannot open the database {described}"))
 }

@@ -168,6 +168,26 @@ pub struct Settings {
         global = true
     )]
     pub lock_timeout_ms: u64,
+    /// Products the availability read model keeps in memory (about 1 KiB each); 0 reads
+    /// the database on every availability request.
+    #[arg(
+        long,
+        env = "INVENTORY_READ_CACHE_ENTRIES",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(0..=10_000_000),
+        global = true
+    )]
+    pub read_cache_entries: u64,
+    /// Milliseconds after another process's or instance's commit during which availability
+    /// may still show the state before it (this process's own commits show at once).
+    #[arg(
+        long,
+        env = "INVENTORY_READ_CACHE_STALENESS_MS",
+        default_value_t = 100,
+        value_parser = clap::value_parser!(u64).range(1..=60_000),
+        global = true
+    )]
+    pub read_cache_staleness_ms: u64,
     /// Secret that signs and verifies tokens (at least 16 bytes). When unset, the server makes
     /// one up for the run and logs an admin token.
     #[arg(
@@ -465,6 +485,14 @@ impl Settings {
     }
 
     /// How long a SQLite write waits for another process's lock.
+    /// The availability read model's size and staleness bound.
+    pub fn read_cache(&self) -> inventory::ReadCacheSettings {
+        inventory::ReadCacheSettings {
+            entries: usize::try_from(self.read_cache_entries).unwrap_or(usize::MAX),
+            staleness: std::time::Duration::from_millis(self.read_cache_staleness_ms),
+        }
+    }
+
     fn lock_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.lock_timeout_ms)
     }
@@ -563,6 +591,8 @@ impl Settings {
             max_import_bytes: 16 * 1024 * 1024,
             client_timeout: 10,
             lock_timeout_ms: 5000,
+            read_cache_entries: 10_000,
+            read_cache_staleness_ms: 100,
             workers: Some(2),
             log_format: LogFormat::Human,
             log: "warn".into(),

@@ -6,7 +6,7 @@
 //! ## Layout
 //!
 //! - [`UseCases`] bundles the use cases: [`Catalogue`] (products), [`StoreDirectory`],
-//!   [`StockKeeping`], [`AvailabilityQuery`], [`Reservations`], [`Carts`], [`EventLog`],
+//!   [`StockKeeping`], [`AvailabilityQuery`] (with its read model, [`AvailabilityCache`]), [`Reservations`], [`Carts`], [`EventLog`],
 //!   [`Transfers`], [`StockImports`] (bulk stock imports, [`imports`]), [`Health`],
 //!   [`IdempotencyKeys`] and [`Webhooks`].
 //!   They are synchronous: each call is one short transaction. Async callers run them with
@@ -24,6 +24,7 @@
 //! an API reports.
 
 mod availability;
+mod availability_cache;
 mod carts;
 mod events;
 mod health;
@@ -45,6 +46,7 @@ mod webhooks;
 pub mod workers;
 
 pub use availability::{AvailabilityQuery, ProductAvailability, StoreAvailability};
+pub use availability_cache::{AvailabilityCache, CacheStats, ReadCacheSettings};
 pub use carts::{Carts, PlaceCart};
 pub use events::EventLog;
 pub use health::Health;
@@ -66,7 +68,7 @@ pub use unit_of_work::Ports;
 pub use use_cases::UseCases;
 pub use webhooks::{RegisterWebhook, Webhooks};
 pub use workers::{
-    Backoff, BrokerStatus, ExpiryWorker, KeyPurgeWorker, NoObserver, OutboxRelay, RelayError,
-    RelaySettings, Round, SoleRelay, WebhookSettings, WebhookWorker, WorkerObserver, blocking,
-    pause_or_stop,
+    Backoff, BrokerStatus, CacheFollower, ExpiryWorker, KeyPurgeWorker, NoObserver, OutboxRelay,
+    RelayError, RelaySettings, Round, SoleRelay, WebhookSettings, WebhookWorker, WorkerObserver,
+    blocking, pause_or_stop,
 };

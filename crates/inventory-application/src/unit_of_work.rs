@@ -22,6 +22,8 @@ use inventory_ports::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::AvailabilityCache;
+
 /// The driven ports the use cases need.
 #[derive(Clone)]
 pub struct Ports {
@@ -31,6 +33,9 @@ pub struct Ports {
     pub clock: Arc<dyn Clock>,
     /// Where new ids come from.
     pub ids: Arc<dyn IdGenerator>,
+    /// The availability read model, told of every change (`None`: reads go to the
+    /// database).
+    pub read_cache: Option<Arc<AvailabilityCache>>,
 }
 
 /// How many times a change is attempted when the database keeps giving up on it.
@@ -54,6 +59,7 @@ impl Ports {
             let actor = context.actor.clone();
             let idempotency = context.idempotency.clone();
             let work = Arc::clone(&work);
+            let read_cache = self.read_cache.clone();
             let result = self.store.write_with(move |tx| {
                 // Read inside the transaction: event times then follow commit order.
                 let now = clock.now();
@@ -67,6 +73,7 @@ impl Ports {
                     request_id,
                     actor,
                     reference: None,
+                    read_cache: read_cache.as_deref(),
                 })?;
                 if let Some(idempotency) = &idempotency {
                     store_answer(tx, idempotency, &value, now)?;
@@ -104,6 +111,7 @@ pub(crate) struct Change<'tx> {
     request_id: Option<String>,
     actor: Option<String>,
     reference: Option<MovementReference>,
+    read_cache: Option<&'tx AvailabilityCache>,
 }
 
 impl Change<'_> {
@@ -148,6 +156,9 @@ impl Change<'_> {
         })?
         .attributed(self.actor.clone(), self.reference);
         self.tx.record(&event)?;
+        if let Some(cache) = self.read_cache {
+            cache.note(event.change());
+        }
         match alert {
             Some(alert) => self.record(alert),
             None => Ok(()),

@@ -46,6 +46,14 @@ pub struct UseCases {
 impl UseCases {
     /// Wires every use case to `ports`.
     pub fn new(ports: Ports) -> Self {
+        if let Some(cache) = &ports.read_cache {
+            // Registered before anyone else can listen: entries are dropped before a relay or
+            // an event follower hears of the commit.
+            let cache = std::sync::Arc::clone(cache);
+            ports
+                .store
+                .on_commit(std::sync::Arc::new(move |_| cache.committed()));
+        }
         Self {
             products: Catalogue::new(ports.clone()),
             stores: StoreDirectory::new(ports.clone()),

@@ -105,13 +105,14 @@ pub use inventory_adapter_postgres::PostgresConfig;
 pub use inventory_adapter_redis::RedisSettings;
 pub use inventory_adapter_sqlite::{Location, SCHEMA_VERSION, SqliteConfig, Synchronous};
 pub use inventory_application::{
-    AdjustStock, AvailabilityQuery, Backoff, BrokerStatus, Carts, Catalogue, CheckReport,
-    CountStock, EventLog, Finding, Health, IdempotencyKeys, ImportFormat, ImportMode, ImportReport,
-    ImportSource, Listing, LowStock, MovementHistory, MovementPage, NoObserver, OpenRows,
-    PlaceCart, ProductAvailability, ProductImport, ProductImports, Reconciliation, RelaySettings,
-    RepairReport, Reservations, ReserveStock, RowOutcome, RowResult, SendTransfer, StockChanged,
-    StockImport, StockImports, StockKeeping, StoreAvailability, StoreDirectory, Transfers,
-    UseCases, WebhookSettings, Webhooks, WorkerObserver, blocking, pause_or_stop,
+    AdjustStock, AvailabilityCache, AvailabilityQuery, Backoff, BrokerStatus, CacheFollower,
+    CacheStats, Carts, Catalogue, CheckReport, CountStock, EventLog, Finding, Health,
+    IdempotencyKeys, ImportFormat, ImportMode, ImportReport, ImportSource, Listing, LowStock,
+    MovementHistory, MovementPage, NoObserver, OpenRows, PlaceCart, ProductAvailability,
+    ProductImport, ProductImports, ReadCacheSettings, Reconciliation, RelaySettings, RepairReport,
+    Reservations, ReserveStock, RowOutcome, RowResult, SendTransfer, StockChanged, StockImport,
+    StockImports, StockKeeping, StoreAvailability, StoreDirectory, Transfers, UseCases,
+    WebhookSettings, Webhooks, WorkerObserver, blocking, pause_or_stop,
 };
 pub use inventory_domain::{
     Address, AdjustmentReason, Allowance, Cart, CartError, CartId, CartLine, Category, ChangedBy,
@@ -245,6 +246,7 @@ impl Inventory {
             config: config.into(),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
+            read_cache: ReadCacheSettings::default(),
         }
     }
 
@@ -344,7 +346,8 @@ impl Inventory {
     }
 
     /// Starts the background work on the current tokio runtime: the expiry worker, the purge of
-    /// old idempotency answers, the webhook worker, and with
+    /// old idempotency answers, the availability read model's follower, the webhook worker,
+    /// and with
     /// `settings.redis` the outbox relay (woken by every commit). Stop them with
     /// [`Workers::stop`] before [`Inventory::close`].
     ///
@@ -365,9 +368,11 @@ impl Inventory {
             self.clock(),
             settings.idempotency_retention,
         );
+        let follower = CacheFollower::new(self.use_cases.availability.clone());
         let mut tasks = vec![
             runtime.spawn(expiry.run(stopped.clone())),
             runtime.spawn(purge.run(stopped.clone())),
+            runtime.spawn(follower.run(stopped.clone())),
         ];
         let mut broker = None;
         // With Redis, one process delivers webhooks at a time (a lease beside the relay's);
@@ -442,6 +447,7 @@ pub struct InventoryBuilder {
     config: StorageConfig,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    read_cache: ReadCacheSettings,
 }
 
 impl InventoryBuilder {
@@ -457,6 +463,14 @@ impl InventoryBuilder {
         self
     }
 
+    /// Sizes the availability read model ([`AvailabilityCache`]; default 10 000 products,
+    /// 100 ms for other processes' commits; [`ReadCacheSettings::off`] reads the database
+    /// every time). It serves from memory only while [`Inventory::start`]'s follower runs.
+    pub fn read_cache(mut self, settings: ReadCacheSettings) -> Self {
+        self.read_cache = settings;
+        self
+    }
+
     /// Opens the database and wires the use cases.
     ///
     /// # Errors
@@ -467,6 +481,8 @@ impl InventoryBuilder {
             store: Arc::clone(&store),
             clock: Arc::clone(&self.clock),
             ids: self.ids,
+            read_cache: (self.read_cache.entries > 0)
+                .then(|| Arc::new(AvailabilityCache::new(self.read_cache))),
         });
         Ok(Inventory {
             use_cases,

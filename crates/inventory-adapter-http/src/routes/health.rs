@@ -141,6 +141,7 @@ mod tests {
                 store,
                 clock: Arc::new(SystemClock),
                 ids: Arc::new(UuidV7Ids),
+                read_cache: None,
             }),
             clock: Arc::new(SystemClock),
             redis,

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 
-use crate::{ApiError, Metrics};
+use crate::{ApiError, AppState, Metrics};
 
 /// The documents this server describes itself with, rendered once at start.
 pub struct ApiDocuments {
@@ -18,7 +18,11 @@ pub struct ApiDocuments {
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain", body = String))
 )]
 #[get("/metrics")]
-pub async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    metrics: web::Data<Metrics>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    metrics.observe_availability_cache(state.use_cases.availability.cache_stats());
     let text = metrics
         .render()
         .map_err(|error| ApiError::Internal(format!("metrics: {error}")))?;

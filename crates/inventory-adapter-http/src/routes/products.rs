@@ -338,8 +338,10 @@ pub struct AvailabilityQuery {
     pub store_id: Option<String>,
 }
 
-/// How many units of a product can be reserved, in total and per store. Always read from the
-/// database: never older than the last commit.
+/// How many units of a product can be reserved, in total and per store. Answered from the
+/// in-process read model when nothing it shows changed since it was read (never older than
+/// this instance's last commit; another instance's commit shows within the read model's
+/// staleness bound, 100 ms by default), else read from the database.
 #[utoipa::path(
     tag = "availability",
     params(("product_id" = String, Path, description = "Product UUID"), AvailabilityQuery),
@@ -357,7 +359,11 @@ pub async fn product_availability(
 ) -> Result<HttpResponse, ApiError> {
     let id = product_id(&path)?;
     let store = query.store_id.as_deref().map(store_id).transpose()?;
+    // A hit is answered here, on the async thread: no hop to the blocking pool.
+    if let Some(hit) = state.use_cases.availability.cached(id, store.as_ref()) {
+        return Ok(HttpResponse::Ok().json(AvailabilityResponse::from(hit)));
+    }
     let availability = state.use_cases.availability.clone();
-    let result = run(move || availability.of_product(id, store)).await?;
+    let result = run(move || availability.load(id, store)).await?;
     Ok(HttpResponse::Ok().json(AvailabilityResponse::from(result)))
 }

@@ -33,6 +33,7 @@ impl Inventory {
             store: store.clone(),
             clock: Arc::new(SystemClock) as Arc<dyn Clock>,
             ids: Arc::new(UuidV7Ids),
+            read_cache: None,
         });
         Self {
             use_cases,
@@ -49,6 +50,7 @@ impl Inventory {
             store: Arc::new(SqliteStore::open(&config).expect("open")),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
+            read_cache: None,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The background work of a running inventory, on tokio:
 //!
 //! - [`ExpiryWorker`]: releases reservations when their time runs out;
+//! - [`CacheFollower`]: keeps the availability read model true to other processes' commits;
 //! - [`KeyPurgeWorker`]: forgets idempotency answers once their retention has passed;
 //! - [`OutboxRelay`]: publishes the outbox, in order, through the
 //!   [`inventory_ports::EventPublisher`] port;
@@ -15,6 +16,7 @@
 mod backoff;
 mod blocking;
 mod broker_status;
+mod cache_follower;
 mod expiry;
 mod key_purge;
 mod observer;
@@ -24,6 +26,7 @@ mod webhooks;
 pub use backoff::Backoff;
 pub use blocking::blocking;
 pub use broker_status::BrokerStatus;
+pub use cache_follower::CacheFollower;
 pub use expiry::ExpiryWorker;
 pub use key_purge::KeyPurgeWorker;
 pub use observer::{NoObserver, WorkerObserver};

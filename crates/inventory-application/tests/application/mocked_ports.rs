@@ -20,6 +20,7 @@ fn use_cases(clock: impl Clock + 'static, ids: impl IdGenerator + 'static) -> Us
         store: Arc::new(MemoryStore::new()),
         clock: Arc::new(clock),
         ids: Arc::new(ids),
+        read_cache: None,
     })
 }
 

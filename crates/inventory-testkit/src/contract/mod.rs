@@ -14,6 +14,9 @@
 //!   oversell or lost unit when transfers race reservations;
 //! - [`idempotency`]: a keyed change runs once under racing repeats, a key over another
 //!   request is refused, refusals store no answer, old answers are purged;
+//! - [`read_model`]: availability from memory never older than the handle's own commits,
+//!   another handle's commits seen after a follower pass, the database read once the
+//!   follower is late;
 //! - [`webhooks`]: endpoints read back as registered, cursors move only from where they are
 //!   (with the log line of the attempt that moved them), logs newest first, deletion;
 //! - [`use_cases_match_the_reference_model`]: random sequences of operations against the
@@ -27,6 +30,7 @@ mod faulty;
 pub mod history;
 pub mod idempotency;
 mod model;
+pub mod read_model;
 pub mod service;
 pub mod storage;
 pub mod transfers;
@@ -57,6 +61,7 @@ pub fn use_cases(store: Arc<dyn InventoryStore>, clock: &Arc<ManualClock>) -> Us
         store,
         clock: Arc::clone(clock) as Arc<dyn Clock>,
         ids: Arc::new(UuidV7Ids),
+        read_cache: None,
     })
 }
 
@@ -122,6 +127,9 @@ macro_rules! storage_contract_tests {
             webhooks::a_webhook_cursor_moves_only_from_where_it_is,
             webhooks::a_delivery_log_reads_newest_first_by_page,
             webhooks::deleting_a_webhook_removes_its_log,
+            read_model::availability_is_never_older_than_this_handles_commits,
+            read_model::another_handles_commits_show_after_a_follower_pass,
+            read_model::a_read_model_whose_follower_is_late_reads_the_database,
         );
 
         #[test]
