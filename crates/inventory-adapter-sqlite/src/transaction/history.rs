@@ -312,17 +312,26 @@ pub(crate) fn fold_products(
     conn: &Connection,
     only: Option<ProductId>,
 ) -> Result<usize, InventoryError> {
-    let only = only.map(|id| id.to_string());
-    let mut select = conn
-        .prepare_cached(
-            "SELECT id, name, sku FROM products \
-             WHERE (?1 IS NULL AND search_name IS NULL) OR id = ?1",
-        )
-        .or_inventory()?;
-    let unfolded: Vec<(String, String, String)> = select
-        .query_map([&only], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-        .and_then(Iterator::collect)
-        .or_inventory()?;
+    // Two statements, not one with `OR`: SQLite plans `(?1 IS NULL AND …) OR id = ?1` as a
+    // scan of the whole table, which made every product insert cost as much as the catalogue.
+    let (sql, only) = match only {
+        Some(id) => (
+            "SELECT id, name, sku FROM products WHERE id = ?1",
+            Some(id.to_string()),
+        ),
+        None => (
+            "SELECT id, name, sku FROM products WHERE search_name IS NULL",
+            None,
+        ),
+    };
+    let mut select = conn.prepare_cached(sql).or_inventory()?;
+    let row = |row: &Row<'_>| Ok((row.get(0)?, row.get(1)?, row.get(2)?));
+    let unfolded: Vec<(String, String, String)> = match &only {
+        Some(id) => select.query_map([id], row),
+        None => select.query_map([], row),
+    }
+    .and_then(Iterator::collect)
+    .or_inventory()?;
     let mut update = conn
         .prepare_cached("UPDATE products SET search_name = ?2, search_sku = ?3 WHERE id = ?1")
         .or_inventory()?;
