@@ -7,6 +7,10 @@
 //! ```text
 //! cargo build --release --bin inventory --bin inventory-bench && target/release/inventory-bench
 //! ```
+//!
+//! `--peers` adds the peers measured on the same machine (pgbench's hot-row ceiling, a Redis
+//! Lua check-and-decrement) and our ratios against them; `--scale` replaces the run with the
+//! scale tables and charts (see `scenarios::scale`).
 
 mod load;
 mod postgres;
@@ -26,7 +30,7 @@ use inventory_adapter_http::{Auth, Role};
 use crate::report::{Report, Row};
 use crate::scenarios::{
     Bench, availability, cache_check, carts, event_latency, expiry_lag, http_ceiling, mixed,
-    reservations, store_ceiling, stream_cap,
+    redis_lua, reservations, scale, store_ceiling, stream_cap,
 };
 use crate::server::{Database, SECRET, Server, resources, sibling_binary};
 
@@ -75,6 +79,20 @@ struct Args {
     /// released) fail the run as always. CI runs it.
     #[arg(long)]
     quick: bool,
+    /// After the SQLite section, measure the peers on this machine: pgbench's hot-row ceiling
+    /// (P0, even with --no-postgres, when PostgreSQL answers) and a Redis Lua
+    /// check-and-decrement (R0, when Redis answers), with our ratios against them.
+    #[arg(long)]
+    peers: bool,
+    /// Instead of the normal run, measure how cost grows with the data (10^3 to 10^6 pairs)
+    /// and with the connections (1 to 256); writes scale.json, scale.md and SVG charts under
+    /// --out. With --quick: 10^3 and 10^4 pairs, 1 000 expiring reservations, 1/4/16
+    /// connections.
+    #[arg(long, conflicts_with_all = ["only_postgres", "peers"])]
+    scale: bool,
+    /// The most (product, store) pairs --scale measures.
+    #[arg(long, default_value_t = 1_000_000, requires = "scale")]
+    scale_max: u64,
 }
 
 impl Args {
@@ -106,6 +124,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let binary = sibling_binary()?;
     let folder = std::env::temp_dir().join(format!("inventory-bench-{}", std::process::id()));
     std::fs::create_dir_all(&folder)?;
+    if args.scale {
+        let result = measure_scale(&args, &binary, &folder).await;
+        let _ = std::fs::remove_dir_all(&folder);
+        let report = result?;
+        println!("{}", report.markdown());
+        for path in report.write(&args.out)? {
+            eprintln!("written: {}", path.display());
+        }
+        return Ok(());
+    }
     let result = measure(&args, &binary, &folder).await;
     let _ = std::fs::remove_dir_all(&folder);
     let report = result?;
@@ -134,6 +162,9 @@ async fn measure(
     if !args.only_postgres {
         rows.extend(sqlite_section(args, binary, folder, &admin, redis.clone()).await?);
     }
+    if args.peers {
+        rows.extend(peers_section(args, folder, redis.is_some()).await?);
+    }
     if args.no_postgres {
         eprintln!("PostgreSQL section skipped (--no-postgres)");
     } else if postgres::reachable(&args.postgres_url) {
@@ -149,6 +180,8 @@ async fn measure(
                 connections: args.connections,
                 products: args.products,
                 quick: args.quick,
+                // The peers section ran it already: its row serves both.
+                pgbench: !args.peers,
             })
             .await?,
         );
@@ -164,14 +197,7 @@ async fn measure(
     }
 
     let mut report = Report {
-        ran_at: time::OffsetDateTime::now_utc()
-            .replace_nanosecond(0)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default(),
+        ran_at: report::now(),
         machine: report::machine(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
         duration_seconds: duration.as_secs_f64(),
@@ -233,7 +259,96 @@ async fn measure(
         "3",
         "hot-SKU reservations, 1 instance: PostgreSQL vs SQLite",
     );
+    if args.peers {
+        report.add_ratio(
+            "3",
+            "P0",
+            "durable hot-SKU reservations over HTTP on SQLite vs pgbench's hot-row ceiling",
+        );
+        report.add_ratio(
+            "3",
+            "R0",
+            "durable hot-SKU reservations over HTTP vs Redis's in-memory check-and-decrement",
+        );
+        report.add_ratio(
+            "2b",
+            "R0",
+            "durable reservations in process (group commit) vs Redis's in-memory check-and-decrement",
+        );
+        report.add_ratio(
+            "2b",
+            "P0",
+            "durable reservations in process (group commit) vs pgbench's hot-row ceiling",
+        );
+    }
     Ok(report)
+}
+
+/// The peers on this machine (`--peers`): (P0) pgbench's hot-row ceiling, whatever
+/// `--no-postgres` says, and (R0) a Redis Lua check-and-decrement. Each is a note row saying
+/// why when it cannot run.
+async fn peers_section(
+    args: &Args,
+    folder: &std::path::Path,
+    redis_answers: bool,
+) -> anyhow::Result<Vec<Row>> {
+    let duration = Duration::from_secs(args.duration);
+    let mut rows = Vec::new();
+    if postgres::reachable(&args.postgres_url) {
+        rows.push(
+            postgres::pgbench_row(&args.postgres_url, folder, duration, args.connections).await?,
+        );
+    } else {
+        rows.push(Row::note(
+            "P0",
+            "pgbench hot-row ceiling",
+            format!("skipped: no PostgreSQL answers at {}", args.postgres_url),
+        ));
+    }
+    let lua = "Redis Lua check-and-decrement (EVALSHA), one key";
+    if args.no_redis {
+        rows.push(Row::note("R0", lua, "skipped: --no-redis".into()));
+    } else if !redis_answers {
+        rows.push(Row::note(
+            "R0",
+            lua,
+            format!("skipped: no Redis answers at {}", args.redis_url),
+        ));
+    } else {
+        eprintln!("(R0) Redis Lua check-and-decrement...");
+        let (url, clients, warmup) = (
+            args.redis_url.clone(),
+            args.connections,
+            Duration::from_secs(args.warmup),
+        );
+        rows.push(
+            tokio::task::spawn_blocking(move || redis_lua::run(&url, clients, warmup, duration))
+                .await??,
+        );
+    }
+    Ok(rows)
+}
+
+/// `--scale`: the scale tables instead of the normal run.
+async fn measure_scale(
+    args: &Args,
+    binary: &std::path::Path,
+    folder: &std::path::Path,
+) -> anyhow::Result<scale::ScaleReport> {
+    let admin: Arc<str> = Auth::new(SECRET)?
+        .issue("bench", Role::Admin, None, Duration::from_secs(3600))?
+        .into();
+    scale::run(&scale::Settings {
+        binary,
+        folder,
+        admin,
+        duration: Duration::from_secs(args.duration),
+        warmup: Duration::from_secs(args.warmup),
+        connections: args.connections,
+        quick: args.quick,
+        max_pairs: args.scale_max,
+    })
+    .await
 }
 
 /// The SQLite section: scenarios 1 to 9 against one server on a SQLite file.

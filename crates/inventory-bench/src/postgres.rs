@@ -37,6 +37,8 @@ pub struct Section<'a> {
     pub products: usize,
     /// `--quick` (see [`Bench::quick`]).
     pub quick: bool,
+    /// Run pgbench's hot-row ceiling (P0) first; false when the peers section already has.
+    pub pgbench: bool,
 }
 
 /// Runs the section.
@@ -45,17 +47,17 @@ pub struct Section<'a> {
 /// When PostgreSQL, pgbench or a server fails, or a check fails.
 pub async fn measure(section: Section<'_>) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    eprintln!("(P0) pgbench hot-row ceiling...");
-    let (url, folder, duration, clients) = (
-        section.url.to_owned(),
-        section.folder.to_path_buf(),
-        section.duration,
-        section.connections,
-    );
-    rows.push(
-        tokio::task::spawn_blocking(move || pgbench_ceiling::run(&url, &folder, duration, clients))
-            .await??,
-    );
+    if section.pgbench {
+        rows.push(
+            pgbench_row(
+                section.url,
+                section.folder,
+                section.duration,
+                section.connections,
+            )
+            .await?,
+        );
+    }
 
     let schema = Schema::create(section.url, "inventory_bench")?;
     eprintln!("seeding {} products in PostgreSQL...", section.products);
@@ -109,6 +111,22 @@ pub async fn measure(section: Section<'_>) -> anyhow::Result<Vec<Row>> {
     }
     drop(schema);
     Ok(rows)
+}
+
+/// (P0), pgbench's hot-row ceiling, on a blocking thread.
+///
+/// # Errors
+/// When pgbench fails or its check fails.
+pub async fn pgbench_row(
+    url: &str,
+    folder: &Path,
+    duration: Duration,
+    clients: usize,
+) -> anyhow::Result<Row> {
+    eprintln!("(P0) pgbench hot-row ceiling...");
+    let (url, folder) = (url.to_owned(), folder.to_path_buf());
+    tokio::task::spawn_blocking(move || pgbench_ceiling::run(&url, &folder, duration, clients))
+        .await?
 }
 
 /// `3` → `P2-3`, "… on PostgreSQL, 2 instances".

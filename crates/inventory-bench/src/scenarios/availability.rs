@@ -13,20 +13,7 @@ use crate::scenarios::Bench;
 /// When the load fails.
 pub async fn run(bench: &Bench) -> anyhow::Result<Vec<Row>> {
     let hot = hot_product(bench).await?;
-    let products = bench.products.clone();
-    let random = load::run(
-        &bench.targets,
-        bench.connections,
-        bench.warmup,
-        bench.duration,
-        Arc::new(move |rng| {
-            Call::get(format!(
-                "/api/v1/products/{}/availability",
-                products[rng.below(products.len() as u64) as usize]
-            ))
-        }),
-    )
-    .await?;
+    let random = random_products(bench).await?;
     Ok(vec![
         Row::measured(
             "5a",
@@ -57,6 +44,27 @@ pub async fn hot_product(bench: &Bench) -> anyhow::Result<load::LoadResult> {
         bench.warmup,
         bench.duration,
         Arc::new(move |_| Call::get(path.clone())),
+    )
+    .await
+}
+
+/// The load of (5b): availability of a random product among [`Bench::products`] each time.
+///
+/// # Errors
+/// When the load fails.
+pub async fn random_products(bench: &Bench) -> anyhow::Result<load::LoadResult> {
+    let products = bench.products.clone();
+    load::run(
+        &bench.targets,
+        bench.connections,
+        bench.warmup,
+        bench.duration,
+        Arc::new(move |rng| {
+            Call::get(format!(
+                "/api/v1/products/{}/availability",
+                products[rng.below(products.len() as u64) as usize]
+            ))
+        }),
     )
     .await
 }

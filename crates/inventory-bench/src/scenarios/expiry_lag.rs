@@ -63,49 +63,8 @@ pub async fn run(bench: &Bench, db: &Path) -> anyhow::Result<Row> {
     }
     let created = reservations;
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let inventory = inventory.clone();
-        let pending = tokio::task::spawn_blocking(move || {
-            inventory.reservations().list(
-                ReservationFilter {
-                    store_id: Some(StoreId::parse(STORE)?),
-                    customer_id: None,
-                    status: Some(ReservationStatus::Pending),
-                },
-                Page::new(Some(1), None)?,
-            )
-        })
-        .await??
-        .total;
-        if pending == 0 {
-            break;
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "{pending} reservations still pending after 60 s"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-
-    let mut lags = Vec::new();
-    let mut after = first_seq;
-    loop {
-        let batch = inventory.events().after(after, 1000)?;
-        let Some(last) = batch.last() else { break };
-        after = last.seq;
-        for event in batch
-            .iter()
-            .filter(|e| e.event_type == "reservation.expired")
-        {
-            let payload: serde_json::Value = serde_json::from_str(&event.payload)?;
-            let expires_at = payload["reservation"]["expires_at"]
-                .as_str()
-                .unwrap_or_default();
-            let due = OffsetDateTime::parse(expires_at, &Rfc3339)?;
-            lags.push((event.occurred_at - due).as_seconds_f64() * 1000.0);
-        }
-    }
+    wait_until_released(&inventory, Duration::from_secs(60)).await?;
+    let lags = lags_after(&inventory, first_seq)?;
     anyhow::ensure!(
         lags.len() as u64 == created,
         "{} expiries for {created} reservations",
@@ -123,4 +82,67 @@ pub async fn run(bench: &Bench, db: &Path) -> anyhow::Result<Row> {
         &histogram_ms(&lags),
         format!("{} released, every one", lags.len()),
     ))
+}
+
+/// Waits until no reservation of [`STORE`] is PENDING, looking every 200 ms.
+///
+/// # Errors
+/// When the database fails, or some are still pending after `patience`.
+pub async fn wait_until_released(
+    inventory: &Arc<Inventory>,
+    patience: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let inventory = inventory.clone();
+        let pending = tokio::task::spawn_blocking(move || {
+            inventory.reservations().list(
+                ReservationFilter {
+                    store_id: Some(StoreId::parse(STORE)?),
+                    customer_id: None,
+                    status: Some(ReservationStatus::Pending),
+                },
+                Page::new(Some(1), None)?,
+            )
+        })
+        .await??
+        .total;
+        if pending == 0 {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{pending} reservations still pending after {} s",
+            patience.as_secs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The lag (ms) of every `reservation.expired` event of [`STORE`] after `first_seq`: the
+/// event's time (taken in the committing transaction) minus the reservation's `expires_at`.
+/// Other stores' reservations (the load scenarios', held ten minutes) are not this
+/// scenario's, should one of them fall due meanwhile.
+///
+/// # Errors
+/// When the database fails or a payload cannot be read.
+pub fn lags_after(inventory: &Inventory, first_seq: u64) -> anyhow::Result<Vec<f64>> {
+    let mut lags = Vec::new();
+    let mut after = first_seq;
+    loop {
+        let batch = inventory.events().after(after, 1000)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        for event in batch.iter().filter(|e| {
+            e.event_type == "reservation.expired" && e.store_id.as_deref() == Some(STORE)
+        }) {
+            let payload: serde_json::Value = serde_json::from_str(&event.payload)?;
+            let expires_at = payload["reservation"]["expires_at"]
+                .as_str()
+                .unwrap_or_default();
+            let due = OffsetDateTime::parse(expires_at, &Rfc3339)?;
+            lags.push((event.occurred_at - due).as_seconds_f64() * 1000.0);
+        }
+    }
+    Ok(lags)
 }

@@ -9,7 +9,10 @@ pub mod expiry_lag;
 pub mod http_ceiling;
 pub mod mixed;
 pub mod pgbench_ceiling;
+pub mod plot;
+pub mod redis_lua;
 pub mod reservations;
+pub mod scale;
 pub mod store_ceiling;
 pub mod stream_cap;
 
