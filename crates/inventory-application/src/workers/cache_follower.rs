@@ -24,7 +24,10 @@ impl CacheFollower {
     /// Runs until `shutdown` turns true. A failed pass stops the read model from serving
     /// (reads go to the database) until a pass completes again.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        if !self.availability.cache().start_following() {
+        // A read model of no entries (turned off) has nothing to keep true.
+        if self.availability.cache_stats().capacity == 0
+            || !self.availability.cache().start_following()
+        {
             return;
         }
         let every = (self.availability.cache_staleness() / 4).max(Duration::from_millis(5));
