@@ -365,6 +365,7 @@ async fn sqlite_section(
     let mut config = inventory::SqliteConfig::file(&db);
     config.synchronous = inventory::Synchronous::Off;
     let seeded = seed::seed(config.into(), args.products)?;
+    seed::flush(&db)?;
     let server = Server::start(
         binary,
         &Database::Sqlite(db.clone()),

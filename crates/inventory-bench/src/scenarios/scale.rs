@@ -293,7 +293,9 @@ async fn seed_file(db: &Path, pairs: u64) -> anyhow::Result<(seed::BulkSeeded, f
     config.synchronous = Synchronous::Off;
     let begun = Instant::now();
     let seeded = tokio::task::spawn_blocking(move || seed::bulk(config.into(), pairs)).await??;
-    Ok((seeded, begun.elapsed().as_secs_f64()))
+    let seconds = begun.elapsed().as_secs_f64();
+    seed::flush(db)?;
+    Ok((seeded, seconds))
 }
 
 /// The scenarios' view of one server.
@@ -396,6 +398,7 @@ async fn expire_together(
         create_due_together(&path, &hot, &expiring, count, startup, quick)
     })
     .await??;
+    seed::flush(db)?;
     let (server, _) = start(settings.binary, db).await?;
     let lead = due - OffsetDateTime::now_utc();
     let lead_ms = lead.as_seconds_f64() * 1000.0;
