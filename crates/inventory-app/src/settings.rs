@@ -174,7 +174,7 @@ pub struct Settings {
         long,
         env = "INVENTORY_READ_CACHE_ENTRIES",
         default_value_t = 10_000,
-        value_parser = clap::value_parser!(u64).range(0..=10_000_000),
+        value_parser = clap::value_parser!(u64).range(0..=1_000_000),
         global = true
     )]
     pub read_cache_entries: u64,

@@ -2,10 +2,13 @@
 //! changed, so the hottest read touches the database only after a change.
 //!
 //! **Never stale for this process's writes.** Every change notes the products its events
-//! touch ([`AvailabilityCache::note`], called by `Change::record` inside the write); a commit
-//! listener drops those entries after the commit and before any writer is answered or any
-//! event follower woken. A reader that heard of a commit (its own answer, an SSE event) and
-//! then reads gets the new state.
+//! touch ([`AvailabilityCache::note`], called by `Change::record` inside the write): from then
+//! on those products are *in flight*, neither served from memory nor stored, until a commit
+//! listener drops their entries after the commit (before any writer is answered or any event
+//! follower woken). Someone who saw the commit by any path (the writer's answer, an SSE event
+//! the live feed read from the outbox before the listener ran, the event log) and then reads
+//! gets the new state. A change that rolled back, or whose commit failed, leaves its products
+//! in flight until the next commit: read from the database meanwhile.
 //!
 //! **A fill never undoes an invalidation.** A miss reads the shard's epoch, then the database,
 //! then stores its answer only if the epoch did not move meanwhile. Invalidations bump the
@@ -25,7 +28,7 @@
 //!
 //! [`CacheFollower`]: crate::workers::CacheFollower
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -91,6 +94,9 @@ struct Shard {
     /// Moves on every invalidation in this shard.
     epoch: u64,
     entries: HashMap<ProductId, Entry>,
+    /// Products a change being written touched: not served nor stored until the commit's
+    /// invalidation (only [`AvailabilityCache::committed`] clears them).
+    in_flight: HashSet<ProductId>,
 }
 
 /// What the changes of the batch being written touched, dropped at its commit.
@@ -110,7 +116,6 @@ enum Touches {
 /// The availability read model (see the module docs).
 pub struct AvailabilityCache {
     shards: Box<[Mutex<Shard>]>,
-    capacity: usize,
     per_shard: usize,
     staleness: Duration,
     /// When the follower's last complete pass started, in nanoseconds after `origin` (0:
@@ -118,6 +123,8 @@ pub struct AvailabilityCache {
     followed_at: AtomicU64,
     origin: Instant,
     pending: Mutex<Pending>,
+    /// A change being written touched every product (a store's change).
+    everything_in_flight: AtomicBool,
     uses: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -136,12 +143,12 @@ impl AvailabilityCache {
     pub fn new(settings: ReadCacheSettings) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            capacity: settings.entries,
             per_shard: settings.entries.div_ceil(SHARDS),
             staleness: settings.staleness,
             followed_at: AtomicU64::new(0),
             origin: Instant::now(),
             pending: Mutex::new(Pending::default()),
+            everything_in_flight: AtomicBool::new(false),
             uses: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -152,10 +159,13 @@ impl AvailabilityCache {
 
     /// The entry for `product`, if one may be served now.
     pub(crate) fn get(&self, product: ProductId) -> Option<Arc<ProductAvailability>> {
-        if !self.is_fresh() {
+        if !self.is_fresh() || self.everything_in_flight.load(Ordering::Acquire) {
             return None;
         }
         let mut shard = self.shard(product);
+        if shard.in_flight.contains(&product) {
+            return None;
+        }
         let tick = self.uses.fetch_add(1, Ordering::Relaxed);
         let entry = shard.entries.get_mut(&product)?;
         entry.last_used = tick;
@@ -184,7 +194,10 @@ impl AvailabilityCache {
             return;
         }
         let mut shard = lock(&self.shards[ticket.shard]);
-        if shard.epoch != ticket.epoch {
+        if shard.epoch != ticket.epoch
+            || shard.in_flight.contains(&value.product_id)
+            || self.everything_in_flight.load(Ordering::Acquire)
+        {
             return;
         }
         if shard.entries.len() >= self.per_shard
@@ -208,17 +221,25 @@ impl AvailabilityCache {
     /// batch commits ([`AvailabilityCache::committed`]). A noted change that rolls back only
     /// costs a miss.
     pub(crate) fn note(&self, event: &DomainEvent) {
-        let touches = match event {
+        self.note_touches(match event {
             DomainEvent::StoreCreated(_) | DomainEvent::StoreUpdated(_) => Touches::Everything,
             _ => event
                 .product_id()
                 .map_or(Touches::Nothing, Touches::Product),
-        };
-        let mut pending = lock(&self.pending);
+        });
+    }
+
+    fn note_touches(&self, touches: Touches) {
         match touches {
             Touches::Nothing => {}
-            Touches::Product(product) => pending.products.push(product),
-            Touches::Everything => pending.everything = true,
+            Touches::Product(product) => {
+                self.shard(product).in_flight.insert(product);
+                lock(&self.pending).products.push(product);
+            }
+            Touches::Everything => {
+                self.everything_in_flight.store(true, Ordering::Release);
+                lock(&self.pending).everything = true;
+            }
         }
     }
 
@@ -226,13 +247,15 @@ impl AvailabilityCache {
     /// before the writers are answered.
     pub(crate) fn committed(&self) {
         let pending = std::mem::take(&mut *lock(&self.pending));
+        for product in pending.products {
+            let mut shard = self.shard(product);
+            shard.epoch += 1;
+            shard.entries.remove(&product);
+            shard.in_flight.remove(&product);
+        }
         if pending.everything {
             self.clear();
-        } else {
-            pending
-                .products
-                .into_iter()
-                .for_each(|product| self.invalidate(product));
+            self.everything_in_flight.store(false, Ordering::Release);
         }
     }
 
@@ -254,7 +277,7 @@ impl AvailabilityCache {
         }
     }
 
-    /// Drops every entry.
+    /// Drops every entry (products in flight stay so).
     pub(crate) fn clear(&self) {
         for shard in &self.shards {
             let mut shard = lock(shard);
@@ -325,7 +348,8 @@ impl AvailabilityCache {
                 .iter()
                 .map(|shard| lock(shard).entries.len() as u64)
                 .sum(),
-            capacity: self.capacity as u64,
+            // The bound the shards enforce: the setting rounded up to a multiple of 64.
+            capacity: (self.per_shard * SHARDS) as u64,
         }
     }
 
@@ -345,4 +369,179 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use inventory_domain::{EventId, ProductName};
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn product(n: u128) -> ProductId {
+        ProductId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn answer(product: ProductId, total: u64) -> Arc<ProductAvailability> {
+        Arc::new(ProductAvailability {
+            product_id: product,
+            product_name: ProductName::parse("A product").expect("name"),
+            total_available: total,
+            stores: Vec::new(),
+        })
+    }
+
+    /// A cache whose follower has just passed: entries may be served for an hour.
+    fn followed(entries: usize) -> AvailabilityCache {
+        let cache = AvailabilityCache::new(ReadCacheSettings {
+            entries,
+            staleness: Duration::from_secs(3600),
+        });
+        cache.followed(Instant::now());
+        cache
+    }
+
+    fn stored(cache: &AvailabilityCache, product: ProductId, total: u64) {
+        cache.fill(cache.ticket(product), answer(product, total));
+    }
+
+    fn served(cache: &AvailabilityCache, product: ProductId) -> Option<u64> {
+        cache.get(product).map(|answer| answer.total_available)
+    }
+
+    fn recorded(event_type: &str, product_id: Option<&str>) -> RecordedEvent {
+        RecordedEvent {
+            seq: 1,
+            event_id: EventId::from_uuid(Uuid::from_u128(1)),
+            event_type: event_type.into(),
+            schema_version: 1,
+            aggregate_type: "stock".into(),
+            aggregate_id: String::new(),
+            store_id: None,
+            product_id: product_id.map(Into::into),
+            payload: "{}".into(),
+            occurred_at: OffsetDateTime::UNIX_EPOCH,
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn a_fill_read_before_an_invalidation_is_not_stored() {
+        let cache = followed(100);
+        let p = product(7);
+        let ticket = cache.ticket(p);
+        cache.forget(&recorded("stock.updated", Some(&p.to_string())));
+        cache.fill(ticket, answer(p, 1));
+        assert_eq!(served(&cache, p), None, "the answer may predate the change");
+        stored(&cache, p, 2);
+        assert_eq!(served(&cache, p), Some(2));
+    }
+
+    #[test]
+    fn a_noted_product_is_neither_served_nor_stored_until_its_commit() {
+        let cache = followed(100);
+        let (p, other) = (product(1), product(2));
+        stored(&cache, p, 1);
+        stored(&cache, other, 5);
+        cache.note_touches(Touches::Product(p));
+        assert_eq!(served(&cache, p), None, "in flight: committed, maybe");
+        stored(&cache, p, 1);
+        assert_eq!(
+            served(&cache, p),
+            None,
+            "a read during the write is not kept"
+        );
+        assert_eq!(
+            served(&cache, other),
+            Some(5),
+            "other products are still served"
+        );
+        cache.committed();
+        assert_eq!(
+            served(&cache, p),
+            None,
+            "the old entry went with the commit"
+        );
+        stored(&cache, p, 2);
+        assert_eq!(served(&cache, p), Some(2));
+    }
+
+    #[test]
+    fn a_store_change_holds_every_product_until_its_commit() {
+        let cache = followed(100);
+        let p = product(3);
+        stored(&cache, p, 1);
+        cache.note_touches(Touches::Everything);
+        assert_eq!(served(&cache, p), None);
+        cache.committed();
+        assert_eq!(served(&cache, p), None, "every entry dropped");
+        stored(&cache, p, 2);
+        assert_eq!(served(&cache, p), Some(2));
+    }
+
+    #[test]
+    fn the_follower_drops_what_events_touch_and_skips_carts() {
+        let cache = followed(100);
+        let (p, q) = (product(4), product(5));
+        stored(&cache, p, 1);
+        stored(&cache, q, 1);
+        cache.forget(&recorded("cart.created", None));
+        assert_eq!(
+            served(&cache, p),
+            Some(1),
+            "a cart's lines have their own events"
+        );
+        cache.forget(&recorded("stock.updated", Some(&p.to_string())));
+        assert_eq!((served(&cache, p), served(&cache, q)), (None, Some(1)));
+        cache.forget(&recorded("store.updated", None));
+        assert_eq!(
+            served(&cache, q),
+            None,
+            "a store's change touches every product"
+        );
+        stored(&cache, q, 1);
+        cache.forget(&recorded("stock.updated", Some("not a uuid")));
+        assert_eq!(
+            served(&cache, q),
+            None,
+            "what it cannot read, it drops all of"
+        );
+    }
+
+    #[test]
+    fn nothing_is_served_without_a_recent_follower_pass() {
+        let cache = AvailabilityCache::new(ReadCacheSettings {
+            entries: 100,
+            staleness: Duration::from_secs(3600),
+        });
+        let p = product(6);
+        stored(&cache, p, 1);
+        assert_eq!(served(&cache, p), None, "no pass yet");
+        cache.followed(Instant::now());
+        assert_eq!(served(&cache, p), Some(1));
+        cache.unfollowed();
+        assert_eq!(served(&cache, p), None, "the follower stopped");
+    }
+
+    #[test]
+    fn a_full_shard_evicts_its_least_recently_used_entry() {
+        // 128 entries: two per shard. Products 0, 64 and 128 share a shard (their last byte).
+        let cache = followed(128);
+        let (used, unused, new) = (product(0), product(64), product(128));
+        stored(&cache, used, 1);
+        stored(&cache, unused, 2);
+        assert_eq!(served(&cache, used), Some(1));
+        stored(&cache, new, 3);
+        assert_eq!(served(&cache, unused), None, "the least recently used went");
+        assert_eq!(
+            (served(&cache, used), served(&cache, new)),
+            (Some(1), Some(3))
+        );
+        let stats = cache.stats();
+        assert_eq!(
+            (stats.entries, stats.evictions, stats.capacity),
+            (2, 1, 128)
+        );
+    }
 }

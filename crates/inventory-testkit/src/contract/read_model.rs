@@ -59,8 +59,8 @@ fn restock(cases: &UseCases, product: ProductId, units: i64) -> u32 {
 
 /// A read after a write on the same handle sees it, from memory or not: four writers restock
 /// one pair while four readers keep refilling the read model, and every writer's next read
-/// shows at least the quantity its own write left. The read model does serve from memory
-/// (hits are counted), so this exercises its invalidation, not the database.
+/// shows at least the quantity its own write left. The read model serves from memory before
+/// the writes (a hit is counted), so its invalidation is what keeps the reads true.
 pub fn availability_is_never_older_than_this_handles_commits(db: &dyn TestDatabase) {
     let clock = Arc::new(ManualClock::new(T0));
     let cases = cached_use_cases(db.store(), &clock, Duration::from_secs(3600));
@@ -113,8 +113,11 @@ pub fn availability_is_never_older_than_this_handles_commits(db: &dyn TestDataba
         }
     });
     assert_eq!(quantity_in_madrid(&cases, product), 15 + 200);
+    // Whether reads between the writers' batches hit depends on the schedule (a product is
+    // in flight while a batch touching it is written); the unit tests of the cache check the
+    // epoch and in-flight rules deterministically.
     let stats = cases.availability.cache_stats();
-    assert!(stats.hits > 0 && stats.misses > 0, "{stats:?}");
+    assert!(stats.misses > 0, "{stats:?}");
 }
 
 /// Another handle's commits (another process's) are not heard of at commit: a follower pass
