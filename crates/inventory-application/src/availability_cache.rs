@@ -106,6 +106,15 @@ struct Pending {
     everything: bool,
 }
 
+/// Whether an invalidation also ends a product's time in flight.
+#[derive(PartialEq, Eq)]
+enum Settle {
+    /// The commit that noted it.
+    Commit,
+    /// Another process's event: the marks belong to this process's changes.
+    Nothing,
+}
+
 /// What an event makes stale.
 enum Touches {
     Nothing,
@@ -248,10 +257,7 @@ impl AvailabilityCache {
     pub(crate) fn committed(&self) {
         let pending = std::mem::take(&mut *lock(&self.pending));
         for product in pending.products {
-            let mut shard = self.shard(product);
-            shard.epoch += 1;
-            shard.entries.remove(&product);
-            shard.in_flight.remove(&product);
+            self.invalidate(product, Settle::Commit);
         }
         if pending.everything {
             self.clear();
@@ -270,7 +276,7 @@ impl AvailabilityCache {
             .as_deref()
             .map(|id| id.parse::<uuid::Uuid>())
         {
-            Some(Ok(id)) => self.invalidate(ProductId::from_uuid(id)),
+            Some(Ok(id)) => self.invalidate(ProductId::from_uuid(id), Settle::Nothing),
             // A store's change shows in every product's availability; an event this version
             // does not know about might too.
             _ => self.clear(),
@@ -286,10 +292,15 @@ impl AvailabilityCache {
         }
     }
 
-    fn invalidate(&self, product: ProductId) {
+    /// Drops `product`'s entry and moves its shard's epoch; at its commit, also its in-flight
+    /// mark (the follower's invalidations leave marks to the commits that set them).
+    fn invalidate(&self, product: ProductId, settle: Settle) {
         let mut shard = self.shard(product);
         shard.epoch += 1;
         shard.entries.remove(&product);
+        if settle == Settle::Commit {
+            shard.in_flight.remove(&product);
+        }
     }
 
     /// The follower completed a pass that started at `started`: every foreign commit before

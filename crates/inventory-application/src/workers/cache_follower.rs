@@ -55,3 +55,77 @@ impl CacheFollower {
         self.availability.cache().stop_following();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use inventory_domain::{ProductId, ProductName};
+    use inventory_ports::{
+        CommitListener, InventoryError, InventoryStore, ReadWork, SystemClock, UuidV7Ids, WriteWork,
+    };
+    use tokio::sync::watch;
+    use uuid::Uuid;
+
+    use super::CacheFollower;
+    use crate::{AvailabilityCache, Ports, ProductAvailability, ReadCacheSettings, UseCases};
+
+    /// A database that answers nothing.
+    struct BrokenStore;
+
+    impl InventoryStore for BrokenStore {
+        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
+            Err(InventoryError::unavailable("disk gone"))
+        }
+        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
+            Err(InventoryError::unavailable("disk gone"))
+        }
+        fn on_commit(&self, _: CommitListener) {}
+        fn check_health(&self) -> Result<(), InventoryError> {
+            Err(InventoryError::unavailable("disk gone"))
+        }
+    }
+
+    /// A follower that cannot read the outbox stops the read model from serving: it can no
+    /// longer tell what other processes changed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_follower_that_cannot_read_the_outbox_stops_the_read_model_serving() {
+        let cache = Arc::new(AvailabilityCache::new(ReadCacheSettings {
+            entries: 100,
+            staleness: Duration::from_secs(3600),
+        }));
+        let availability = UseCases::new(Ports {
+            store: Arc::new(BrokenStore),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7Ids),
+            read_cache: Some(Arc::clone(&cache)),
+        })
+        .availability;
+        let product = ProductId::from_uuid(Uuid::from_u128(1));
+        cache.followed(Instant::now());
+        cache.fill(
+            cache.ticket(product),
+            Arc::new(ProductAvailability {
+                product_id: product,
+                product_name: ProductName::parse("A product").expect("name"),
+                total_available: 1,
+                stores: Vec::new(),
+            }),
+        );
+        assert!(cache.get(product).is_some(), "served after a pass");
+
+        let (stop, stopped) = watch::channel(false);
+        let follower = tokio::spawn(CacheFollower::new(availability).run(stopped));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while cache.get(product).is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "still served from memory while the outbox cannot be read"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        stop.send(true).expect("the follower listens");
+        follower.await.expect("the follower stops");
+    }
+}
