@@ -12,6 +12,7 @@ mod carts;
 mod cluster;
 mod concurrency;
 mod copy;
+mod dashboard;
 mod events;
 mod expiry;
 mod flows;

@@ -1,5 +1,6 @@
 //! A test server and a small HTTP client.
 
+use std::path::Path;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -79,6 +80,28 @@ impl TestServer {
         self.stop_and_wait();
         let dir = self.dir.take().expect("the database folder");
         Self::start_in(dir, adjust)
+    }
+
+    /// Stops the server gracefully, runs `while_stopped` on its database file, and starts it
+    /// again on the same port (so that a browser's page keeps its address).
+    pub fn restart_on_same_port(mut self, while_stopped: impl FnOnce(&Path)) -> Self {
+        let port = self.port();
+        self.stop_and_wait();
+        while_stopped(&self.db);
+        let dir = self.dir.take().expect("the database folder");
+        Self::start_in(dir, move |mut settings| {
+            settings.bind = format!("127.0.0.1:{port}");
+            settings
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .expect("the base URL ends with the port")
     }
 
     fn start_in(dir: TempDir, adjust: impl FnOnce(Settings) -> Settings) -> Self {

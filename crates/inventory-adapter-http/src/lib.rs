@@ -19,6 +19,7 @@
 //! [`build_server`] puts it together on a bound listener.
 
 pub mod access;
+pub mod dashboard;
 mod error;
 pub mod idempotency;
 pub mod live;

@@ -187,7 +187,12 @@ impl Subscription {
             tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
         keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut pending = VecDeque::new();
-        pending.push_back(Bytes::from_static(b"retry: 2000\n: connected\n\n"));
+        // The opening names where the stream starts (`id:` with no data dispatches nothing
+        // but sets the browser's last event id): a client that drops before its first event
+        // resumes from here, not from whatever "now" is when it comes back.
+        pending.push_back(Bytes::from(format!(
+            "retry: 2000\nid: {after_seq}\n: connected\n\n"
+        )));
         Self {
             feed: feed.sender.subscribe(),
             events,

@@ -26,6 +26,7 @@ use crate::ApiError;
 
 /// Registers every route of the API, and its operation in the OpenAPI document.
 pub fn configure(config: &mut ServiceConfig<'_>, fault_injection: bool) {
+    crate::dashboard::configure(config);
     config
         .service(health::health)
         .service(health::livez)
