@@ -14,6 +14,12 @@ export function createAdjustDialog({ dialog, onSaved }) {
   const submit = dialog.querySelector('#adjust-submit');
   let cell = null;
   let version = null;
+  // Each opening is one errand: answers for an earlier one are ignored.
+  let errand = 0;
+  let saving = false;
+  // One key per change being made: a Save retried after a lost answer cannot apply twice;
+  // a different change (amount, mode, reason) gets a new key.
+  let key = idempotencyKey();
 
   function mode() {
     return form.elements.mode.value;
@@ -24,6 +30,8 @@ export function createAdjustDialog({ dialog, onSaved }) {
     amountLabel.textContent = counting ? 'Units counted' : 'Units (negative to remove)';
     amount.min = counting ? '0' : '';
     reason.disabled = counting;
+    // A count is compared against the version read: not before it is known.
+    submit.disabled = saving || (counting && version === null);
   }
 
   function showError(text) {
@@ -31,70 +39,93 @@ export function createAdjustDialog({ dialog, onSaved }) {
     error.hidden = !text;
   }
 
-  async function readVersion() {
+  async function readVersion(mine) {
+    const target = cell;
     try {
-      const stock = await api(`/api/v1/stock/${cell.product.id}/${encodeURIComponent(cell.store.id)}`);
+      const stock = await api(`/api/v1/stock/${target.product.id}/${encodeURIComponent(target.store.id)}`);
+      if (mine !== errand) return;
       version = stock.version;
       current.textContent = `${stock.available} available · ${stock.reserved} reserved · ${stock.quantity} in store (version ${stock.version})`;
     } catch (failure) {
+      if (mine !== errand) return;
       if (failure instanceof ApiError && failure.code === 'STOCK_NOT_FOUND') {
         version = 0;
-        current.textContent = 'No stock record yet.';
+        current.textContent = 'No stock record yet (version 0).';
       } else {
         version = null;
+        current.textContent = '';
         showError(failure instanceof ApiError ? failure.describe() : String(failure));
       }
     }
+    showMode();
   }
 
   async function save() {
     const units = Number(amount.value);
-    if (!Number.isInteger(units)) {
+    if (amount.value.trim() === '' || !Number.isInteger(units)) {
       showError('Enter a whole number of units.');
       return;
     }
-    submit.disabled = true;
+    const mine = errand;
+    const target = cell;
+    saving = true;
+    showMode();
     showError('');
     try {
-      const path = `/api/v1/stock/${cell.product.id}/${encodeURIComponent(cell.store.id)}`;
+      const path = `/api/v1/stock/${target.product.id}/${encodeURIComponent(target.store.id)}`;
       const stock = mode() === 'count'
         ? await api(path, {
           method: 'PUT',
-          body: { quantity: units, expected_version: version ?? 0 },
+          body: { quantity: units, expected_version: version },
         })
         : await api('/api/v1/stock', {
           method: 'POST',
-          headers: { 'Idempotency-Key': idempotencyKey() },
+          headers: { 'Idempotency-Key': key },
           body: {
-            product_id: cell.product.id,
-            store_id: cell.store.id,
+            product_id: target.product.id,
+            store_id: target.store.id,
             quantity_change: units,
             reason: reason.value,
           },
         });
-      dialog.close();
-      onSaved(cell, stock);
+      key = idempotencyKey();
+      onSaved(target, stock);
+      if (mine === errand) dialog.close();
     } catch (failure) {
-      showError(failure instanceof ApiError ? failure.describe() : String(failure));
+      if (mine === errand) showError(failure instanceof ApiError ? failure.describe() : String(failure));
     } finally {
-      submit.disabled = false;
+      saving = false;
+      showMode();
     }
   }
 
-  form.addEventListener('change', showMode);
+  form.addEventListener('change', () => {
+    key = idempotencyKey();
+    showMode();
+  });
+  amount.addEventListener('input', () => {
+    key = idempotencyKey();
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    save();
+    if (!saving) save();
   });
   dialog.querySelector('#adjust-cancel').addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => {
-    if (cell) cell.holder.focus();
+    errand += 1;
+    if (!cell) return;
+    // The grid may have been drawn again while the dialog was open: focus today's cell.
+    const selector = `td[data-product="${cell.product.id}"][data-store="${cell.store.id}"] .cell`;
+    const holder = document.querySelector(selector);
+    if (holder) holder.focus();
   });
 
   return {
     open(target) {
+      errand += 1;
       cell = target;
       version = null;
+      key = idempotencyKey();
       form.reset();
       showMode();
       showError('');
@@ -102,7 +133,7 @@ export function createAdjustDialog({ dialog, onSaved }) {
       current.textContent = 'Reading the current stock…';
       dialog.showModal();
       amount.focus();
-      readVersion();
+      readVersion(errand);
     },
   };
 }

@@ -40,8 +40,9 @@ export function createChart(node) {
       svg('polyline', { class: 'series reservations', points: line((s) => s.reservations) }),
     ];
     node.replaceChildren(...parts);
-    const last = series[series.length - 1];
-    node.setAttribute('data-last-minute', `${last.reservations},${last.stock}`);
+    // What the chart shows, for tests and for anyone reading the page's source.
+    const total = (pick) => series.reduce((sum, s) => sum + pick(s), 0);
+    node.setAttribute('data-totals', `${total((s) => s.reservations)},${total((s) => s.stock)}`);
     for (const minute of counts.keys()) if (minute < now - MINUTES) counts.delete(minute);
   }
 

@@ -94,6 +94,11 @@ export function createFeed({ list, storeFilter, typeFilter, productName }) {
       ]);
       storeFilter.value = chosen;
     },
+    /** Forgets every entry (the user changed). */
+    clear() {
+      entries.clear();
+      render();
+    },
     /** Filters the feed to one store. */
     showStore(storeId) {
       storeFilter.value = storeId;

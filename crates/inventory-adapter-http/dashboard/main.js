@@ -11,6 +11,8 @@ import { createChart } from './chart.js';
 import { hint } from './text.js';
 
 const PRODUCTS_SHOWN = 50;
+// Events of the log the feed starts with when staff sign in.
+const FEED_HISTORY = 50;
 const SNAPSHOT_CONCURRENCY = 6;
 const $ = (id) => document.getElementById(id);
 
@@ -83,7 +85,11 @@ async function loadSnapshot(products) {
       for (const store of availability.stores) grid.set(product.id, store.store_id, store, false);
     }
   }
-  await Promise.all(Array.from({ length: SNAPSHOT_CONCURRENCY }, worker));
+  // Every worker settles before the changes that waited are applied: a late snapshot answer
+  // must never land on top of a live change.
+  const results = await Promise.allSettled(Array.from({ length: SNAPSHOT_CONCURRENCY }, worker));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 // Changes that arrive while the snapshot loads wait, then apply on top of it in order, so
@@ -112,6 +118,8 @@ async function reload() {
     say('');
   } catch (failure) {
     say(describe(failure));
+    // Try again when the stream next says it is live (its next event, or a reconnection).
+    needsReload = true;
   } finally {
     loading = false;
     const changes = waiting;
@@ -127,10 +135,13 @@ async function reload() {
 
 // --- Panels and the event log (staff), refreshed a little after changes, not per event.
 
+// At most one refresh per 300 ms however many changes arrive (a steady flow of changes
+// still refreshes them).
 let panelTimer = null;
 function refreshPanels() {
-  clearTimeout(panelTimer);
+  if (panelTimer) return;
   panelTimer = setTimeout(() => {
+    panelTimer = null;
     lowStock.refresh();
     expiring.refresh();
     readEventLog();
@@ -145,9 +156,9 @@ async function readEventLog() {
   }
   try {
     if (logAfter === null) {
-      // Start with the latest page: the feed shows recent activity, not all history.
-      const live = stream.lastSeq();
-      logAfter = live === null ? 0 : Math.max(0, live - 50);
+      // Start near the end of the log: the feed shows recent activity, not all history.
+      const first = await api('/api/v1/events?limit=1');
+      logAfter = Math.max(0, first.last_seq - FEED_HISTORY);
     }
     const page = await api(withQuery('/api/v1/events', { after_seq: logAfter, limit: 200 }));
     logAfter = page.next_after_seq;
@@ -169,13 +180,20 @@ function showState(state, detail) {
     connection.dataset.drops = String(Number(connection.dataset.drops || 0) + 1);
   }
   connection.dataset.state = state;
+  // The text changes with the state only (it is a live region: a screen reader reads each
+  // change); the last event applied goes in an attribute.
+  if (state === 'live' && detail !== null && detail !== undefined) {
+    connection.dataset.seq = String(detail);
+    connection.title = `Last event applied: ${detail}`;
+  }
   const texts = {
     connecting: 'Connecting…',
-    live: detail === null || detail === undefined ? 'Live' : `Live · event ${detail}`,
-    reconnecting: 'Connection lost: reconnecting…',
-    offline: `Offline: retrying in ${detail} s`,
+    live: 'Live',
+    reconnecting: 'Reconnecting…',
+    offline: `Offline: retry in ${detail} s`,
   };
-  connectionText.textContent = texts[state];
+  const text = texts[state];
+  if (connectionText.textContent !== text) connectionText.textContent = text;
 }
 
 const stream = openLiveStream({
@@ -240,19 +258,23 @@ $('sign-in').addEventListener('submit', async (event) => {
     }
   }
   say('');
-  logAfter = null;
   focusOwnStore = true;
-  showSession();
-  reload();
+  sessionChanged();
 });
 
 $('sign-out').addEventListener('click', () => {
   signOut();
-  logAfter = null;
-  showSession();
-  reload();
+  sessionChanged();
   $('token').focus();
 });
+
+/** What one user was shown (actors, other stores' events) is not left for the next. */
+function sessionChanged() {
+  logAfter = null;
+  feed.clear();
+  showSession();
+  reload();
+}
 
 let searchTimer = null;
 $('search').addEventListener('input', () => {

@@ -21,6 +21,7 @@ function describeError(failure) {
 
 export function createLowStock({ list, hintNode, grid, productName }) {
   async function refresh() {
+    let failure = '';
     if (isStaff()) {
       try {
         const page = await api(withQuery('/api/v1/stock/low', { store_id: storeOfVendor(), limit: 50 }));
@@ -32,11 +33,12 @@ export function createLowStock({ list, hintNode, grid, productName }) {
             element('span', { class: 'numbers', text: `${low.stock.available} available (threshold ${low.threshold})` }))));
           return;
         }
-      } catch (failure) {
-        hint(hintNode, describeError(failure));
+      } catch (error) {
+        failure = describeError(error);
       }
     }
     showLowest();
+    if (failure) hint(hintNode, failure);
   }
 
   function showLowest() {

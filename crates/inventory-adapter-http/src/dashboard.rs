@@ -90,7 +90,8 @@ async fn asset(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
 fn serve(asset: &Asset) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(asset.content_type)
-        // Revalidated on every load: a new binary's page is never mixed with an old one's.
+        // Never reused without asking (the files are small and carry no validator, so each
+        // load fetches them again): a new binary's page is never mixed with an old one's.
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -17,6 +17,10 @@ pub struct EventPage {
     pub data: Vec<EventEnvelope>,
     /// Pass this as `after_seq` to read on.
     pub next_after_seq: u64,
+    /// The log's last sequence number when this page was read (every store's: the live
+    /// stream's ids show it to anyone anyway). `after_seq = last_seq - n` starts a reader
+    /// near the end, as the dashboard's activity feed does.
+    pub last_seq: u64,
 }
 
 /// Where to read from.
@@ -57,9 +61,12 @@ pub async fn replay(
         Caller::Vendor { store, .. } => Some(store.clone()),
         _ => None,
     };
-    let events = run(move || match store {
-        Some(store) => log.store_after(store, after, limit),
-        None => log.after(after, limit),
+    let (events, last_seq) = run(move || {
+        let events = match store {
+            Some(store) => log.store_after(store, after, limit)?,
+            None => log.after(after, limit)?,
+        };
+        Ok((events, log.last_seq()?))
     })
     .await?;
     let next_after_seq = events.last().map_or(after, |e| e.seq);
@@ -71,5 +78,6 @@ pub async fn replay(
             .map(EventEnvelope::from)
             .collect(),
         next_after_seq,
+        last_seq,
     }))
 }

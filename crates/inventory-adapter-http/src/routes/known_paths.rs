@@ -1,6 +1,8 @@
 //! Which methods each documented path answers, so that a known path asked with another method
 //! is a 405 with `Allow` rather than a 404. Read once from the OpenAPI document, which lists
-//! every route the server registers (see `routes::configure`), so the two cannot disagree.
+//! every API route the server registers (see `routes::configure`), so the two cannot disagree.
+//! The dashboard's pages (`/`, `/dashboard/...`) are not API and not in the document: another
+//! method there is a plain 404.
 
 use actix_web::dev::ResourceDef;
 

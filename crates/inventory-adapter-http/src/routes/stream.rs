@@ -31,8 +31,9 @@ pub struct StreamQuery {
 pub const ANONYMOUS_REPLAY: u64 = 1000;
 
 /// Streams availability changes as they commit: `event: availability`, `id:` the event's
-/// sequence number, `data:` an `AvailabilityChange` JSON object. Reconnecting with
-/// `Last-Event-ID` resumes with no gap; an anonymous client at most 1 000 events back (further
+/// sequence number, `data:` an `AvailabilityChange` JSON object. The stream opens with `id:`
+/// set to where it starts (no data: no event fires), so reconnecting with `Last-Event-ID`
+/// resumes with no gap even before the first event; an anonymous client at most 1 000 events back (further
 /// back, an `event: reset` says to reload, and the stream follows from now). Public: it
 /// carries no customer data. Open streams are capped per client and per instance.
 #[utoipa::path(
