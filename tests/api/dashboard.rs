@@ -9,7 +9,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -263,11 +263,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn now_ms() -> u64 {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970");
-    u64::try_from(since.as_millis()).expect("milliseconds fit")
+/// An RFC 3339 time in milliseconds since the epoch (the clock the page's `Date.now()` uses).
+fn epoch_ms(rfc3339: &str) -> u64 {
+    let time = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .expect("an RFC 3339 time");
+    u64::try_from(time.unix_timestamp_nanos() / 1_000_000).expect("after 1970")
 }
 
 fn cell(product: &str, store: &str) -> String {
@@ -313,8 +313,11 @@ fn the_grid_follows_the_live_stream_and_catches_up_after_the_server_restarts() {
     browser.watch_layout_shifts();
 
     // A sale at the till in Sevilla: the page is only told through the live stream.
-    let sold_at = now_ms();
-    assert_eq!(restock(&server, &product, "SEV-001", -2).status, 200);
+    let sale = restock(&server, &product, "SEV-001", -2);
+    assert_eq!(sale.status, 200);
+    // From the change's own time (the stock's `updated_at`), so that the figure is the
+    // stream's and the page's, not this test's HTTP client's.
+    let sold_at = epoch_ms(sale.body["updated_at"].as_str().expect("updated_at"));
     browser.wait_for_text(&available, "3", "the sale shows");
     assert_eq!(
         browser.text(&format!("{sevilla} .quantity")).as_deref(),
@@ -494,6 +497,9 @@ fn the_dashboard_shows_the_demo_chain_and_fits_a_phone() {
         .as_u64()
             == Some(ids.len() as u64)
     });
+    // The snapshot is in before anything changes: what follows reaches the page by the stream.
+    let first_reserved = format!("{} .reserved", cell(&ids[0], "MAD-001"));
+    browser.wait_for_text(&first_reserved, "0", "the snapshot loads");
 
     // A little life: customers reserve online, a till sells, a store restocks.
     for (index, product) in ids.iter().take(4).enumerate() {
@@ -534,8 +540,7 @@ fn the_dashboard_shows_the_demo_chain_and_fits_a_phone() {
         "the chart counts the reservations and stock changes",
         |page| page.attribute("#chart", "data-totals").as_deref() == Some("4,2"),
     );
-    let reserved = format!("{} .reserved", cell(&ids[0], "MAD-001"));
-    browser.wait_for_text(&reserved, "1", "the reservation shows in the grid");
+    browser.wait_for_text(&first_reserved, "1", "the reservation shows in the grid");
     // Tall enough for every panel; the highlights fade before the picture.
     browser
         .run(browser.client().set_window_size(1280, 1400))

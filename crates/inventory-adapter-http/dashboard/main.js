@@ -14,6 +14,7 @@ const PRODUCTS_SHOWN = 50;
 // Events of the log the feed starts with when staff sign in.
 const FEED_HISTORY = 50;
 const SNAPSHOT_CONCURRENCY = 6;
+const RETRY_MS = 5000;
 const $ = (id) => document.getElementById(id);
 
 const message = $('message');
@@ -118,8 +119,15 @@ async function reload() {
     say('');
   } catch (failure) {
     say(describe(failure));
-    // Try again when the stream next says it is live (its next event, or a reconnection).
+    // Try again when the stream next says it is live (its next event, or a reconnection),
+    // or in a few seconds if it stays quiet.
     needsReload = true;
+    setTimeout(() => {
+      if (needsReload && connection.dataset.state === 'live') {
+        needsReload = false;
+        reload();
+      }
+    }, RETRY_MS);
   } finally {
     loading = false;
     const changes = waiting;
@@ -149,7 +157,12 @@ function refreshPanels() {
 }
 
 let logAfter = null;
+// Bumped by every read of the log and every change of user: an answer that arrives after a
+// newer read started, or after sign-out, is dropped (it may carry what the next user must
+// not see).
+let logReads = 0;
 async function readEventLog() {
+  const mine = ++logReads;
   if (!isStaff()) {
     hint($('feed-hint'), 'Sign in as store staff to see who made each change.');
     return;
@@ -158,14 +171,16 @@ async function readEventLog() {
     if (logAfter === null) {
       // Start near the end of the log: the feed shows recent activity, not all history.
       const first = await api('/api/v1/events?limit=1');
+      if (mine !== logReads) return;
       logAfter = Math.max(0, first.last_seq - FEED_HISTORY);
     }
     const page = await api(withQuery('/api/v1/events', { after_seq: logAfter, limit: 200 }));
+    if (mine !== logReads) return;
     logAfter = page.next_after_seq;
     feed.addEnvelopes(page.data);
     hint($('feed-hint'), '');
   } catch (failure) {
-    hint($('feed-hint'), describe(failure));
+    if (mine === logReads) hint($('feed-hint'), describe(failure));
   }
 }
 
@@ -270,8 +285,12 @@ $('sign-out').addEventListener('click', () => {
 
 /** What one user was shown (actors, other stores' events) is not left for the next. */
 function sessionChanged() {
+  logReads += 1;
   logAfter = null;
   feed.clear();
+  // Now, not after the throttle: a staff answer still in flight is dropped at once.
+  lowStock.refresh();
+  expiring.refresh();
   showSession();
   reload();
 }

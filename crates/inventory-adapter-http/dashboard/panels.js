@@ -20,11 +20,17 @@ function describeError(failure) {
 }
 
 export function createLowStock({ list, hintNode, grid, productName }) {
+  // Only the latest refresh may paint: an earlier answer arriving late (or after sign-out)
+  // is dropped.
+  let latest = 0;
+
   async function refresh() {
+    const mine = ++latest;
     let failure = '';
     if (isStaff()) {
       try {
         const page = await api(withQuery('/api/v1/stock/low', { store_id: storeOfVendor(), limit: 50 }));
+        if (mine !== latest) return;
         if (page.data.length > 0) {
           hint(hintNode, 'Below the thresholds set for them.');
           replaceChildren(list, page.data.map((low) => element('li', {},
@@ -34,6 +40,7 @@ export function createLowStock({ list, hintNode, grid, productName }) {
           return;
         }
       } catch (error) {
+        if (mine !== latest) return;
         failure = describeError(error);
       }
     }
@@ -61,8 +68,11 @@ export function createLowStock({ list, hintNode, grid, productName }) {
 
 export function createExpiring({ list, hintNode, productName }) {
   let reservations = [];
+  // Only the latest refresh may paint (see createLowStock).
+  let latest = 0;
 
   async function refresh() {
+    const mine = ++latest;
     if (!isStaff()) {
       reservations = [];
       hint(hintNode, 'Sign in as store staff to see pending reservations.');
@@ -73,12 +83,14 @@ export function createExpiring({ list, hintNode, productName }) {
       const page = await api(withQuery('/api/v1/reservations', {
         status: 'pending', store_id: storeOfVendor(), limit: 500,
       }));
+      if (mine !== latest) return;
       reservations = page.data
         .map((reservation) => ({ ...reservation, expiresAt: Date.parse(reservation.expires_at) }))
         .sort((a, b) => a.expiresAt - b.expiresAt)
         .slice(0, EXPIRING_SHOWN);
       hint(hintNode, reservations.length ? '' : 'No pending reservations.');
     } catch (failure) {
+      if (mine !== latest) return;
       reservations = [];
       hint(hintNode, describeError(failure));
     }
