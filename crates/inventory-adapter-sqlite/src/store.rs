@@ -77,7 +77,7 @@ impl SqliteStore {
         let mut writer_conn = open_writer(config)?;
         migrate(&mut writer_conn)?;
         // Products written before search existed get their folded name and SKU once.
-        crate::transaction::fold_products(&writer_conn, None)
+        crate::transaction::fold_products(&writer_conn)
             .map_err(|error| OpenError::Unsupported(format!("folding product names: {error}")))?;
         let memory = config.location == Location::Memory;
         let wal_too_long = Arc::new(WalTooLong::default());

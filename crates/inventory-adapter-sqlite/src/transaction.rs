@@ -674,7 +674,7 @@ impl SqliteTx<'_> {
                 Kind::Unique => InventoryError::DuplicateSku(product.details.sku.clone()),
                 _ => to_inventory(error),
             })?;
-        self.fold_product(product.id)
+        self.fold_product(product)
     }
 
     fn update_product(&self, product: &Product) -> Result<(), InventoryError> {
@@ -692,7 +692,7 @@ impl SqliteTx<'_> {
         if changed == 0 {
             return Err(InventoryError::ProductNotFound(product.id));
         }
-        self.fold_product(product.id)
+        self.fold_product(product)
     }
 
     fn delete_product(&self, id: ProductId) -> Result<(), InventoryError> {

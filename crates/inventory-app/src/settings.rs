@@ -484,7 +484,6 @@ impl Settings {
         }
     }
 
-    /// How long a SQLite write waits for another process's lock.
     /// The availability read model's size and staleness bound.
     pub fn read_cache(&self) -> inventory::ReadCacheSettings {
         inventory::ReadCacheSettings {
@@ -493,6 +492,7 @@ impl Settings {
         }
     }
 
+    /// How long a SQLite write waits for another process's lock.
     fn lock_timeout(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.lock_timeout_ms)
     }

@@ -271,12 +271,8 @@ impl AvailabilityCache {
             // A cart's lines have their own reservation events.
             return;
         }
-        match event
-            .product_id
-            .as_deref()
-            .map(|id| id.parse::<uuid::Uuid>())
-        {
-            Some(Ok(id)) => self.invalidate(ProductId::from_uuid(id), Settle::Nothing),
+        match event.product_id.as_deref().map(ProductId::parse) {
+            Some(Ok(product)) => self.invalidate(product, Settle::Nothing),
             // A store's change shows in every product's availability; an event this version
             // does not know about might too.
             _ => self.clear(),

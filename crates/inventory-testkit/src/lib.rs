@@ -9,6 +9,7 @@
 //! - [`model`]: the reference model of stock and reservations and the random operations of
 //!   the state-machine tests.
 //! - [`fixtures`]: small builders of test data.
+//! - [`unavailable`]: a store whose database is gone, for storage-failure paths.
 //! - [`redis_server`]: the shared Redis (each test on its own stream) or a private
 //!   `redis-server` for tests that stop Redis.
 //!
@@ -19,6 +20,7 @@ pub mod fixtures;
 pub mod memory;
 pub mod model;
 pub mod redis_server;
+pub mod unavailable;
 
 #[cfg(test)]
 mod memory_contract {

@@ -84,45 +84,13 @@ mod tests {
 
     use actix_web::{App, test, web};
     use inventory_application::{Ports, UseCases};
-    use inventory_ports::{
-        CommitListener, InventoryError, InventoryStore, ReadWork, SystemClock, UuidV7Ids, WriteWork,
-    };
+    use inventory_ports::{InventoryStore, SystemClock, UuidV7Ids};
+    use inventory_testkit::memory::MemoryStore;
+    use inventory_testkit::unavailable::UnavailableStore;
 
     use super::*;
     use crate::state::{RedisProbe, RedisStatus};
     use crate::{LiveFeed, Metrics};
-
-    /// A database that answers nothing.
-    struct BrokenStore;
-
-    impl InventoryStore for BrokenStore {
-        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
-            Err(InventoryError::unavailable("disk gone"))
-        }
-        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
-            Err(InventoryError::unavailable("disk gone"))
-        }
-        fn on_commit(&self, _: CommitListener) {}
-        fn check_health(&self) -> Result<(), InventoryError> {
-            Err(InventoryError::unavailable("disk gone"))
-        }
-    }
-
-    /// A store whose health check passes (the use cases are not called by `/health`).
-    struct HealthyStore;
-
-    impl InventoryStore for HealthyStore {
-        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
-            Ok(())
-        }
-        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
-            Ok(())
-        }
-        fn on_commit(&self, _: CommitListener) {}
-        fn check_health(&self) -> Result<(), InventoryError> {
-            Ok(())
-        }
-    }
 
     struct RedisDown;
 
@@ -161,7 +129,8 @@ mod tests {
 
     #[actix_web::test]
     async fn an_unusable_database_is_503_unhealthy() {
-        let (status, body) = check(state(Arc::new(BrokenStore), Arc::new(crate::NoRedis))).await;
+        let (status, body) =
+            check(state(Arc::new(UnavailableStore), Arc::new(crate::NoRedis))).await;
         assert_eq!(status, 503);
         assert_eq!(body["status"], "unhealthy");
         assert_eq!(body["database"], "unavailable");
@@ -169,7 +138,7 @@ mod tests {
 
     #[actix_web::test]
     async fn redis_down_is_200_degraded() {
-        let (status, body) = check(state(Arc::new(HealthyStore), Arc::new(RedisDown))).await;
+        let (status, body) = check(state(Arc::new(MemoryStore::new()), Arc::new(RedisDown))).await;
         assert_eq!(status, 200);
         assert_eq!(body["status"], "degraded");
         assert_eq!(body["redis"], "disconnected");

@@ -52,9 +52,20 @@ impl SqliteTx<'_> {
         Ok(())
     }
 
-    /// Keeps a product's folded name and SKU (what search compares) beside them.
-    pub(super) fn fold_product(&self, id: ProductId) -> Result<(), InventoryError> {
-        fold_products(self.conn, Some(id)).map(|_| ())
+    /// Keeps a product's folded name and SKU (what search compares) beside them, from the
+    /// product being written (no read of the row back).
+    pub(super) fn fold_product(&self, product: &Product) -> Result<(), InventoryError> {
+        self.conn
+            .prepare_cached(FOLD_PRODUCT)
+            .and_then(|mut update| {
+                update.execute(params![
+                    product.id.to_string(),
+                    fold_for_search(product.details.name.as_str()),
+                    fold_for_search(product.details.sku.as_str()),
+                ])
+            })
+            .or_inventory()
+            .map(|_| ())
     }
 
     pub(super) fn movements(
@@ -306,35 +317,23 @@ impl SqliteTx<'_> {
     }
 }
 
-/// Folds the name and SKU of one product, or of every product not folded yet (rows written
-/// before search existed); returns how many.
-pub(crate) fn fold_products(
-    conn: &Connection,
-    only: Option<ProductId>,
-) -> Result<usize, InventoryError> {
-    // Two statements, not one with `OR`: SQLite plans `(?1 IS NULL AND …) OR id = ?1` as a
-    // scan of the whole table, which made every product insert cost as much as the catalogue.
-    let (sql, only) = match only {
-        Some(id) => (
-            "SELECT id, name, sku FROM products WHERE id = ?1",
-            Some(id.to_string()),
-        ),
-        None => (
-            "SELECT id, name, sku FROM products WHERE search_name IS NULL",
-            None,
-        ),
-    };
-    let mut select = conn.prepare_cached(sql).or_inventory()?;
-    let row = |row: &Row<'_>| Ok((row.get(0)?, row.get(1)?, row.get(2)?));
-    let unfolded: Vec<(String, String, String)> = match &only {
-        Some(id) => select.query_map([id], row),
-        None => select.query_map([], row),
-    }
-    .and_then(Iterator::collect)
-    .or_inventory()?;
-    let mut update = conn
-        .prepare_cached("UPDATE products SET search_name = ?2, search_sku = ?3 WHERE id = ?1")
+const FOLD_PRODUCT: &str = "UPDATE products SET search_name = ?2, search_sku = ?3 WHERE id = ?1";
+
+/// Folds the name and SKU of every product not folded yet (rows written before search
+/// existed), once at start-up; returns how many. Writes fold their own product
+/// (`fold_product`).
+pub(crate) fn fold_products(conn: &Connection) -> Result<usize, InventoryError> {
+    let unfolded: Vec<(String, String, String)> = conn
+        .prepare_cached("SELECT id, name, sku FROM products WHERE search_name IS NULL")
+        .and_then(|mut select| {
+            select
+                .query_map([], |row: &Row<'_>| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })?
+                .collect()
+        })
         .or_inventory()?;
+    let mut update = conn.prepare_cached(FOLD_PRODUCT).or_inventory()?;
     for (id, name, sku) in &unfolded {
         update
             .execute(params![id, fold_for_search(name), fold_for_search(sku)])

@@ -62,30 +62,13 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use inventory_domain::{ProductId, ProductName};
-    use inventory_ports::{
-        CommitListener, InventoryError, InventoryStore, ReadWork, SystemClock, UuidV7Ids, WriteWork,
-    };
+    use inventory_ports::{SystemClock, UuidV7Ids};
+    use inventory_testkit::unavailable::UnavailableStore;
     use tokio::sync::watch;
     use uuid::Uuid;
 
     use super::CacheFollower;
     use crate::{AvailabilityCache, Ports, ProductAvailability, ReadCacheSettings, UseCases};
-
-    /// A database that answers nothing.
-    struct BrokenStore;
-
-    impl InventoryStore for BrokenStore {
-        fn write(&self, _: WriteWork) -> Result<(), InventoryError> {
-            Err(InventoryError::unavailable("disk gone"))
-        }
-        fn read(&self, _: ReadWork) -> Result<(), InventoryError> {
-            Err(InventoryError::unavailable("disk gone"))
-        }
-        fn on_commit(&self, _: CommitListener) {}
-        fn check_health(&self) -> Result<(), InventoryError> {
-            Err(InventoryError::unavailable("disk gone"))
-        }
-    }
 
     /// A follower that cannot read the outbox stops the read model from serving: it can no
     /// longer tell what other processes changed.
@@ -96,7 +79,7 @@ mod tests {
             staleness: Duration::from_secs(3600),
         }));
         let availability = UseCases::new(Ports {
-            store: Arc::new(BrokenStore),
+            store: Arc::new(UnavailableStore),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
             read_cache: Some(Arc::clone(&cache)),

@@ -64,6 +64,19 @@ pub async fn spread(bench: &Bench) -> anyhow::Result<Row> {
         }),
     )
     .await?;
+    // Reserved (201) or refused for want of units (409) are the only honest answers: anything
+    // else (an unknown product, a refused token, a server error) would be charted as
+    // throughput.
+    let unexpected: Vec<_> = result
+        .statuses
+        .iter()
+        .filter(|(status, _)| !matches!(status, 201 | 409))
+        .collect();
+    anyhow::ensure!(
+        unexpected.is_empty() && result.count(201) > 0,
+        "spread reservations answered {:?}",
+        result.statuses
+    );
     let products = bench.products.len();
     Ok(Row::measured(
         "4",

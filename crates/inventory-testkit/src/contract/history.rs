@@ -207,8 +207,9 @@ fn count_of(events: &[inventory_ports::RecordedEvent], kind: &str) -> usize {
 pub fn products_are_found_without_case_or_accents(db: &dyn TestDatabase) {
     let clock = Arc::new(ManualClock::new(T0));
     let cases = use_cases(db.store(), &clock);
+    let mut created = Vec::new();
     for (sku, name) in [("JUG-001", "Camión de bomberos"), ("JUG-002", "Pelota")] {
-        cases
+        let product = cases
             .products
             .create(
                 ProductDetails {
@@ -218,6 +219,7 @@ pub fn products_are_found_without_case_or_accents(db: &dyn TestDatabase) {
                 &ctx(),
             )
             .expect("create");
+        created.push(product);
     }
     let found = |q: &str| -> Vec<String> {
         cases
@@ -241,6 +243,26 @@ pub fn products_are_found_without_case_or_accents(db: &dyn TestDatabase) {
         found("%"),
         Vec::<String>::new(),
         "a wildcard matches itself"
+    );
+
+    // A renamed product is found by its new name only.
+    let ball = created.pop().expect("JUG-002");
+    cases
+        .products
+        .update(
+            ball.id,
+            ProductDetails {
+                name: ProductName::parse("Balón de fútbol").expect("name"),
+                ..ball.details
+            },
+            &ctx(),
+        )
+        .expect("rename");
+    assert_eq!(found("BALÓN DE"), ["JUG-002"]);
+    assert_eq!(
+        found("pelota"),
+        Vec::<String>::new(),
+        "the old name is gone"
     );
 }
 

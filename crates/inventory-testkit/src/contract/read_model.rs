@@ -128,6 +128,11 @@ pub fn another_handles_commits_show_after_a_follower_pass(db: &dyn TestDatabase)
     let product = stocked(&writer, "SKU-FOLLOWED", 10);
     let seq = reader.availability.follow_outbox(None).expect("follow");
     assert_eq!(quantity_in_madrid(&reader, product), 10);
+    assert_eq!(quantity_in_madrid(&reader, product), 10);
+    assert!(
+        reader.availability.cache_stats().hits >= 1,
+        "the entry is served from memory before the other handle writes"
+    );
 
     restock(&writer, product, 5);
     // Within the staleness bound (an hour here) and before a pass, the entry may still be
@@ -185,7 +190,17 @@ pub fn a_read_model_whose_follower_is_late_reads_the_database(db: &dyn TestDatab
     let product = stocked(&writer, "SKU-LATE", 10);
     reader.availability.follow_outbox(None).expect("follow");
     assert_eq!(quantity_in_madrid(&reader, product), 10);
+    assert!(
+        reader.availability.cache_stats().entries >= 1,
+        "the read model holds the entry: only its staleness keeps it from being served"
+    );
     thread::sleep(Duration::from_millis(20));
     restock(&writer, product, 5);
+    let hits = reader.availability.cache_stats().hits;
     assert_eq!(quantity_in_madrid(&reader, product), 15);
+    assert_eq!(
+        reader.availability.cache_stats().hits,
+        hits,
+        "a late follower's entry is not served"
+    );
 }
